@@ -1,0 +1,68 @@
+/**
+ * Stable, machine-readable error codes. Codes never change meaning once released; messages may.
+ */
+export type WeftErrorCode =
+  | 'definition.cycle'
+  | 'definition.duplicate_key'
+  | 'definition.unknown_key'
+  | 'definition.bad_mapping'
+  | 'definition.bad_partition_key'
+  | 'definition.bad_option'
+  | 'user_code.threw'
+  | 'user_code.bad_output'
+  | 'storage.not_found'
+  | 'storage.bad_key'
+  | 'internal';
+
+/** Context carried by every Weft error: what the error is about. */
+export interface WeftErrorContext {
+  readonly assetKey?: string;
+  readonly partitionKey?: string;
+  /** The option or field at fault, e.g. `partitions.start` or `inputs.days`. */
+  readonly field?: string;
+  readonly [extra: string]: unknown;
+}
+
+/** How a failure should be treated: retried with backoff, or recorded and left for a human. */
+export type FailureClass = 'transient' | 'actionable';
+
+/** Base of all Weft errors: a stable code, readonly context and a retry classification. */
+export class WeftError extends Error {
+  override readonly name: string = 'WeftError';
+  constructor(
+    readonly code: WeftErrorCode,
+    message: string,
+    readonly context: WeftErrorContext = {},
+    readonly failureClass: FailureClass = 'actionable',
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A definition is invalid: raised while loading definitions, before anything runs. */
+export class DefinitionError extends WeftError {
+  override readonly name: string = 'DefinitionError';
+  constructor(code: Extract<WeftErrorCode, `definition.${string}`>, message: string, context: WeftErrorContext = {}) {
+    super(code, message, context, 'actionable');
+  }
+}
+
+/** User or plugin code threw (or returned something unusable); `cause` holds what it threw. */
+export class UserCodeError extends WeftError {
+  override readonly name: string = 'UserCodeError';
+  constructor(message: string, context: WeftErrorContext, failureClass: FailureClass, cause: unknown) {
+    super('user_code.threw', message, context, failureClass, { cause });
+  }
+}
+
+/** Turns anything thrown into an `Error` (strings, objects, undefined), keeping real errors as they are. */
+export function coerceError(thrown: unknown): Error {
+  if (thrown instanceof Error) return thrown;
+  if (typeof thrown === 'string') return new Error(thrown);
+  try {
+    return new Error(`non-error thrown: ${JSON.stringify(thrown)}`);
+  } catch {
+    return new Error(`non-error thrown: ${String(thrown)}`);
+  }
+}

@@ -1,0 +1,16 @@
+/**
+ * The narrow interface a storage plugin implements: values move through it as bytes, addressed
+ * by keys; workflows only ever carry the resulting URIs.
+ */
+export interface ObjectStorage {
+  /** Scheme of the URIs this storage hands out, e.g. `file` or `s3`. */
+  readonly scheme: string;
+  /** Stores `bytes` under `key` atomically (readers see the old value or the new one) and returns its URI. */
+  put(key: string, bytes: Uint8Array): Promise<string>;
+  /** Reads the bytes behind a URI from `put`; rejects with a `storage.not_found` WeftError when absent. */
+  get(uri: string): Promise<Uint8Array>;
+  /** Whether a URI from `put` still holds a value. */
+  exists(uri: string): Promise<boolean>;
+  /** Removes the value; removing an absent one is not an error. */
+  delete(uri: string): Promise<void>;
+}

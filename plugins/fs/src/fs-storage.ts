@@ -1,0 +1,75 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, resolve, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { WeftError, type ObjectStorage } from '@weft/core';
+
+/** Options of {@link fsStorage}. */
+export interface FsStorageOptions {
+  /** Folder holding the objects. @default '.weft/objects' */
+  readonly root?: string;
+}
+
+function checkKey(key: string): void {
+  const bad =
+    key.length === 0 ? 'is empty'
+    : key.includes('\0') ? 'contains a NUL byte'
+    : key.startsWith('/') || key.includes('\\') ? 'must be a relative path with / separators'
+    : key.split('/').some((s) => s === '' || s === '.' || s === '..') ? 'has an empty, "." or ".." segment'
+    : undefined;
+  if (bad) throw new WeftError('storage.bad_key', `object key ${JSON.stringify(key)} ${bad}`, { field: 'key' });
+}
+
+/**
+ * Object storage in a local folder: the embedded default of `weft dev`. Writes go to a temporary
+ * file renamed into place, so a reader never sees half an object.
+ */
+export function fsStorage(options: FsStorageOptions = {}): ObjectStorage {
+  const root = resolve(options.root ?? '.weft/objects');
+
+  const pathOf = (uri: string): string => {
+    if (!uri.startsWith('file://')) throw new WeftError('storage.bad_key', `not a file URI: ${uri}`, { field: 'uri' });
+    const path = fileURLToPath(uri);
+    if (!path.startsWith(root + sep)) throw new WeftError('storage.bad_key', `URI ${uri} is outside the storage folder ${root}`, { field: 'uri' });
+    return path;
+  };
+
+  return {
+    scheme: 'file',
+    async put(key, bytes) {
+      checkKey(key);
+      const path = resolve(root, key);
+      await mkdir(dirname(path), { recursive: true });
+      const temp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
+      try {
+        await writeFile(temp, bytes);
+        await rename(temp, path);
+      } catch (error) {
+        await rm(temp, { force: true });
+        throw error;
+      }
+      return pathToFileURL(path).href;
+    },
+    async get(uri) {
+      try {
+        return new Uint8Array(await readFile(pathOf(uri)));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+          throw new WeftError('storage.not_found', `no object at ${uri}`, { field: 'uri' }, 'actionable', { cause: error });
+        }
+        throw error;
+      }
+    },
+    async exists(uri) {
+      try {
+        return (await stat(pathOf(uri))).isFile();
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+        throw error;
+      }
+    },
+    async delete(uri) {
+      await rm(pathOf(uri), { force: true });
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { fsStorage, type FsStorageOptions } from './fs-storage.js';

@@ -1,0 +1,11 @@
+export { ToolMissingError, ServiceStartError } from './errors.js';
+export { cacheDir, binDir } from './paths.js';
+export { ensureTemporalCli, findTemporalCli, temporalVersion, TEMPORAL_CLI } from './tools/temporal.js';
+export { ensureMinio, findMinio, minioVersion, MINIO_SERVER } from './tools/minio.js';
+export { ensureGoTool, findGoTool, cachedGoToolPath, type GoToolSpec, type LocatedTool } from './tools/go-tool.js';
+export { findPostgresBinaries, postgresVersion, type PostgresBinaries } from './tools/postgres.js';
+export { findChromium, chromiumVersion, CHROMIUM_FLAGS } from './tools/chromium.js';
+export { ManagedProcess, type ManagedProcessOptions } from './launch/managed-process.js';
+export { startPostgres, type PostgresServer, type StartPostgresOptions } from './launch/postgres-server.js';
+export { startTemporal, type TemporalServer, type StartTemporalOptions } from './launch/temporal-server.js';
+export { startMinio, type MinioServer, type StartMinioOptions, type S3Endpoint } from './launch/minio-server.js';

@@ -1,0 +1,31 @@
+import { defineConfig } from 'vitest/config';
+
+const packages = '{core,services,workers,plugins/*,graphql,cli,bench,examples/*}';
+
+export default defineConfig({
+  test: {
+    // Temporal's native worker does not run in worker_threads: every project uses child processes.
+    pool: 'forks',
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: [`${packages}/test/**/*.test.ts`],
+          exclude: ['**/node_modules/**', '**/*.int.test.ts', 'workers/test/e2e/**'],
+          pool: 'forks',
+        },
+      },
+      {
+        test: {
+          name: 'services',
+          include: [`${packages}/test/**/*.int.test.ts`, 'workers/test/e2e/**/*.test.ts'],
+          exclude: ['**/node_modules/**'],
+          globalSetup: ['./test/global-setup.ts'],
+          pool: 'forks',
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
+    ],
+  },
+});
