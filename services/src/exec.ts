@@ -33,7 +33,8 @@ export function run(
 }
 
 /**
- * Runs a command with its output streamed to this process's stderr (long builds show progress).
+ * Runs a command with its output streamed to this process's stderr (long builds show progress);
+ * a failure's message ends with the last lines the command printed.
  */
 export function runStreaming(
   file: string,
@@ -41,11 +42,19 @@ export function runStreaming(
   options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
 ): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env: options.env ?? process.env, cwd: options.cwd, stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(file, args, { env: options.env ?? process.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const tail: string[] = [];
+    const onData = (chunk: Buffer): void => {
+      process.stderr.write(chunk);
+      tail.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      tail.splice(0, Math.max(0, tail.length - 30));
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.on('error', reject);
-    child.on('exit', (code, signal) => {
+    child.on('close', (code, signal) => {
       if (code === 0) resolve();
-      else reject(new Error(`${file} ${args.join(' ')} exited with ${signal ?? `code ${code}`}`));
+      else reject(new Error(`${file} ${args.join(' ')} exited with ${signal ?? `code ${code}`}${tail.length ? `:\n${tail.join('\n')}` : ''}`));
     });
   });
 }

@@ -2,7 +2,7 @@ export { ToolMissingError, ServiceStartError } from './errors.js';
 export { cacheDir, binDir } from './paths.js';
 export { ensureTemporalCli, findTemporalCli, temporalVersion, TEMPORAL_CLI } from './tools/temporal.js';
 export { ensureMinio, findMinio, minioVersion, MINIO_SERVER } from './tools/minio.js';
-export { ensureGoTool, findGoTool, cachedGoToolPath, type GoToolSpec, type LocatedTool } from './tools/go-tool.js';
+export { ensureGoTool, findGoTool, cachedGoToolPath, describeTool, type GoToolSpec, type LocatedTool } from './tools/go-tool.js';
 export { findPostgresBinaries, postgresVersion, type PostgresBinaries } from './tools/postgres.js';
 export { findChromium, chromiumVersion, CHROMIUM_FLAGS } from './tools/chromium.js';
 export { ManagedProcess, type ManagedProcessOptions } from './launch/managed-process.js';

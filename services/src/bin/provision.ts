@@ -7,18 +7,18 @@
 import { ToolMissingError } from '../errors.js';
 import { cacheDir } from '../paths.js';
 import { chromiumVersion, findChromium } from '../tools/chromium.js';
-import { ensureMinio, minioVersion } from '../tools/minio.js';
+import { describeTool } from '../tools/go-tool.js';
+import { ensureMinio, MINIO_SERVER, minioVersion } from '../tools/minio.js';
 import { findPostgresBinaries, postgresVersion } from '../tools/postgres.js';
-import { ensureTemporalCli, temporalVersion } from '../tools/temporal.js';
+import { ensureTemporalCli, TEMPORAL_CLI, temporalVersion } from '../tools/temporal.js';
 
 async function main(): Promise<void> {
   const wantChromium = !process.argv.includes('--no-chromium');
   console.log(`weft provision: tool cache ${cacheDir()}`);
-  // Sequential builds: two Go builds at once on 2 cores are no faster and use twice the memory.
-  const temporal = await ensureTemporalCli();
-  console.log(`  Temporal CLI: ${await temporalVersion(temporal.path)} (${temporal.origin}: ${temporal.path})`);
-  const minio = await ensureMinio();
-  console.log(`  MinIO:        ${await minioVersion(minio.path)} (${minio.origin}: ${minio.path})`);
+  // Both builds at once: each spends much of its time downloading modules and linking on one core.
+  const [temporal, minio] = await Promise.all([ensureTemporalCli(), ensureMinio()]);
+  console.log(`  Temporal CLI: ${describeTool(TEMPORAL_CLI, temporal, await temporalVersion(temporal.path))}`);
+  console.log(`  MinIO:        ${describeTool(MINIO_SERVER, minio, await minioVersion(minio.path))}`);
   if (process.env['DATABASE_URL']) {
     console.log('  PostgreSQL:   DATABASE_URL is set; tests use that server');
   } else {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import * as Minio from 'minio';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, inject } from 'vitest';
@@ -153,6 +153,7 @@ export function useTemporal(): TestTemporal {
 
   beforeAll(async () => {
     const info = useServices();
+    quietRuntime();
     connection = await Connection.connect({ address: info.temporal.address });
     client = new Client({ connection, namespace: info.temporal.namespace });
   });
@@ -201,6 +202,16 @@ export function useTemporal(): TestTemporal {
       return `${prefix}-${suffix()}`;
     },
   };
+}
+
+let runtimeInstalled = false;
+
+/** Installs a Temporal runtime that logs warnings and errors only (once per process). */
+function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  const level = (process.env['WEFT_TEST_TEMPORAL_LOG'] ?? 'WARN') as 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  Runtime.install({ logger: new DefaultLogger(level) });
 }
 
 /** A MinIO bucket of this test file, emptied and removed after it. */

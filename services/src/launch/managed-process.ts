@@ -103,7 +103,12 @@ export class ManagedProcess {
   async stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = 10_000): Promise<void> {
     if (!this.exited) {
       this.child.kill(signal);
-      const timedOut = await Promise.race([this.exitPromise.then(() => false), sleep(graceMs).then(() => true)]);
+      const grace = new AbortController();
+      const timedOut = await Promise.race([
+        this.exitPromise.then(() => false),
+        sleep(graceMs, true, { signal: grace.signal }).catch(() => false),
+      ]);
+      grace.abort();
       if (timedOut && !this.exited) {
         this.child.kill('SIGKILL');
         await this.exitPromise;

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import getPort from 'get-port';
-import { ensureMinio, minioVersion } from '../tools/minio.js';
+import { describeTool } from '../tools/go-tool.js';
+import { ensureMinio, MINIO_SERVER, minioVersion } from '../tools/minio.js';
 import { ManagedProcess } from './managed-process.js';
 import { makeTempDir } from './temp-dir.js';
 
@@ -67,7 +68,7 @@ export async function startMinio(options: StartMinioOptions = {}): Promise<Minio
   }
   return {
     endpoint: { endPoint: '127.0.0.1', port, useSSL: false, accessKey, secretKey, region: 'us-east-1' },
-    version: `${version} [${bin.origin}: ${bin.path}]`,
+    version: describeTool(MINIO_SERVER, bin, version),
     owned: true,
     process: proc,
     stop: async () => {

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import getPort from 'get-port';
-import { ensureTemporalCli, temporalVersion } from '../tools/temporal.js';
+import { describeTool } from '../tools/go-tool.js';
+import { ensureTemporalCli, TEMPORAL_CLI, temporalVersion } from '../tools/temporal.js';
 import { ManagedProcess } from './managed-process.js';
 import { makeTempDir } from './temp-dir.js';
 
@@ -75,8 +76,8 @@ export async function startTemporal(options: StartTemporalOptions = {}): Promise
     '--http-port', String(httpPort),
     '--metrics-port', String(metricsPort),
     '--log-level', options.logLevel ?? 'warn',
-    '--namespace', namespace,
   ];
+  if (namespace !== 'default') args.push('--namespace', namespace);
   if (!options.ui) args.push('--headless');
   if (options.dbFilename) args.push('--db-filename', options.dbFilename, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
   for (const [key, value] of Object.entries(options.dynamicConfig ?? {})) {
@@ -95,7 +96,7 @@ export async function startTemporal(options: StartTemporalOptions = {}): Promise
     address,
     namespace,
     uiUrl: options.ui ? `http://127.0.0.1:${uiPort}` : undefined,
-    version: `${version} [${cli.origin}: ${cli.path}]`,
+    version: describeTool(TEMPORAL_CLI, cli, version),
     owned: true,
     process: proc,
     stop: async () => {

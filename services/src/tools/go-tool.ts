@@ -48,7 +48,19 @@ export function findGoTool(spec: GoToolSpec): LocatedTool | undefined {
   return undefined;
 }
 
+/**
+ * Describes a located tool for logs: `go install` builds embed no release version, so the pinned
+ * version is added for binaries from the cache.
+ */
+export function describeTool(spec: GoToolSpec, tool: LocatedTool, printed: string): string {
+  const pinned = tool.origin === 'cache' || tool.origin === 'built' ? `, built from ${spec.goPackage}@${spec.version}` : '';
+  return `${printed} (${tool.origin}: ${tool.path}${pinned})`;
+}
+
+/** The Go toolchain: WEFT_GO when set (an explicit choice, missing if not executable), else PATH, else the usual install folders. */
 function findGo(): string | undefined {
+  const explicit = process.env['WEFT_GO'];
+  if (explicit !== undefined) return isExecutable(explicit) ? explicit : undefined;
   return which('go') ?? ['/usr/local/go/bin/go', '/usr/lib/go/bin/go'].find(isExecutable);
 }
 
