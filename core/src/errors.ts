@@ -8,8 +8,11 @@ export type WeftErrorCode =
   | 'definition.bad_mapping'
   | 'definition.bad_partition_key'
   | 'definition.bad_option'
+  | 'definition.bad_module'
   | 'user_code.threw'
   | 'user_code.bad_output'
+  | 'hashing.bad_value'
+  | 'codec.bad_value'
   | 'storage.not_found'
   | 'storage.bad_key'
   | 'internal';

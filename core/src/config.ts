@@ -1,0 +1,34 @@
+import { DefinitionError } from './errors.js';
+import type { ConcurrencyLimits } from './planner/types.js';
+import type { ObjectStorage } from './storage/object-storage.js';
+
+/** A project's `weft.config.ts`. */
+export interface WeftConfig {
+  /** Globs of asset modules, relative to the config file. @default ['./assets/**\/*.ts'] */
+  readonly assets?: readonly string[];
+  /** Where values are stored. @default fsStorage('.weft/objects') */
+  readonly storage?: ObjectStorage;
+  /** Concurrency limits: in total and per compute provider. */
+  readonly concurrency?: ConcurrencyLimits;
+  /** Name of this code location (one reconcile loop each). @default 'default' */
+  readonly location?: string;
+  /** Partitions per materialization batch for assets without their own `batchSize`. @default 1 */
+  readonly batchSize?: number;
+}
+
+/** Declares a project's configuration, validating it (errors name the field). */
+export function defineConfig(config: WeftConfig): WeftConfig {
+  const fail = (field: string, message: string): never => {
+    throw new DefinitionError('definition.bad_option', `weft.config: ${field} ${message}`, { field });
+  };
+  if (config.assets !== undefined && (!Array.isArray(config.assets) || config.assets.some((g) => typeof g !== 'string' || g === ''))) fail('assets', 'must be a list of non-empty glob strings');
+  if (config.location !== undefined && !/^[A-Za-z0-9_.-]+$/.test(config.location)) fail('location', `must contain only letters, digits, _, . and - (got ${JSON.stringify(config.location)})`);
+  if (config.batchSize !== undefined && !(Number.isSafeInteger(config.batchSize) && config.batchSize > 0)) fail('batchSize', 'must be a positive integer');
+  const limits = config.concurrency;
+  if (limits?.global !== undefined && !(Number.isSafeInteger(limits.global) && limits.global > 0)) fail('concurrency.global', 'must be a positive integer');
+  for (const [provider, limit] of Object.entries(limits?.perProvider ?? {})) {
+    if (!(Number.isSafeInteger(limit) && limit > 0)) fail(`concurrency.perProvider.${provider}`, 'must be a positive integer');
+  }
+  if (config.storage !== undefined && (typeof config.storage.put !== 'function' || typeof config.storage.get !== 'function')) fail('storage', 'must be an object storage (put/get/exists/delete)');
+  return config;
+}

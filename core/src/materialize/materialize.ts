@@ -1,0 +1,99 @@
+import type { Definition } from '../definitions/types.js';
+import { WeftError } from '../errors.js';
+import type { PartitionKey } from '../partitions/types.js';
+import type { PartitionStatus, Reason } from '../planner/types.js';
+import { InProcessRunner, type RunRecord } from './runner.js';
+
+/** Options of {@link materialize}. */
+export interface MaterializeOptions {
+  /**
+   * Which partitions to run: keys for every given asset, or keys per asset key. Everything those
+   * partitions need upstream runs too. @default every partition of every given asset
+   */
+  readonly partitions?: readonly PartitionKey[] | Readonly<Record<string, readonly PartitionKey[]>>;
+  /** Values of source partitions, by source key and partition key (encoded with the source's codec). */
+  readonly sources?: Readonly<Record<string, Readonly<Record<PartitionKey, unknown>>>>;
+  /**
+   * The time to plan at (which time windows exist). @default the end of the latest requested time
+   * window; required when time-partitioned assets run without explicit partitions
+   */
+  readonly now?: number;
+  /** Code versions per asset key (default: cheap in-process versions). */
+  readonly codeVersions?: Readonly<Record<string, string>>;
+  /** Throw the first failure (true) or report failures in the result (false). @default true */
+  readonly raiseOnError?: boolean;
+}
+
+/** What {@link materialize} did. */
+export interface MaterializeResult {
+  readonly runs: readonly RunRecord[];
+  readonly failures: readonly RunRecord[];
+  /** The value of a partition after the run (decoded), or undefined. */
+  value<T = unknown>(assetKey: string, partitionKey?: PartitionKey): T | undefined;
+  /** Status and reasons of a partition after the run. */
+  state(assetKey: string, partitionKey?: PartitionKey): { status: PartitionStatus; reasons: Reason[] };
+}
+
+function latestWindowEnd(definitions: readonly Definition[], partitions: MaterializeOptions['partitions']): number | undefined {
+  let latest: number | undefined;
+  for (const def of definitions) {
+    const keys = Array.isArray(partitions) ? partitions : (partitions as Record<string, readonly PartitionKey[]> | undefined)?.[def.key];
+    if (!keys) continue;
+    const d = def.partitions;
+    const time = d.kind === 'time' ? d : d.kind === 'multi' ? d.dimensions.find((x) => x.definition.kind === 'time') : undefined;
+    for (const key of keys) {
+      let end: number | undefined;
+      if (d.kind === 'time') {
+        const i = d.parseKey(key);
+        end = i === undefined ? undefined : d.windowAt(i).end + d.lagMs;
+      } else if (d.kind === 'multi' && time && 'name' in time && time.definition.kind === 'time') {
+        const value = d.splitKey(key)?.[time.name];
+        const i = value === undefined ? undefined : time.definition.parseKey(value);
+        end = i === undefined ? undefined : time.definition.windowAt(i).end + time.definition.lagMs;
+      }
+      if (end !== undefined && (latest === undefined || end > latest)) latest = end;
+    }
+  }
+  return latest;
+}
+
+/**
+ * Runs assets in this process with in-memory storage, through the same planner the workers use:
+ * for unit tests of user code.
+ *
+ * @example
+ * const result = await materialize([rawOrders, cleanOrders], {
+ *   partitions: ['2024-01-01'],
+ *   sources: { raw_orders: { '2024-01-01': csvBytes } },
+ * });
+ * expect(result.value('clean_orders', '2024-01-01')).toEqual([...]);
+ */
+export async function materialize(definitions: readonly Definition[], options: MaterializeOptions = {}): Promise<MaterializeResult> {
+  const needsClock = definitions.some((d) => d.partitions.kind === 'time' || (d.partitions.kind === 'multi' && d.partitions.dimensions.some((x) => x.definition.kind === 'time')));
+  const now = options.now ?? latestWindowEnd(definitions, options.partitions) ?? (needsClock ? undefined : 0);
+  if (now === undefined) {
+    throw new WeftError('definition.bad_option', 'materialize(): pass `now` (epoch ms) or explicit `partitions`, so Weft knows which time windows exist', { field: 'now' });
+  }
+  const runner = new InProcessRunner(definitions, { now, automatic: false, ...(options.codeVersions ? { codeVersions: options.codeVersions } : {}) });
+  for (const [sourceKey, byKey] of Object.entries(options.sources ?? {})) {
+    for (const [partitionKey, value] of Object.entries(byKey)) runner.setSource(sourceKey, partitionKey, value);
+  }
+  await runner.observeSources();
+  let n = 0;
+  for (const def of definitions) {
+    if (def.kind !== 'asset') continue;
+    const partitions = options.partitions;
+    const keys = partitions === undefined ? null : Array.isArray(partitions) ? partitions : ((partitions as Record<string, readonly PartitionKey[]>)[def.key] ?? undefined);
+    if (keys === undefined) continue;
+    runner.request({ id: `materialize-${++n}`, action: 'materialize', assetKey: def.key, partitionKeys: keys === null ? null : [...keys] });
+  }
+  const runs = await runner.runUntilIdle();
+  const failures = runs.filter((r) => r.status === 'failed');
+  if ((options.raiseOnError ?? true) && failures[0]?.error) throw failures[0].error;
+  return {
+    runs,
+    failures,
+    value: <T>(assetKey: string, partitionKey: PartitionKey = '') => runner.value(assetKey, partitionKey) as T | undefined,
+    state: (assetKey, partitionKey = '') => runner.planner.state(assetKey, partitionKey),
+  };
+}

@@ -1,0 +1,134 @@
+import type { GraphNode } from '../definitions/graph.js';
+import type { PartitionsDefinition } from '../partitions/types.js';
+import { S } from './status-codes.js';
+import type { AssetSnapshot, FailureRecord, TokenHex } from './types.js';
+
+const DIGEST = 32;
+
+function grow<T extends Uint8Array | Uint16Array | Float64Array>(array: T, capacity: number, make: (n: number) => T, fill?: number): T {
+  if (array.length >= capacity) return array;
+  const next = make(Math.max(capacity, array.length * 2, 16));
+  next.set(array);
+  if (fill !== undefined) next.fill(fill, array.length);
+  return next;
+}
+
+/**
+ * The planner's state of one asset or source: one entry per partition in typed arrays (a scan of
+ * a million entries takes milliseconds; a Map of a million would not), sparse maps for the rare
+ * states (failures, running, failed checks, ready tokens).
+ */
+export class AssetIndex {
+  /** Partitions covered (0 … count - 1). */
+  count = 0;
+  status: Uint8Array = new Uint8Array(0);
+  materialized: Uint8Array = new Uint8Array(0);
+  token: Uint8Array = new Uint8Array(0);
+  dataVersion: Uint8Array = new Uint8Array(0);
+  codeVersionId: Uint16Array = new Uint16Array(0);
+  verifiedAt: Float64Array = new Float64Array(0);
+  changedAt: Float64Array = new Float64Array(0);
+  readonly codeVersions: string[] = [];
+  private readonly codeVersionIds = new Map<string, number>();
+  readonly failures = new Map<number, FailureRecord>();
+  readonly running = new Map<number, { token: TokenHex; since: number }>();
+  readonly checkFailures = new Map<number, { check: string; message: string }>();
+  /** Tokens of the partitions ready to run (status MISSING or STALE). */
+  readonly ready = new Map<number, TokenHex>();
+  /** Failures a user asked to retry (cleared when the partition runs). */
+  readonly retryRequested = new Set<number>();
+
+  readonly isSource: boolean;
+  readonly definition: PartitionsDefinition;
+  /** Position of index 0 on a scale that does not move when the definition's start moves (range hashes). */
+  readonly positionOffset: number;
+
+  constructor(
+    readonly node: GraphNode,
+    readonly currentCodeVersion: string,
+  ) {
+    this.isSource = node.definition.kind === 'source';
+    this.definition = node.partitions;
+    const def = node.partitions;
+    this.positionOffset = def.kind === 'time' && def.granularity !== 'cron' ? -def.indexAtInstant(0) : 0;
+  }
+
+  /** Id of a code version string (interned). */
+  codeId(version: string): number {
+    let id = this.codeVersionIds.get(version);
+    if (id === undefined) {
+      id = this.codeVersions.length;
+      this.codeVersions.push(version);
+      this.codeVersionIds.set(version, id);
+    }
+    return id;
+  }
+
+  /** Makes room for `count` partitions; new ones are NEW and unmaterialized. */
+  extend(count: number): void {
+    if (count <= this.count) return;
+    this.status = grow(this.status, count, (n) => new Uint8Array(n));
+    this.materialized = grow(this.materialized, count, (n) => new Uint8Array(n));
+    this.token = grow(this.token, count * DIGEST, (n) => new Uint8Array(n));
+    this.dataVersion = grow(this.dataVersion, count * DIGEST, (n) => new Uint8Array(n));
+    this.codeVersionId = grow(this.codeVersionId, count, (n) => new Uint16Array(n));
+    this.verifiedAt = grow(this.verifiedAt, count, (n) => new Float64Array(n), -1);
+    this.changedAt = grow(this.changedAt, count, (n) => new Float64Array(n), -1);
+    this.status.fill(S.NEW, this.count, count);
+    this.verifiedAt.fill(-1, this.count, count);
+    this.changedAt.fill(-1, this.count, count);
+    this.count = count;
+  }
+
+  /** Loads the columns of a snapshot (the asset's arrays are replaced, not merged). */
+  load(snapshot: AssetSnapshot): void {
+    this.extend(snapshot.count);
+    const n = snapshot.count;
+    this.materialized.set(snapshot.materialized.subarray(0, n));
+    this.token.set(snapshot.token.subarray(0, n * DIGEST));
+    this.dataVersion.set(snapshot.dataVersion.subarray(0, n * DIGEST));
+    this.verifiedAt.set(snapshot.verifiedAt.subarray(0, n));
+    this.changedAt.set(snapshot.changedAt.subarray(0, n));
+    const remap = snapshot.codeVersions.map((v) => this.codeId(v));
+    const ids = snapshot.codeVersionId;
+    const target = this.codeVersionId;
+    for (let i = 0; i < n; i++) target[i] = remap[ids[i] as number] ?? 0;
+    for (const f of snapshot.failures) this.failures.set(f.index, f);
+    for (const r of snapshot.running) this.running.set(r.index, { token: r.token, since: r.since });
+    for (const c of snapshot.checkFailures) this.checkFailures.set(c.index, { check: c.check, message: c.message });
+  }
+
+  tokenHex(i: number): TokenHex {
+    return Buffer.from(this.token.buffer, this.token.byteOffset + i * DIGEST, DIGEST).toString('hex');
+  }
+
+  dataVersionHex(i: number): string {
+    return Buffer.from(this.dataVersion.buffer, this.dataVersion.byteOffset + i * DIGEST, DIGEST).toString('hex');
+  }
+
+  /** The 32-byte data version digest of partition i (a view, not a copy). */
+  dataVersionBytes(i: number): Uint8Array {
+    return this.dataVersion.subarray(i * DIGEST, i * DIGEST + DIGEST);
+  }
+
+  /** Whether the stored token of partition i equals `hex`. */
+  tokenEquals(i: number, hex: TokenHex): boolean {
+    if (this.materialized[i] !== 1) return false;
+    const stored = this.token.subarray(i * DIGEST, i * DIGEST + DIGEST);
+    return Buffer.from(hex, 'hex').equals(stored);
+  }
+
+  setToken(i: number, hex: TokenHex): void {
+    this.token.set(Buffer.from(hex, 'hex'), i * DIGEST);
+  }
+
+  /** Sets the data version; returns true when it changed. */
+  setDataVersion(i: number, hex: string): boolean {
+    const bytes = Buffer.from(hex, 'hex');
+    if (bytes.length !== DIGEST) throw new RangeError(`data version of ${this.node.key} partition ${i} is not 32 bytes of hex: ${JSON.stringify(hex)}`);
+    const current = this.dataVersion.subarray(i * DIGEST, i * DIGEST + DIGEST);
+    if (this.materialized[i] === 1 && bytes.equals(current)) return false;
+    this.dataVersion.set(bytes, i * DIGEST);
+    return true;
+  }
+}

@@ -1,0 +1,83 @@
+import type { ResolvedInput } from '../definitions/graph.js';
+import { computeToken } from '../hashing/token.js';
+import type { MappingContext } from '../partitions/mappings/types.js';
+import { RangeSet } from '../partitions/sets/range-set.js';
+import type { PartitionContext } from '../partitions/types.js';
+import type { AssetIndex } from './asset-index.js';
+import { S, type StatusCode } from './status-codes.js';
+import { tokenInput, type RangeTrees } from './token-inputs.js';
+
+/** What evaluation needs besides the asset: its upstream indexes, the moment and the cursor. */
+export interface EvaluationEnv {
+  readonly ctx: PartitionContext;
+  readonly now: number;
+  readonly cursor: number;
+  readonly trees: RangeTrees;
+  index(assetKey: string): AssetIndex;
+  mappingContext(input: ResolvedInput, downstream: AssetIndex): MappingContext;
+}
+
+/** How one upstream partition stands for a downstream input. */
+export const UPSTREAM = { FRESH: 0, WAITING: 1, BLOCKED: 2 } as const;
+
+/** Classifies upstream partition `u` as seen by `input`: usable, still to come, or blocking. */
+export function upstreamState(up: AssetIndex, u: number, input: ResolvedInput): number {
+  const s = up.status[u];
+  if (s === S.FRESH) return UPSTREAM.FRESH;
+  if (s === S.CHECK_FAILED) return input.respectBlockingChecks ? UPSTREAM.BLOCKED : UPSTREAM.FRESH;
+  if (s === S.FAILED || s === S.BLOCKED) return UPSTREAM.BLOCKED;
+  // A source partition that was never observed will not appear by itself: it is missing.
+  if (up.isSource) return UPSTREAM.BLOCKED;
+  return UPSTREAM.WAITING;
+}
+
+/**
+ * The status of partition `i` of a (non-source) asset, computing its token only when its inputs
+ * or code may have changed since it was last verified. Ready partitions get their token recorded
+ * in `index.ready`.
+ */
+export function evaluatePartition(index: AssetIndex, i: number, env: EvaluationEnv): StatusCode {
+  if (index.running.has(i)) return S.RUNNING;
+  const previous = index.status[i];
+  let candidate = index.materialized[i] !== 1 || index.codeVersionId[i] !== index.codeId(index.currentCodeVersion) || (previous !== S.FRESH && previous !== S.CHECK_FAILED);
+  let waiting = false;
+  const verifiedAt = index.verifiedAt[i] as number;
+  const single = RangeSet.range(i, i + 1);
+  const reads: Array<{ input: ResolvedInput; up: AssetIndex; existing: RangeSet }> = [];
+  for (const input of index.node.inputs) {
+    const up = env.index(input.upstreamKey);
+    const r = input.mapping.upstreamFor(single, env.mappingContext(input, index));
+    if (!r.missing.isEmpty() || r.missingKeys.length > 0) return S.BLOCKED;
+    for (const [a, b] of r.existing.ranges()) {
+      for (let u = a; u < b; u++) {
+        const state = upstreamState(up, u, input);
+        if (state === UPSTREAM.BLOCKED) return S.BLOCKED;
+        if (state === UPSTREAM.WAITING) waiting = true;
+        else if ((up.changedAt[u] as number) > verifiedAt) candidate = true;
+      }
+    }
+    reads.push({ input, up, existing: r.existing });
+  }
+  if (waiting) return S.WAITING;
+  const checkFailed = index.checkFailures.has(i);
+  if (!candidate) return checkFailed ? S.CHECK_FAILED : S.FRESH;
+
+  const def = index.definition;
+  const token = computeToken({
+    assetKey: index.node.key,
+    codeVersion: index.currentCodeVersion,
+    partitionKey: def.kind === 'unpartitioned' ? null : def.keyAt(i, env.ctx),
+    inputs: reads.map(({ input, up, existing }) => tokenInput(input, up, existing, env.ctx, env.trees)),
+  });
+  if (index.tokenEquals(i, token)) {
+    index.verifiedAt[i] = env.cursor;
+    return checkFailed ? S.CHECK_FAILED : S.FRESH;
+  }
+  const failure = index.failures.get(i);
+  if (failure && failure.token === token && !index.retryRequested.has(i)) {
+    if (failure.failureClass === 'actionable') return S.FAILED;
+    if (failure.retryAt !== null && failure.retryAt > env.now) return S.FAILED;
+  }
+  index.ready.set(i, token);
+  return index.materialized[i] === 1 ? S.STALE : S.MISSING;
+}

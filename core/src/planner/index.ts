@@ -1,0 +1,3 @@
+export * from './types.js';
+export { Planner, type PlannerOptions } from './planner.js';
+export { ABSENT_INPUT } from './token-inputs.js';

@@ -1,0 +1,73 @@
+import type { ResolvedInput } from '../definitions/graph.js';
+import { hashCanonical } from '../hashing/canonical-encoding.js';
+import { RangeHashTree, combinedHashOf } from '../hashing/range-hash.js';
+import type { TokenInput } from '../hashing/token.js';
+import type { RangeSet } from '../partitions/sets/range-set.js';
+import type { PartitionContext } from '../partitions/types.js';
+import type { AssetIndex } from './asset-index.js';
+
+/** The data version an `optional` input gets when there is no upstream partition (edge of the definition). */
+export const ABSENT_INPUT = 'absent';
+
+/** Ranges longer than this are hashed through the upstream's range-hash tree instead of from scratch. */
+const TREE_THRESHOLD = 512;
+
+/** Caches a range-hash tree per upstream asset, built on first use and kept in step with data versions. */
+export class RangeTrees {
+  private readonly trees = new Map<AssetIndex, RangeHashTree>();
+
+  /** The tree of `index`, if one was built. */
+  peek(index: AssetIndex): RangeHashTree | undefined {
+    return this.trees.get(index);
+  }
+
+  get(index: AssetIndex): RangeHashTree {
+    let tree = this.trees.get(index);
+    if (!tree) {
+      tree = new RangeHashTree(index.count + index.positionOffset + 64);
+      for (let i = 0; i < index.count; i++) if (index.materialized[i] === 1) tree.setLeaf(i + index.positionOffset, index.dataVersionHex(i));
+      this.trees.set(index, tree);
+    }
+    return tree;
+  }
+
+  /** Keeps a built tree in step with a changed data version. */
+  update(index: AssetIndex, i: number): void {
+    this.trees.get(index)?.setLeaf(i + index.positionOffset, index.materialized[i] === 1 ? index.dataVersionHex(i) : undefined);
+  }
+}
+
+/** Combined hash of the upstream data versions over `ranges` (positions made stable by the index's offset). */
+export function rangeInputHash(up: AssetIndex, ranges: RangeSet, trees: RangeTrees): string {
+  const parts: Array<string | number> = [];
+  for (const [a, b] of ranges.ranges()) {
+    const start = a + up.positionOffset;
+    let hash: string;
+    if (b - a > TREE_THRESHOLD) {
+      hash = trees.get(up).rangeHash(start, b + up.positionOffset);
+    } else {
+      const versions: Array<string | undefined> = [];
+      for (let i = a; i < b; i++) versions.push(up.materialized[i] === 1 ? up.dataVersionHex(i) : undefined);
+      hash = combinedHashOf(versions, start);
+    }
+    parts.push(start, b + up.positionOffset, hash);
+  }
+  if (parts.length === 3) return parts[2] as string;
+  return hashCanonical(['weft/ranges/v1', ...parts]);
+}
+
+/** The token input of one input of a partition, from the upstream partitions it reads. */
+export function tokenInput(input: ResolvedInput, up: AssetIndex, existing: RangeSet, ctx: PartitionContext, trees: RangeTrees): TokenInput {
+  const upKeyNull = up.definition.kind === 'unpartitioned';
+  if (input.cardinality === 'many') {
+    return { name: input.name, assetKey: input.upstreamKey, count: existing.size, combinedHash: rangeInputHash(up, existing, trees) };
+  }
+  const u = existing.min();
+  if (u === undefined) return { name: input.name, assetKey: input.upstreamKey, partitionKey: null, dataVersion: ABSENT_INPUT };
+  return {
+    name: input.name,
+    assetKey: input.upstreamKey,
+    partitionKey: upKeyNull ? null : up.definition.keyAt(u, ctx),
+    dataVersion: up.dataVersionHex(u),
+  };
+}

@@ -1,0 +1,2 @@
+export type { ObjectStorage } from '../storage/object-storage.js';
+export type { ConnectorContext, ObservedPartition, ReportedVersion, SourceConnector } from './connector.js';
