@@ -79,7 +79,7 @@ export interface CheckDefinition<T> {
   /** A failing blocking check stops propagation downstream. @default false */
   readonly blocking: boolean;
   readonly description: string | undefined;
-  readonly fn: (value: T, ctx: ComputeContext) => CheckOutcome | Promise<CheckOutcome>;
+  fn(value: T, ctx: ComputeContext): CheckOutcome | Promise<CheckOutcome>;
 }
 
 /** Retry policy for transient failures of an asset's materializations. */
@@ -119,7 +119,8 @@ export interface AssetOptions {
 export interface AssetDefinition<T = unknown, I extends InputSpecs = InputSpecs> extends Upstream<T> {
   readonly kind: 'asset';
   readonly inputs: I;
-  readonly compute: (inputs: InputValues<I>, ctx: ComputeContext) => T | Promise<T>;
+  // Method syntax on purpose: parameters stay bivariant, so any asset is a `Definition`.
+  compute(inputs: InputValues<I>, ctx: ComputeContext): T | Promise<T>;
   readonly checks: ReadonlyArray<CheckDefinition<T>>;
   readonly options: AssetOptions;
   /** File that defined the asset (for code versions), when known. */
