@@ -374,7 +374,7 @@ export class RangeHashTree {
     const level = this.digests.length;
     const count = Math.ceil(this.capacity / B ** level);
     this.digests.push(new Uint8Array(count * 32));
-    this.flags.push(new Uint8Array(count).fill(0));
+    this.flags.push(new Uint8Array(count).fill(level === 0 ? LEAF_MISSING : DIRTY));
     this.counts.push(count);
   }
 }

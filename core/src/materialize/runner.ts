@@ -51,6 +51,9 @@ export class InProcessRunner {
   readonly runs: RunRecord[] = [];
   private readonly log: WeftEvent[] = [];
   private readonly values = new Map<string, Uint8Array>();
+  private readonly tokensByPartition = new Map<string, string>();
+  /** Called before each batch runs (tests check invariants here). */
+  beforeBatch: ((batch: PlannedBatch) => void) | undefined;
   private readonly sourceBytes = new Map<string, Uint8Array>();
   private seq = 0;
   private nowValue: number;
@@ -131,9 +134,17 @@ export class InProcessRunner {
     for (let round = 0; round < maxRounds; round++) {
       const plan: PlanResult = this.planner.plan(this.nowValue);
       if (plan.batches.length === 0) return this.runs.slice(first);
-      for (const batch of plan.batches) await this.runBatch(batch);
+      for (const batch of plan.batches) {
+        this.beforeBatch?.(batch);
+        await this.runBatch(batch);
+      }
     }
     throw new WeftError('internal', `runner did not settle after ${maxRounds} planning rounds`);
+  }
+
+  /** Token of the latest successful materialization of every partition, keyed `asset\u0000partition`. */
+  get tokens(): ReadonlyMap<string, string> {
+    return this.tokensByPartition;
   }
 
   /** The stored value of a partition, decoded with the asset's codec (undefined if never materialized). */
@@ -158,8 +169,7 @@ export class InProcessRunner {
     return up.codec.decode(bytes);
   }
 
-  private async inputsOf(partition: PlannedPartition, ctxDef: PartitionsDefinition): Promise<Record<string, unknown>> {
-    void ctxDef;
+  private async inputsOf(partition: PlannedPartition): Promise<Record<string, unknown>> {
     const out: Record<string, unknown> = {};
     const ctx = this.planner.context;
     for (const input of partition.inputs) {
@@ -178,8 +188,6 @@ export class InProcessRunner {
   }
 
   private computeContext(assetKey: string, partitionKey: PartitionKey, def: PartitionsDefinition, signal: AbortSignal): ComputeContext {
-    const ctx = this.planner.context;
-    const i = def.indexOf(partitionKey, ctx);
     const timeDim = def.kind === 'time' ? def : def.kind === 'multi' ? def.dimensions.find((d) => d.definition.kind === 'time')?.definition : undefined;
     let window: ComputeContext['window'];
     if (timeDim?.kind === 'time') {
@@ -187,7 +195,6 @@ export class InProcessRunner {
       const w = key === undefined ? undefined : timeDim.parseKey(key);
       window = w === undefined ? undefined : timeDim.windowAt(w);
     }
-    void i;
     return {
       assetKey,
       partitionKey,
@@ -210,12 +217,13 @@ export class InProcessRunner {
         attempt++;
         try {
           const signal = new AbortController().signal;
-          const inputs = await this.inputsOf(partition, node.partitions);
+          const inputs = await this.inputsOf(partition);
           const ctx = this.computeContext(batch.assetKey, partition.partitionKey, node.partitions, signal);
           const value = await callUserCode('compute', context, () => def.compute(inputs as never, ctx));
           const bytes = await callUserCode('encoding the value', context, () => def.codec.encode(value));
           const dataVersion = dataVersionOf(bytes);
           this.values.set(`${batch.assetKey}\u0000${partition.partitionKey}`, bytes);
+          this.tokensByPartition.set(`${batch.assetKey}\u0000${partition.partitionKey}`, partition.token);
           this.emit({ kind: 'materialization.succeeded', assetKey: batch.assetKey, partitionKey: partition.partitionKey, token: partition.token, dataVersion, codeVersion: batch.codeVersion, inputsAsOf: batch.inputsAsOf });
           this.runs.push({ ...context, token: partition.token, status: 'succeeded', dataVersion, error: undefined });
           for (const check of def.checks) {

@@ -1,10 +1,12 @@
 /**
  * IANA time zones for time-window partitions: offsets come from luxon's `IANAZone` (the platform's
- * tz database through `Intl`); this module turns them into local wall-clock fields and back,
- * including the DST gaps (a local time that never happens) and overlaps (one that happens twice).
+ * tz database through `Intl`, memoized in `offset-cache.ts`); this module turns them into local
+ * wall-clock fields and back, including DST gaps (a local time that never happens) and overlaps
+ * (one that happens twice).
  */
 import { IANAZone } from 'luxon';
 import { DAY_MS, MINUTE_MS, civilFromDays, floorMod, pad } from './civil-date.js';
+import { OffsetCache } from './offset-cache.js';
 
 /** A resolved time zone. */
 export interface TimeZone {
@@ -43,16 +45,22 @@ function canonicalName(name: string): string {
   return canonicalNames.get(name.toLowerCase()) ?? name;
 }
 
+/** One offset cache per zone, shared by every definition in that zone. */
+const zones = new Map<string, TimeZone>();
+
 /** Resolves an IANA zone name, or returns undefined when the platform does not know it. */
 export function resolveTimeZone(name: string): TimeZone | undefined {
   if (UTC_ALIASES.has(name.toLowerCase())) return UTC;
   if (!/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(name) || !IANAZone.isValidZone(name)) return undefined;
-  const zone = IANAZone.create(name);
-  return {
-    name: canonicalName(name),
-    isUtc: false,
-    offsetMs: (instant) => Math.round(zone.offset(instant) * MINUTE_MS),
-  };
+  const canonical = canonicalName(name);
+  let zone = zones.get(canonical);
+  if (zone === undefined) {
+    const luxonZone = IANAZone.create(canonical);
+    const cache = new OffsetCache((instant) => Math.round(luxonZone.offset(instant) * MINUTE_MS));
+    zone = { name: canonical, isUtc: false, offsetMs: (instant) => cache.offsetMs(instant) };
+    zones.set(canonical, zone);
+  }
+  return zone;
 }
 
 /** Local wall-clock fields of `instant` in `zone`. */
