@@ -1,5 +1,6 @@
 import type { Benchmark } from '../benchmark.js';
+import { plannerBench } from './planner.js';
 import { servicesStartup } from './services-startup.js';
 
 /** Every benchmark, by name. */
-export const benchmarks: readonly Benchmark[] = [servicesStartup];
+export const benchmarks: readonly Benchmark[] = [plannerBench, servicesStartup];

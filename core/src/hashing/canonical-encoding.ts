@@ -53,6 +53,16 @@ export const CANONICAL_TAG = {
 } as const;
 
 const MAX_U32 = 0xffff_ffff;
+/** Strings longer than this are checked and encoded natively (faster than a JS loop past ~24 chars). */
+const NATIVE_UTF8_THRESHOLD = 24;
+const utf8Encoder = new TextEncoder();
+const LONE_SURROGATE = /\p{Surrogate}/u;
+const nativeIsWellFormed = (String.prototype as { isWellFormed?: (this: string) => boolean }).isWellFormed;
+
+/** Whether `value` has no lone surrogate (so its UTF-8 is lossless). */
+function isWellFormed(value: string): boolean {
+  return nativeIsWellFormed === undefined ? !LONE_SURROGATE.test(value) : nativeIsWellFormed.call(value);
+}
 
 /**
  * Compares two strings by Unicode code point (equivalently, by their UTF-8 bytes), the order used
@@ -271,8 +281,14 @@ export class CanonicalWriter {
 
   private writeUtf8(value: string): void {
     this.ensure(4 + value.length * 3);
-    const buf = this.buffer;
     const start = this.position + 4;
+    if (value.length > NATIVE_UTF8_THRESHOLD && isWellFormed(value)) {
+      const { written } = utf8Encoder.encodeInto(value, this.buffer.subarray(start));
+      this.view.setUint32(this.position, written);
+      this.position = start + written;
+      return;
+    }
+    const buf = this.buffer;
     let p = start;
     for (let i = 0; i < value.length; i++) {
       const c = value.charCodeAt(i);
@@ -348,9 +364,11 @@ export function canonicalEncode(value: Canonical): Uint8Array {
 
 /** UTF-8 of `value`; throws `hashing.bad_value` for a lone surrogate (which `TextEncoder` would silently replace). */
 export function utf8Strict(value: string): Uint8Array {
-  const lone = /\p{Surrogate}/u.exec(value);
-  if (lone !== null) throw badValue(`lone surrogate at index ${lone.index} of a string`, []);
-  return new TextEncoder().encode(value);
+  if (!isWellFormed(value)) {
+    const lone = LONE_SURROGATE.exec(value);
+    throw badValue(`lone surrogate at index ${lone?.index ?? -1} of a string`, []);
+  }
+  return utf8Encoder.encode(value);
 }
 
 /** SHA-256 as 64 lower-case hex characters of `bytes`, or of a string's UTF-8 (lone surrogates rejected). */

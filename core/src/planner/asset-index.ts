@@ -4,6 +4,8 @@ import { S } from './status-codes.js';
 import type { AssetSnapshot, FailureRecord, TokenHex } from './types.js';
 
 const DIGEST = 32;
+/** Window positions are counted from here (2^31), so windows before 1970 have positive positions too. */
+const POSITION_ORIGIN = 2 ** 31;
 
 function grow<T extends Uint8Array | Uint16Array | Float64Array>(array: T, capacity: number, make: (n: number) => T, fill?: number): T {
   if (array.length >= capacity) return array;
@@ -40,7 +42,11 @@ export class AssetIndex {
 
   readonly isSource: boolean;
   readonly definition: PartitionsDefinition;
-  /** Position of index 0 on a scale that does not move when the definition's start moves (range hashes). */
+  /**
+   * Position of index 0 on a scale that does not move when the definition's start moves, for
+   * range hashes: for time windows, 2^31 + the window's distance from the window holding
+   * 1970-01-01T00:00Z (so moving `start` back keeps every partition's position); else 0.
+   */
   readonly positionOffset: number;
 
   constructor(
@@ -50,7 +56,7 @@ export class AssetIndex {
     this.isSource = node.definition.kind === 'source';
     this.definition = node.partitions;
     const def = node.partitions;
-    this.positionOffset = def.kind === 'time' && def.granularity !== 'cron' ? -def.indexAtInstant(0) : 0;
+    this.positionOffset = def.kind === 'time' && def.granularity !== 'cron' ? POSITION_ORIGIN - def.indexAtInstant(0) : 0;
   }
 
   /** Id of a code version string (interned). */
@@ -67,6 +73,7 @@ export class AssetIndex {
   /** Makes room for `count` partitions; new ones are NEW and unmaterialized. */
   extend(count: number): void {
     if (count <= this.count) return;
+    // New partitions start unmaterialized: grow() zero-fills, and the clocks are set to -1 below.
     this.status = grow(this.status, count, (n) => new Uint8Array(n));
     this.materialized = grow(this.materialized, count, (n) => new Uint8Array(n));
     this.token = grow(this.token, count * DIGEST, (n) => new Uint8Array(n));
@@ -80,19 +87,27 @@ export class AssetIndex {
     this.count = count;
   }
 
-  /** Loads the columns of a snapshot (the asset's arrays are replaced, not merged). */
+  /**
+   * Loads the columns of a snapshot. The index takes the snapshot's typed arrays over without
+   * copying them (they must not be used afterwards); they are reallocated when partitions are added.
+   */
   load(snapshot: AssetSnapshot): void {
-    this.extend(snapshot.count);
     const n = snapshot.count;
-    this.materialized.set(snapshot.materialized.subarray(0, n));
-    this.token.set(snapshot.token.subarray(0, n * DIGEST));
-    this.dataVersion.set(snapshot.dataVersion.subarray(0, n * DIGEST));
-    this.verifiedAt.set(snapshot.verifiedAt.subarray(0, n));
-    this.changedAt.set(snapshot.changedAt.subarray(0, n));
+    this.count = n;
+    this.status = new Uint8Array(n);
+    this.materialized = snapshot.materialized.subarray(0, n);
+    this.token = snapshot.token.subarray(0, n * DIGEST);
+    this.dataVersion = snapshot.dataVersion.subarray(0, n * DIGEST);
+    this.verifiedAt = snapshot.verifiedAt.subarray(0, n);
+    this.changedAt = snapshot.changedAt.subarray(0, n);
     const remap = snapshot.codeVersions.map((v) => this.codeId(v));
-    const ids = snapshot.codeVersionId;
-    const target = this.codeVersionId;
-    for (let i = 0; i < n; i++) target[i] = remap[ids[i] as number] ?? 0;
+    const ids = snapshot.codeVersionId.subarray(0, n);
+    const identity = remap.every((id, k) => id === k);
+    if (identity) this.codeVersionId = ids;
+    else {
+      this.codeVersionId = new Uint16Array(n);
+      for (let i = 0; i < n; i++) this.codeVersionId[i] = remap[ids[i] as number] ?? 0;
+    }
     for (const f of snapshot.failures) this.failures.set(f.index, f);
     for (const r of snapshot.running) this.running.set(r.index, { token: r.token, since: r.since });
     for (const c of snapshot.checkFailures) this.checkFailures.set(c.index, { check: c.check, message: c.message });

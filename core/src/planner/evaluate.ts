@@ -13,6 +13,8 @@ export interface EvaluationEnv {
   readonly now: number;
   readonly cursor: number;
   readonly trees: RangeTrees;
+  /** Work counters (tokens hashed), for benchmarks and tests of incrementality. */
+  readonly stats: PlannerStats;
   index(assetKey: string): AssetIndex;
   mappingContext(input: ResolvedInput, downstream: AssetIndex): MappingContext;
 }
@@ -31,6 +33,45 @@ export function upstreamState(up: AssetIndex, u: number, input: ResolvedInput): 
   return UPSTREAM.WAITING;
 }
 
+/** Work the planner did since it was created. */
+export interface PlannerStats {
+  /** Partitions whose status was (re)evaluated. */
+  evaluated: number;
+  /** Tokens computed (each a sha256 over the partition's inputs). */
+  tokens: number;
+}
+
+/** An input of a partition with the upstream partitions it reads. */
+export interface InputRead {
+  readonly input: ResolvedInput;
+  readonly up: AssetIndex;
+  readonly existing: RangeSet;
+}
+
+/** The token of partition `i` of `index` given what its inputs read (current code version). */
+export function tokenOf(index: AssetIndex, i: number, reads: readonly InputRead[], env: EvaluationEnv): string {
+  const def = index.definition;
+  env.stats.tokens++;
+  return computeToken({
+    assetKey: index.node.key,
+    codeVersion: index.currentCodeVersion,
+    partitionKey: def.kind === 'unpartitioned' ? null : def.keyAt(i, env.ctx),
+    inputs: reads.map(({ input, up, existing }) => tokenInput(input, up, existing, env.ctx, env.trees)),
+  });
+}
+
+/** What partition `i` reads, or undefined when a required upstream partition is missing. */
+export function readsOf(index: AssetIndex, i: number, env: EvaluationEnv): InputRead[] | undefined {
+  const single = RangeSet.range(i, i + 1);
+  const reads: InputRead[] = [];
+  for (const input of index.node.inputs) {
+    const r = input.mapping.upstreamFor(single, env.mappingContext(input, index));
+    if (!r.missing.isEmpty() || r.missingKeys.length > 0) return undefined;
+    reads.push({ input, up: env.index(input.upstreamKey), existing: r.existing });
+  }
+  return reads;
+}
+
 /**
  * The status of partition `i` of a (non-source) asset, computing its token only when its inputs
  * or code may have changed since it was last verified. Ready partitions get their token recorded
@@ -43,7 +84,7 @@ export function evaluatePartition(index: AssetIndex, i: number, env: EvaluationE
   let waiting = false;
   const verifiedAt = index.verifiedAt[i] as number;
   const single = RangeSet.range(i, i + 1);
-  const reads: Array<{ input: ResolvedInput; up: AssetIndex; existing: RangeSet }> = [];
+  const reads: InputRead[] = [];
   for (const input of index.node.inputs) {
     const up = env.index(input.upstreamKey);
     const r = input.mapping.upstreamFor(single, env.mappingContext(input, index));
@@ -62,13 +103,7 @@ export function evaluatePartition(index: AssetIndex, i: number, env: EvaluationE
   const checkFailed = index.checkFailures.has(i);
   if (!candidate) return checkFailed ? S.CHECK_FAILED : S.FRESH;
 
-  const def = index.definition;
-  const token = computeToken({
-    assetKey: index.node.key,
-    codeVersion: index.currentCodeVersion,
-    partitionKey: def.kind === 'unpartitioned' ? null : def.keyAt(i, env.ctx),
-    inputs: reads.map(({ input, up, existing }) => tokenInput(input, up, existing, env.ctx, env.trees)),
-  });
+  const token = tokenOf(index, i, reads, env);
   if (index.tokenEquals(i, token)) {
     index.verifiedAt[i] = env.cursor;
     return checkFailed ? S.CHECK_FAILED : S.FRESH;

@@ -1,3 +1,4 @@
 export * from './types.js';
 export { Planner, type PlannerOptions } from './planner.js';
 export { ABSENT_INPUT } from './token-inputs.js';
+export type { PlannerStats } from './evaluate.js';

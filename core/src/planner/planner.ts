@@ -5,7 +5,7 @@ import type { MappingContext } from '../partitions/mappings/types.js';
 import { RangeSet, RangeSetBuilder } from '../partitions/sets/range-set.js';
 import type { PartitionContext, PartitionKey } from '../partitions/types.js';
 import { AssetIndex } from './asset-index.js';
-import { evaluatePartition, type EvaluationEnv } from './evaluate.js';
+import { evaluatePartition, readsOf, tokenOf, type EvaluationEnv, type PlannerStats } from './evaluate.js';
 import { explainPartition } from './explain.js';
 import { selectBatches } from './select.js';
 import { S, isReady, publicStatus } from './status-codes.js';
@@ -69,6 +69,8 @@ export class Planner {
   private readonly trees = new RangeTrees();
   private readonly ignored: string[] = [];
   private reloadRequired = false;
+  /** Work counters: partitions evaluated and tokens computed since the planner was created. */
+  readonly stats: PlannerStats = { evaluated: 0, tokens: 0 };
   private cursorValue: Seq = 0;
   private now = 0;
   private ctxValue: PartitionContext;
@@ -400,12 +402,14 @@ export class Planner {
       now: this.now,
       cursor: this.cursorValue,
       trees: this.trees,
+      stats: this.stats,
       index: (key) => this.index(key),
       mappingContext: (input, down) => this.mappingContext(input, down),
     };
   }
 
   private evaluate(index: AssetIndex, i: number, env: EvaluationEnv): boolean {
+    this.stats.evaluated++;
     const before = index.status[i] as number;
     const after = index.isSource ? (index.materialized[i] === 1 ? S.FRESH : S.MISSING) : evaluatePartition(index, i, env);
     if (!isReady(after)) index.ready.delete(i);
@@ -477,6 +481,45 @@ export class Planner {
     }
     this.changes.clear();
     return out;
+  }
+
+  /**
+   * Declares what is stored current, without running anything: every partition of every asset
+   * whose upstream partitions exist gets the token computed now from its upstreams' data versions
+   * and the data version `dataVersionFor` gives it (the hash of bytes already in storage, when
+   * adopting existing data). Partitions are visited upstream first, in index order.
+   */
+  adoptAll(dataVersionFor: (assetKey: AssetKey, partitionKey: PartitionKey, token: string) => string): void {
+    const env = this.env();
+    for (const index of this.order) {
+      index.extend(index.definition.count(this.ctxValue));
+      if (index.isSource) {
+        for (let i = 0; i < index.count; i++) index.status[i] = index.materialized[i] === 1 ? S.FRESH : S.MISSING;
+        continue;
+      }
+      const code = index.codeId(index.currentCodeVersion);
+      for (let i = 0; i < index.count; i++) {
+        const reads = readsOf(index, i, env);
+        if (!reads || reads.some((r) => [...r.existing.ranges()].some(([a, b]) => { for (let u = a; u < b; u++) if (r.up.status[u] !== S.FRESH) return true; return false; }))) continue;
+        const token = tokenOf(index, i, reads, env);
+        index.setToken(i, token);
+        index.setDataVersion(i, dataVersionFor(index.node.key, index.definition.keyAt(i, this.ctxValue), token));
+        index.materialized[i] = 1;
+        index.codeVersionId[i] = code;
+        index.verifiedAt[i] = this.cursorValue;
+        index.changedAt[i] = this.cursorValue;
+        index.status[i] = S.FRESH;
+        index.ready.delete(i);
+        this.trees.update(index, i);
+      }
+    }
+    this.dirty.clear();
+    this.changedData.clear();
+    this.changes.clear();
+    for (const index of this.order) {
+      if (index.isSource) continue;
+      for (let i = 0; i < index.count; i++) if (index.status[i] !== S.FRESH) this.markDirty(index, i);
+    }
   }
 
   /** The status of one partition and why, with machine-readable reasons. */

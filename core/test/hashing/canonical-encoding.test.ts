@@ -39,6 +39,29 @@ describe('canonicalEncode: layout', () => {
     expect(hex(canonicalEncode(value))).toBe(expected);
   });
 
+  it('writes strings of any length as their UTF-8 (short ones in JS, long ones natively)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 80 }), (value) => {
+        const utf8 = Buffer.from(value, 'utf8');
+        const header = Buffer.alloc(5);
+        header[0] = 0x06;
+        header.writeUInt32BE(utf8.length, 1);
+        expect(hex(canonicalEncode(value))).toBe(header.toString('hex') + utf8.toString('hex'));
+      }),
+    );
+  });
+
+  it('rejects a lone surrogate in short and long strings alike', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 60 }), fc.integer({ min: 0xd800, max: 0xdfff }), fc.string({ maxLength: 60 }), (x, unit, y) => {
+        const value = x + String.fromCharCode(unit) + y;
+        fc.pre(/\p{Surrogate}/u.test(value));
+        expect(thrown(() => canonicalEncode(value)).code).toBe('hashing.bad_value');
+        expect(thrown(() => canonicalEncode({ [value]: 1 })).code).toBe('hashing.bad_value');
+      }),
+    );
+  });
+
   it('sorts keys by code point (UTF-8 byte order), not by UTF-16 code unit', () => {
     const bytes = canonicalEncode({ '😀': 1, '\uffff': 2 });
     // U+FFFF (ef bf bf) comes before U+1F600 (f0 9f 98 80); UTF-16 order would put 😀 (d83d…) first.
@@ -58,6 +81,8 @@ describe('canonicalEncode: rejections', () => {
   class Point {
     constructor(readonly x: number) {}
   }
+  const holey: unknown[] = [1];
+  holey[2] = 3;
   const cases: [string, unknown, string][] = [
     ['NaN', { n: NaN }, '$.n'],
     ['Infinity', [Infinity], '$[0]'],
@@ -66,7 +91,7 @@ describe('canonicalEncode: rejections', () => {
     ['lone low surrogate', ['\udc00b'], '$[0]'],
     ['lone surrogate in a key', { 'k\ud800': 1 }, '$["k\\ud800"]'],
     ['undefined', { u: undefined }, '$.u'],
-    ['hole in an array', [1, , 3], '$[1]'],
+    ['hole in an array', holey, '$[1]'],
     ['function', { f: () => 1 }, '$.f'],
     ['symbol', [Symbol('s')], '$[0]'],
     ['Date', { at: new Date(0) }, '$.at'],

@@ -24,6 +24,8 @@ describe('canonicalJson', () => {
 
   const cyclic: Record<string, unknown> = { a: { list: [] as unknown[] } };
   (cyclic.a as { list: unknown[] }).list.push(cyclic);
+  const holey: unknown[] = [1];
+  holey[2] = 3;
   class Money {
     constructor(readonly cents: number) {}
   }
@@ -34,7 +36,7 @@ describe('canonicalJson', () => {
     ['function', { f: () => 1 }, '$.f', /function/],
     ['symbol', { s: Symbol('s') }, '$.s', /symbol/],
     ['undefined in an array', [1, undefined], '$[1]', /use null/],
-    ['hole in an array', [1, , 3], '$[1]', /hole/],
+    ['hole in an array', holey, '$[1]', /hole/],
     ['Map', { m: new Map([['a', 1]]) }, '$.m', /Object\.fromEntries/],
     ['Set', { s: new Set([1]) }, '$.s', /\[\.\.\.set\]/],
     ['class instance', { price: new Money(5) }, '$.price', /Money/],

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import type * as hashing from '../../src/hashing/index.js';
 import { computeToken, RangeHashTree, dataVersionOf, canonicalJson, sourceDataVersion } from '../../src/hashing/index.js';
 
 const hashingDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/hashing');
@@ -37,7 +38,7 @@ describe('workflow safety of the pure hashing modules', () => {
     // A bare context like Temporal's workflow sandbox: no `process`, no `require`, no Buffer.
     const sandbox: Record<string, unknown> = { TextEncoder, TextDecoder };
     vm.runInNewContext(result.outputFiles[0]!.text, sandbox);
-    const pure = sandbox.hashing as typeof import('../../src/hashing/index.js');
+    const pure = sandbox.hashing as typeof hashing;
     expect(pure.nativeSha256Available).toBe(false);
 
     const bytes = new TextEncoder().encode('{"a":1}');

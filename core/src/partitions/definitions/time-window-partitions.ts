@@ -92,7 +92,7 @@ export class TimeWindowDefinition implements TimeWindowPartitions {
     if (parsed === undefined || 'problem' in parsed) return undefined;
     // Cheap bounds first: a window starting at or after `now - lag` has not closed yet.
     if (parsed.instant < this.startMs || parsed.instant >= ctx.now - this.lagMs) return undefined;
-    const index = this.parseKey(key);
+    const index = this.locate(key, parsed.instant).index;
     return index !== undefined && index < this.count(ctx) ? index : undefined;
   }
 
@@ -154,25 +154,30 @@ export class TimeWindowDefinition implements TimeWindowPartitions {
 
   /** The index a key names, or why it is malformed. */
   private resolve(key: PartitionKey): { index?: number; problem?: string } {
+    if (typeof key !== 'string') return { problem: this.explain(key, 'it is not a string') };
+    const parsed = this.config.codec.parse(key);
+    return 'problem' in parsed ? { problem: this.explain(key, parsed.problem) } : this.locate(key, parsed.instant);
+  }
+
+  /** The index of the window a parsed key names: it must start at `instant` and be spelt canonically. */
+  private locate(key: PartitionKey, instant: number): { index?: number; problem?: string } {
     const { codec, layout } = this.config;
-    const explain = (problem: string) => ({
-      problem: `${JSON.stringify(key)} is not a valid ${this.label} partition key in ${this.timezone}: ${problem}; expected ${codec.pattern}, e.g. "${codec.format(this.startMs)}"`,
-    });
-    if (typeof key !== 'string') return explain('it is not a string');
-    const parsed = codec.parse(key);
-    if ('problem' in parsed) return explain(parsed.problem);
     try {
-      const index = layout.indexAt(parsed.instant);
+      const index = layout.indexAt(instant);
       const start = layout.startOf(index);
       const canonical = codec.format(start);
-      if (start !== parsed.instant) {
-        return explain(`it is not the start of a window; the window containing it is "${canonical}"`);
-      }
-      if (canonical !== key) return explain(`the canonical form of this key is "${canonical}"`);
+      if (start !== instant) return { problem: this.explain(key, `it is not the start of a window; the window containing it is "${canonical}"`) };
+      if (canonical !== key) return { problem: this.explain(key, `the canonical form of this key is "${canonical}"`) };
       return { index };
     } catch (error) {
-      if (error instanceof RangeError) return explain(error.message);
+      if (error instanceof RangeError) return { problem: this.explain(key, error.message) };
       throw error;
     }
+  }
+
+  /** A full explanation of a malformed key, with the expected format and an example. */
+  private explain(key: unknown, problem: string): string {
+    const { codec } = this.config;
+    return `${JSON.stringify(key)} is not a valid ${this.label} partition key in ${this.timezone}: ${problem}; expected ${codec.pattern}, e.g. "${codec.format(this.startMs)}"`;
   }
 }
