@@ -1,6 +1,7 @@
 import type { Benchmark } from '../benchmark.js';
+import { minimalityBench } from './minimality.js';
 import { plannerBench } from './planner.js';
 import { servicesStartup } from './services-startup.js';
 
 /** Every benchmark, by name. */
-export const benchmarks: readonly Benchmark[] = [plannerBench, servicesStartup];
+export const benchmarks: readonly Benchmark[] = [plannerBench, minimalityBench, servicesStartup];

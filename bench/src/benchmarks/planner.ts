@@ -72,22 +72,38 @@ export const plannerBench: Benchmark = {
     log(`full plan ${fullPlanMs.toFixed(1)} ms: ${partitions} partitions, ${notFresh} not fresh (${((100 * notFresh) / partitions).toFixed(2)}%), ${tokensFull} tokens hashed, ${full.batches.length} batches`);
 
     // Incremental: one more source partition changes (a daily price, then an hourly reading), replan.
+    // Each change is a price a few days before the end or a reading a few hours before the end:
+    // their closures are tens of partitions (a running state reaches every later partition).
     const times: number[] = [];
+    const evaluated: number[] = [];
     for (let k = 0; k < 21; k++) {
       const t = performance.now();
-      const event = k % 2 === 0 ? change('prices_daily', dailyDef.keyAt(scale - 40 - k, ctx)) : change('readings_hourly', hourly.keyAt(Math.floor(scale * 0.5) + k, ctx));
+      const before = planner.stats.evaluated;
+      const event = k % 2 === 0 ? change('prices_daily', dailyDef.keyAt(scale - 30 - k, ctx)) : change('readings_hourly', hourly.keyAt(scale - 30 - k, ctx));
       planner.apply([event]);
       planner.plan(BENCH_NOW);
       times.push(performance.now() - t);
+      evaluated.push(planner.stats.evaluated - before);
     }
     const incrementalPlanMs = median(times);
+    // A change in the middle of the hourly source: its running state makes 50% of that asset stale.
+    const tWide = performance.now();
+    const beforeWide = planner.stats.evaluated;
+    planner.apply([change('readings_hourly', hourly.keyAt(Math.floor(scale / 2), ctx))]);
+    planner.plan(BENCH_NOW);
+    const wideChangeMs = performance.now() - tWide;
+    const wideEvaluated = planner.stats.evaluated - beforeWide;
     const rssMb = Math.round(process.resourceUsage().maxRSS / 1024);
-    log(`incremental replans: median ${incrementalPlanMs.toFixed(2)} ms, max ${Math.max(...times).toFixed(2)} ms; peak RSS ${rssMb} MB`);
+    log(`incremental replans: median ${incrementalPlanMs.toFixed(2)} ms, max ${Math.max(...times).toFixed(2)} ms, median ${median(evaluated)} partitions evaluated each`);
+    log(`a change reaching ${wideEvaluated} partitions: ${wideChangeMs.toFixed(1)} ms; peak RSS ${rssMb} MB`);
     return {
       partitions,
       fullPlanMs: Math.round(fullPlanMs * 10) / 10,
       incrementalPlanMs: Math.round(incrementalPlanMs * 100) / 100,
       incrementalMaxMs: Math.round(Math.max(...times) * 100) / 100,
+      incrementalEvaluated: median(evaluated),
+      wideChangeMs: Math.round(wideChangeMs * 10) / 10,
+      wideChangeEvaluated: wideEvaluated,
       rssMb,
       notFresh,
       tokensHashed: tokensFull,

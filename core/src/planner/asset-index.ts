@@ -4,8 +4,6 @@ import { S } from './status-codes.js';
 import type { AssetSnapshot, FailureRecord, TokenHex } from './types.js';
 
 const DIGEST = 32;
-/** Window positions are counted from here (2^31), so windows before 1970 have positive positions too. */
-const POSITION_ORIGIN = 2 ** 31;
 
 function grow<T extends Uint8Array | Uint16Array | Float64Array>(array: T, capacity: number, make: (n: number) => T, fill?: number): T {
   if (array.length >= capacity) return array;
@@ -42,12 +40,6 @@ export class AssetIndex {
 
   readonly isSource: boolean;
   readonly definition: PartitionsDefinition;
-  /**
-   * Position of index 0 on a scale that does not move when the definition's start moves, for
-   * range hashes: for time windows, 2^31 + the window's distance from the window holding
-   * 1970-01-01T00:00Z (so moving `start` back keeps every partition's position); else 0.
-   */
-  readonly positionOffset: number;
 
   constructor(
     readonly node: GraphNode,
@@ -55,8 +47,6 @@ export class AssetIndex {
   ) {
     this.isSource = node.definition.kind === 'source';
     this.definition = node.partitions;
-    const def = node.partitions;
-    this.positionOffset = def.kind === 'time' && def.granularity !== 'cron' ? POSITION_ORIGIN - def.indexAtInstant(0) : 0;
   }
 
   /** Id of a code version string (interned). */

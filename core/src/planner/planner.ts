@@ -233,7 +233,11 @@ export class Planner {
       case 'dynamic.keys_added': {
         const list = this.dynamicKeys.get(event.name) ?? [];
         const known = new Set(list);
-        for (const key of event.keys) if (!known.has(key)) (known.add(key), list.push(key));
+        for (const key of event.keys) {
+          if (known.has(key)) continue;
+          known.add(key);
+          list.push(key);
+        }
         this.dynamicKeys.set(event.name, list);
         this.ctxValue = this.makeContext();
         for (const index of this.order) {

@@ -12,20 +12,18 @@ export const ABSENT_INPUT = 'absent';
 /** Ranges longer than this are hashed through the upstream's range-hash tree instead of from scratch. */
 const TREE_THRESHOLD = 512;
 
-/** Caches a range-hash tree per upstream asset, built on first use and kept in step with data versions. */
+/**
+ * Caches a range-hash tree per upstream asset (leaf i = partition i), built on first use and kept
+ * in step with data versions. Used for ranges that start at the first partition ("all" inputs).
+ */
 export class RangeTrees {
   private readonly trees = new Map<AssetIndex, RangeHashTree>();
-
-  /** The tree of `index`, if one was built. */
-  peek(index: AssetIndex): RangeHashTree | undefined {
-    return this.trees.get(index);
-  }
 
   get(index: AssetIndex): RangeHashTree {
     let tree = this.trees.get(index);
     if (!tree) {
-      tree = new RangeHashTree(index.count + index.positionOffset + 64);
-      for (let i = 0; i < index.count; i++) if (index.materialized[i] === 1) tree.setLeaf(i + index.positionOffset, index.dataVersionHex(i));
+      tree = new RangeHashTree(index.count + 64);
+      for (let i = 0; i < index.count; i++) if (index.materialized[i] === 1) tree.setLeaf(i, index.dataVersionHex(i));
       this.trees.set(index, tree);
     }
     return tree;
@@ -33,34 +31,37 @@ export class RangeTrees {
 
   /** Keeps a built tree in step with a changed data version. */
   update(index: AssetIndex, i: number): void {
-    this.trees.get(index)?.setLeaf(i + index.positionOffset, index.materialized[i] === 1 ? index.dataVersionHex(i) : undefined);
+    this.trees.get(index)?.setLeaf(i, index.materialized[i] === 1 ? index.dataVersionHex(i) : undefined);
   }
 }
 
-/** Combined hash of the upstream data versions over `ranges` (positions made stable by the index's offset). */
-export function rangeInputHash(up: AssetIndex, ranges: RangeSet, trees: RangeTrees): string {
-  const parts: Array<string | number> = [];
+/**
+ * Combined hash of the upstream data versions over `ranges`. Each range is hashed over positions
+ * relative to its own start and named by its first and last keys, so the hash does not change when
+ * the upstream definition's start moves (indices shift, keys do not). Long ranges from the first
+ * partition go through the incrementally maintained tree; others are hashed from their versions.
+ */
+export function rangeInputHash(up: AssetIndex, ranges: RangeSet, ctx: PartitionContext, trees: RangeTrees): string {
+  const parts: Array<string | number> = ['weft/range-input/v1'];
   for (const [a, b] of ranges.ranges()) {
-    const start = a + up.positionOffset;
     let hash: string;
-    if (b - a > TREE_THRESHOLD) {
-      hash = trees.get(up).rangeHash(start, b + up.positionOffset);
+    if (a === 0 && b > TREE_THRESHOLD) {
+      hash = trees.get(up).rangeHash(0, b);
     } else {
       const versions: Array<string | undefined> = [];
       for (let i = a; i < b; i++) versions.push(up.materialized[i] === 1 ? up.dataVersionHex(i) : undefined);
-      hash = combinedHashOf(versions, start);
+      hash = combinedHashOf(versions, 0);
     }
-    parts.push(start, b + up.positionOffset, hash);
+    parts.push(up.definition.keyAt(a, ctx), up.definition.keyAt(b - 1, ctx), b - a, hash);
   }
-  if (parts.length === 3) return parts[2] as string;
-  return hashCanonical(['weft/ranges/v1', ...parts]);
+  return hashCanonical(parts);
 }
 
 /** The token input of one input of a partition, from the upstream partitions it reads. */
 export function tokenInput(input: ResolvedInput, up: AssetIndex, existing: RangeSet, ctx: PartitionContext, trees: RangeTrees): TokenInput {
   const upKeyNull = up.definition.kind === 'unpartitioned';
   if (input.cardinality === 'many') {
-    return { name: input.name, assetKey: input.upstreamKey, count: existing.size, combinedHash: rangeInputHash(up, existing, trees) };
+    return { name: input.name, assetKey: input.upstreamKey, count: existing.size, combinedHash: rangeInputHash(up, existing, ctx, trees) };
   }
   const u = existing.min();
   if (u === undefined) return { name: input.name, assetKey: input.upstreamKey, partitionKey: null, dataVersion: ABSENT_INPUT };
