@@ -189,11 +189,18 @@ export class Planner {
     this.markDirtySet(index, builder.build());
   }
 
-  /** Applies log events in order; events at or before the cursor are skipped (replays are harmless). */
+  /**
+   * Applies log events in order; events at or before the cursor are skipped (replays are
+   * harmless). The planner's clock moves up to each event's time: an observed partition exists.
+   */
   apply(events: Iterable<WeftEvent>): this {
     for (const event of events) {
       if (event.seq <= this.cursorValue) continue;
       this.cursorValue = event.seq;
+      if (event.at > this.now) {
+        this.now = event.at;
+        this.ctxValue = this.makeContext();
+      }
       this.applyOne(event);
     }
     return this;
@@ -354,8 +361,38 @@ export class Planner {
    * picks ready partitions to start within the concurrency limits, highest priority first.
    */
   plan(now: number): PlanResult {
-    this.now = now;
+    const wakeAt = this.settle(now);
+    const selection = selectBatches(this.order, this.requests, {
+      now: this.now,
+      cursor: this.cursorValue,
+      ctx: this.ctxValue,
+      limits: this.options.limits ?? {},
+      defaultBatchSize: this.options.defaultBatchSize ?? 1,
+      automatic: this.options.automatic ?? true,
+      mappingContext: (input, down) => this.mappingContext(input, down),
+      index: (key) => this.index(key),
+      onStart: (index, i) => this.recordChange(index, i, S.RUNNING),
+    });
+    return {
+      cursor: this.cursorValue,
+      batches: selection.batches,
+      changes: this.drainChanges(),
+      deferred: selection.deferred,
+      wakeAt,
+      ignored: this.ignored.splice(0),
+      reloadRequired: this.reloadRequired,
+    };
+  }
+
+  /**
+   * Brings the state up to date at `now` without starting anything: new time windows come into
+   * existence, due retries and every dirty partition are re-evaluated, upstream first. Returns
+   * when the planner next needs to run without new events.
+   */
+  settle(now: number): number | null {
+    if (now > this.now) this.now = now;
     this.ctxValue = this.makeContext();
+    now = this.now;
     const env = this.env();
     let wakeAt: number | null = null;
     const wake = (t: number): void => {
@@ -377,27 +414,7 @@ export class Planner {
       }
     }
     for (const index of this.order) this.process(index, env);
-    const selection = selectBatches(this.order, this.requests, {
-      now,
-      cursor: this.cursorValue,
-      ctx: this.ctxValue,
-      limits: this.options.limits ?? {},
-      defaultBatchSize: this.options.defaultBatchSize ?? 1,
-      automatic: this.options.automatic ?? true,
-      mappingContext: (input, down) => this.mappingContext(input, down),
-      index: (key) => this.index(key),
-      onStart: (index, i) => this.recordChange(index, i, S.RUNNING),
-    });
-    const result: PlanResult = {
-      cursor: this.cursorValue,
-      batches: selection.batches,
-      changes: this.drainChanges(),
-      deferred: selection.deferred,
-      wakeAt,
-      ignored: this.ignored.splice(0),
-      reloadRequired: this.reloadRequired,
-    };
-    return result;
+    return wakeAt;
   }
 
   private env(): EvaluationEnv {
@@ -567,8 +584,9 @@ export class Planner {
     return { total, byStatus };
   }
 
-  /** The planner's state as a snapshot (what a store persists), e.g. to restart from. */
+  /** The planner's state as a snapshot (what a store persists), settled first, e.g. to restart from. */
   snapshot(): PlannerSnapshot {
+    this.settle(this.now);
     return {
       cursor: this.cursorValue,
       dynamicKeys: Object.fromEntries(this.dynamicKeys),

@@ -79,7 +79,7 @@ export function all(): PartitionMapping<'many'> {
     cardinality: 'many',
     strict: false,
     validate: () => undefined,
-    upstreamFor: (_downstream, ctx) => ({ existing: RangeSet.range(0, ctx.upstream.count(ctx.partitions)), missing: RangeSet.EMPTY, missingKeys: [] }),
+    upstreamFor: (downstream, ctx) => ({ existing: downstream.isEmpty() ? RangeSet.EMPTY : RangeSet.range(0, ctx.upstream.count(ctx.partitions)), missing: RangeSet.EMPTY, missingKeys: [] }),
     downstreamFor: (upstream, ctx) => (upstream.isEmpty() ? RangeSet.EMPTY : RangeSet.range(0, ctx.downstream.count(ctx.partitions))),
     describe: () => 'all upstream partitions',
     toSpec: () => ({ kind: 'all' }),
