@@ -21,6 +21,11 @@ describe('all()', () => {
     expect(upstreamKeys(all(), d, unpartitioned(), [''], at('2024-01-03T00:00:00Z')).existing).toEqual(['2024-01-01', '2024-01-02']);
   });
 
+  it('no downstream partitions read nothing', () => {
+    const r = all().upstreamFor(RangeSet.EMPTY, link(d, unpartitioned(), ctx));
+    expect([r.existing.isEmpty(), r.missing.isEmpty(), r.missingKeys]).toEqual([true, true, []]);
+  });
+
   it('downstreamFor of any upstream partition is every downstream partition', () => {
     const down = staticPartitions(['x', 'y']);
     expect(downstreamKeys(all(), d, down, ['2024-01-02'], ctx)).toEqual(['x', 'y']);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { daily, dynamicPartitions, hourly, monthly, multiPartitions, staticPartitions, unpartitioned, weekly } from '../../../src/partitions/definitions/index.js';
+import { cronWindows, daily, dynamicPartitions, hourly, monthly, multiPartitions, staticPartitions, unpartitioned, weekly } from '../../../src/partitions/definitions/index.js';
 import {
   all,
   dimension,
@@ -51,6 +51,9 @@ const SCENARIOS: Scenario[] = [
     now: '2024-01-01T00:00:00Z',
     dynamic: { up: ['a', 'b', 'c', 'e'], down: ['c', 'd', 'a', 'x', 'e'] },
   },
+  { name: 'identity, cron windows with different starts', mapping: identity(), up: cronWindows({ start: '2024-01-10', cron: '0 6,18 * * *', timezone: NY }), down: cronWindows({ start: '2024-01-01', cron: '0 6,18 * * *', timezone: NY }), now: '2024-04-01T00:00:00Z' },
+  { name: 'offset(-1), cron windows', mapping: offset(-1), up: cronWindows({ start: '2024-01-01', cron: '30 9 * * 1-5' }), down: cronWindows({ start: '2024-01-01', cron: '30 9 * * 1-5' }), now: '2024-04-01T00:00:00Z' },
+  { name: 'timeOverlap cron → daily across DST', mapping: timeOverlap(), up: cronWindows({ start: '2024-03-01', cron: '0 */8 * * *', timezone: NY }), down: days('2024-03-01', { timezone: NY }), now: '2024-11-20T00:00:00Z' },
   { name: 'offset(-1)', mapping: offset(-1), up: days('2024-01-01'), down: days('2024-01-01'), now: '2024-03-01T00:00:00Z' },
   { name: 'offset(+1)', mapping: offset(1), up: days('2024-01-01'), down: days('2024-01-01'), now: '2024-03-01T00:00:00Z' },
   { name: 'offset(-1, strict), different starts', mapping: offset(-1, { strict: true }), up: days('2024-01-05'), down: days('2024-01-01'), now: '2024-03-01T00:00:00Z' },
