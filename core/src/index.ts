@@ -11,3 +11,4 @@ export * from './hashing/index.js';
 export * from './definitions/index.js';
 export * from './planner/index.js';
 export * from './materialize/index.js';
+export * from './storage/index.js';

@@ -68,6 +68,14 @@ function probeContext(def: PartitionsDefinition): PartitionContext {
   return { now, dynamicKeys: () => Array.from({ length: 64 }, (_, i) => `k${i}`) };
 }
 
+/** How to write `mapping` in an `input(…)` call, for error messages. */
+function suggestedMapping(mapping: PartitionMapping): string {
+  const spec = mapping.toSpec();
+  if (mapping.kind === 'dimension') return `dimension(${JSON.stringify(spec.name)})`;
+  if (mapping.kind === 'perDimension') return 'perDimension({})';
+  return `${mapping.kind}()`;
+}
+
 /** Why a self input is not strictly backward (reads the same or a later partition), or undefined. */
 function selfProblem(def: PartitionsDefinition, mapping: PartitionMapping): string | undefined {
   const ctx = probeContext(def);
@@ -118,7 +126,7 @@ export function loadDefinitions(definitions: readonly Definition[]): AssetGraph 
         if (bare && mapping.cardinality === 'many') {
           throw new DefinitionError(
             'definition.bad_mapping',
-            `asset ${def.key}: input ${name} reads many partitions of ${known.key} (default mapping: ${mapping.describe()}); declare it as input(${known.key}, ${mapping.kind}()) so the compute receives a Map`,
+            `asset ${def.key}: input ${name} reads many partitions of ${known.key} (default mapping: ${mapping.describe()}); declare it as input(${known.key}, ${suggestedMapping(mapping)}) so the compute receives a Map`,
             { assetKey: def.key, field },
           );
         }
@@ -183,7 +191,15 @@ function topologicalOrder(defs: ReadonlyMap<AssetKey, Definition>, inputs: Reado
   if (order.length === defs.size) return order;
   const stuck = new Set([...defs.keys()].filter((k) => !order.includes(k)));
   const cycle = findCycle(stuck, inputs);
-  throw new DefinitionError('definition.cycle', `assets depend on each other in a cycle: ${cycle.join(' → ')}`, { assetKey: cycle[0], cycle });
+  // Name the input that closes the cycle: the first asset's input reading the asset before it.
+  const first = cycle[0] as AssetKey;
+  const previous = cycle[cycle.length - 2] as AssetKey;
+  const closing = (inputs.get(first) ?? []).find((i) => i.upstreamKey === previous && !i.self);
+  throw new DefinitionError(
+    'definition.cycle',
+    `assets depend on each other in a cycle: ${cycle.join(' → ')}${closing ? ` (asset ${first}: input ${closing.name} reads ${previous})` : ''}`,
+    { assetKey: first, ...(closing ? { field: `inputs.${closing.name}` } : {}), cycle },
+  );
 }
 
 function findCycle(stuck: ReadonlySet<AssetKey>, inputs: ReadonlyMap<AssetKey, readonly ResolvedInput[]>): AssetKey[] {

@@ -1,6 +1,6 @@
 import type { Definition } from '../definitions/types.js';
-import { WeftError } from '../errors.js';
-import type { PartitionKey } from '../partitions/types.js';
+import { DefinitionError } from '../errors.js';
+import type { PartitionContext, PartitionKey } from '../partitions/types.js';
 import type { PartitionStatus, Reason } from '../planner/types.js';
 import { InProcessRunner, type RunRecord } from './runner.js';
 
@@ -58,6 +58,38 @@ function latestWindowEnd(definitions: readonly Definition[], partitions: Materia
 }
 
 /**
+ * Requested partitions must exist at `now`: a key given per asset must be one of that asset's
+ * partitions, a key given for every asset one of some asset's partitions, and a per-asset entry must
+ * name a given asset (the planner would silently ignore anything else, and nothing would run).
+ */
+function checkRequestedPartitions(definitions: readonly Definition[], partitions: MaterializeOptions['partitions'], ctx: PartitionContext): void {
+  if (partitions === undefined) return;
+  const assets = definitions.filter((d) => d.kind === 'asset');
+  const problem = (def: Definition, key: PartitionKey): string => {
+    const malformed = def.partitions.checkKey(key);
+    return malformed ?? `it does not exist at now = ${new Date(ctx.now).toISOString()} (${def.partitions.describe()})`;
+  };
+  if (Array.isArray(partitions)) {
+    for (const key of partitions as readonly PartitionKey[]) {
+      if (assets.some((def) => def.partitions.indexOf(key, ctx) !== undefined)) continue;
+      const first = assets[0];
+      const why = first ? `: ${problem(first, key)}` : '';
+      throw new DefinitionError('definition.bad_partition_key', `materialize(): no given asset has partition ${JSON.stringify(key)}${why}`, { ...(first ? { assetKey: first.key } : {}), partitionKey: key, field: 'partitions' });
+    }
+    return;
+  }
+  for (const [assetKey, keys] of Object.entries(partitions as Readonly<Record<string, readonly PartitionKey[]>>)) {
+    const def = assets.find((d) => d.key === assetKey);
+    if (!def) throw new DefinitionError('definition.unknown_key', `materialize(): partitions names ${assetKey}, which is not among the given assets`, { assetKey, field: `partitions.${assetKey}` });
+    for (const key of keys) {
+      if (def.partitions.indexOf(key, ctx) === undefined) {
+        throw new DefinitionError('definition.bad_partition_key', `materialize(): asset ${assetKey} has no partition ${JSON.stringify(key)}: ${problem(def, key)}`, { assetKey, partitionKey: key, field: `partitions.${assetKey}` });
+      }
+    }
+  }
+}
+
+/**
  * Runs assets in this process with in-memory storage, through the same planner the workers use:
  * for unit tests of user code.
  *
@@ -72,13 +104,14 @@ export async function materialize(definitions: readonly Definition[], options: M
   const needsClock = definitions.some((d) => d.partitions.kind === 'time' || (d.partitions.kind === 'multi' && d.partitions.dimensions.some((x) => x.definition.kind === 'time')));
   const now = options.now ?? latestWindowEnd(definitions, options.partitions) ?? (needsClock ? undefined : 0);
   if (now === undefined) {
-    throw new WeftError('definition.bad_option', 'materialize(): pass `now` (epoch ms) or explicit `partitions`, so Weft knows which time windows exist', { field: 'now' });
+    throw new DefinitionError('definition.bad_option', 'materialize(): pass `now` (epoch ms) or explicit `partitions`, so Weft knows which time windows exist', { field: 'now' });
   }
   const runner = new InProcessRunner(definitions, { now, automatic: false, ...(options.codeVersions ? { codeVersions: options.codeVersions } : {}) });
   for (const [sourceKey, byKey] of Object.entries(options.sources ?? {})) {
     for (const [partitionKey, value] of Object.entries(byKey)) runner.setSource(sourceKey, partitionKey, value);
   }
   await runner.observeSources();
+  checkRequestedPartitions(definitions, options.partitions, runner.planner.context);
   let n = 0;
   for (const def of definitions) {
     if (def.kind !== 'asset') continue;

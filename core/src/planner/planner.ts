@@ -308,6 +308,9 @@ export class Planner {
       case 'request.cancelled':
         this.requests.delete(event.requestId);
         return;
+      case 'definitions.deployed':
+        // A new deployment gets a new planner (built from a snapshot by its host): nothing to do here.
+        return;
     }
   }
 

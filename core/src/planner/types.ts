@@ -71,6 +71,7 @@ export type WeftEvent = { readonly seq: Seq; readonly at: number } & (
       readonly blocking: boolean;
       readonly message: string;
     }
+  | { readonly kind: 'definitions.deployed'; readonly deploymentId: string; readonly codeVersions: Readonly<Record<AssetKey, string>> }
   | { readonly kind: 'request.submitted'; readonly request: PlannerRequest }
   | { readonly kind: 'request.cancelled'; readonly requestId: string }
 );

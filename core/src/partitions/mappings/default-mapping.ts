@@ -3,14 +3,15 @@ import type { MultiPartitions, PartitionsDefinition } from '../types.js';
 import { all, fromUnpartitioned, identity } from './identity.js';
 import { dimension, perDimension } from './multi-dimensional.js';
 import { fanOut, rollup } from './time-overlap.js';
-import { GRANULARITY_ORDER } from './support.js';
+import { GRANULARITY_ORDER, sameDefinition } from './support.js';
 import type { PartitionMapping } from './types.js';
 
 /**
  * The mapping an input gets when none is given: identity between like definitions, `all` to or
- * from an unpartitioned asset, rollup from finer and fan-out from coarser time windows,
- * per-dimension defaults between multi-dimensional definitions with the same dimensions, and the
- * matching dimension between a one-dimensional and a multi-dimensional definition.
+ * from an unpartitioned asset, rollup from finer and fan-out from coarser time windows, identity
+ * between equal multi-dimensional definitions, per-dimension defaults between other
+ * multi-dimensional definitions with the same dimensions, and the matching dimension between a
+ * one-dimensional and a multi-dimensional definition.
  * Throws a DefinitionError (code `definition.bad_mapping`) when there is no sensible default.
  */
 export function defaultMapping(up: PartitionsDefinition, down: PartitionsDefinition): PartitionMapping {
@@ -22,7 +23,8 @@ export function defaultMapping(up: PartitionsDefinition, down: PartitionsDefinit
     const order = GRANULARITY_ORDER as readonly string[];
     return order.indexOf(up.granularity) < order.indexOf(down.granularity) ? rollup() : fanOut();
   }
-  if (up.kind === 'multi' && down.kind === 'multi') return perDimension({});
+  // Equal multi-dimensional definitions: one partition each, like any other identity (a bare input gives one value).
+  if (up.kind === 'multi' && down.kind === 'multi') return sameDefinition(up, down) ? identity() : perDimension({});
   if (up.kind === 'multi' || down.kind === 'multi') {
     const multi = (up.kind === 'multi' ? up : down) as MultiPartitions;
     const single = up.kind === 'multi' ? down : up;

@@ -86,7 +86,7 @@ describe('staticMap()', () => {
     expect(JSON.stringify(staticMap({ b: 'x', a: 'y' }).toSpec())).toBe('{"kind":"staticMap","map":{"a":"y","b":"x"}}');
   });
 
-  it.each([
+  it.each<{ name: string; map: Record<string, string | string[]>; error: string }>([
     { name: 'an unknown upstream key', map: { 'us-central': 'us' }, error: 'staticMap(): "us-central" is not an upstream key' },
     { name: 'two unknown upstream keys', map: { a: 'us', b: 'us' }, error: 'staticMap(): "a", "b" are not upstream keys' },
     { name: 'an unknown downstream key', map: { 'us-east': 'usa' }, error: 'staticMap(): "usa" is not a downstream key' },

@@ -80,6 +80,7 @@ const SCENARIOS: Scenario[] = [
     down: staticPartitions(['global', 'us', 'eu', 'ap']),
     now: '2024-01-01T00:00:00Z',
   },
+  { name: 'identity between equal multi-dimensional definitions', mapping: identity(), up: cube(), down: cube(), now: '2024-02-01T00:00:00Z' },
   { name: 'perDimension region × date × product, date: window(3)', mapping: perDimension({ date: window(3) }), up: cube(), down: cube(), now: '2024-02-01T00:00:00Z' },
   { name: 'perDimension region × date × product, date: offset(-1)', mapping: perDimension({ date: offset(-1) }), up: cube(), down: cube(), now: '2024-02-01T00:00:00Z' },
   {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { daily, dynamicPartitions, hourly, monthly, staticPartitions, unpartitioned } from '../../../src/partitions/definitions/index.js';
+import { daily, dynamicPartitions, hourly, monthly, multiPartitions, staticPartitions, unpartitioned } from '../../../src/partitions/definitions/index.js';
 import { identity } from '../../../src/partitions/mappings/index.js';
 import { RangeSet } from '../../../src/partitions/sets/index.js';
 import type { PartitionsDefinition } from '../../../src/partitions/types.js';
@@ -146,6 +146,16 @@ describe('identity() between keyed partitions', () => {
   it.each(cases)('$name', ({ up, down, keys, expected }) => {
     expect(identity().validate(up, down)).toBeUndefined();
     expect(upstreamKeys(identity(), up, down, keys, ctx)).toEqual(expected);
+  });
+
+  it('equal multi-dimensional definitions: the partition with the same key', () => {
+    const make = () => multiPartitions({ date: daily({ start: '2024-01-01' }), region: regions });
+    const c = at('2024-01-03T00:00:00Z');
+    expect(identity().validate(make(), make())).toBeUndefined();
+    expect(upstreamKeys(identity(), make(), make(), ['date=2024-01-02|region=eu'], c)).toEqual({ existing: ['date=2024-01-02|region=eu'], missing: [], missingKeys: [] });
+    expect(identity().validate(make(), multiPartitions({ date: daily({ start: '2024-01-02' }), region: regions }))).toBe(
+      'identity() between different multi-dimensional definitions: use perDimension({ … }) to map each dimension',
+    );
   });
 
   it('downstreamFor goes by key too, skipping keys the downstream does not have', () => {

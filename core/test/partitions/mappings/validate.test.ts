@@ -99,7 +99,8 @@ describe('defaultMapping()', () => {
     { name: 'daily → unpartitioned', up: d, down: unpartitioned(), kind: 'all' },
     { name: 'unpartitioned → unpartitioned', up: unpartitioned(), down: unpartitioned(), kind: 'identity' },
     { name: 'static → dynamic', up: regions, down: dynamicPartitions({ name: 'regions' }), kind: 'identity' },
-    { name: 'multi → multi', up: byDateAndRegion, down: byDateAndRegion, kind: 'perDimension' },
+    { name: 'multi → the same multi (one partition each)', up: byDateAndRegion, down: multiPartitions({ region: regions, date: daily({ start: '2024-01-01' }) }), kind: 'identity' },
+    { name: 'multi → multi with a different date start', up: byDateAndRegion, down: multiPartitions({ region: regions, date: daily({ start: '2024-02-01' }) }), kind: 'perDimension' },
     { name: 'daily → multi with one time dimension', up: d, down: byDateAndRegion, kind: 'dimension' },
     { name: 'multi → static with one keyed dimension', up: byDateAndRegion, down: regions, kind: 'dimension' },
   ])('$name: $kind', ({ up, down, kind }) => {

@@ -1,0 +1,6 @@
+export * from './types.js';
+export * as storageSchema from './schema.js';
+export { ProvenanceStore } from './store.js';
+export { migrate, readMigrations, MIGRATIONS_FOLDER, type Migration } from './migrate.js';
+export { pgDatabase, pgliteDatabase, type SqlClient, type SqlDatabase } from './sql-client.js';
+export { checkStoredText } from './validate.js';

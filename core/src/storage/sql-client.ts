@@ -1,0 +1,82 @@
+import type { PGlite, Transaction as PgliteTransaction } from '@electric-sql/pglite';
+import pg from 'pg';
+
+/** Parameterized SQL on either driver. Values are always parameters, never spliced into the text. */
+export interface SqlClient {
+  query<T = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<T[]>;
+}
+
+/** A database the store runs on: PostgreSQL through a `pg` pool, or PGlite in this process. */
+export interface SqlDatabase extends SqlClient {
+  readonly kind: 'pg' | 'pglite';
+  /** Runs `fn` in one transaction (PGlite has one connection: use `tx`, never the outer client, inside). */
+  transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T>;
+  /** Calls `fn` on each NOTIFY on `channel`; returns the unsubscribe function. */
+  listen(channel: string, fn: (payload: string) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+/** A PostgreSQL database behind a connection pool. */
+export function pgDatabase(pool: pg.Pool, options: { ownsPool?: boolean } = {}): SqlDatabase & { readonly pool: pg.Pool } {
+  return {
+    kind: 'pg',
+    pool,
+    async query<T>(text: string, params: readonly unknown[] = []) {
+      return (await pool.query(text, params as unknown[])).rows as T[];
+    },
+    async transaction<T>(fn: (tx: SqlClient) => Promise<T>) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn({ query: async <R>(text: string, params: readonly unknown[] = []) => (await client.query(text, params as unknown[])).rows as R[] });
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    async listen(channel, fn) {
+      const client = await pool.connect();
+      const onNotification = (message: pg.Notification): void => {
+        if (message.channel === channel) fn(message.payload ?? '');
+      };
+      client.on('notification', onNotification);
+      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      return async () => {
+        client.off('notification', onNotification);
+        await client.query(`UNLISTEN ${pg.escapeIdentifier(channel)}`).catch(() => {});
+        client.release();
+      };
+    },
+    async close() {
+      if (options.ownsPool ?? true) await pool.end();
+    },
+  };
+}
+
+/** A PGlite database (one connection, in this process). */
+export function pgliteDatabase(db: PGlite, options: { ownsDb?: boolean } = {}): SqlDatabase & { readonly pglite: PGlite } {
+  const wrap = (q: PGlite | PgliteTransaction): SqlClient => ({
+    async query<T>(text: string, params: readonly unknown[] = []) {
+      return (await q.query<T>(text, params as unknown[])).rows;
+    },
+  });
+  return {
+    kind: 'pglite',
+    pglite: db,
+    ...wrap(db),
+    transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
+    async listen(channel, fn) {
+      const unsubscribe = await db.listen(channel, fn);
+      return async () => {
+        await unsubscribe();
+      };
+    },
+    async close() {
+      if (options.ownsDb ?? true) await db.close();
+    },
+  };
+}

@@ -1,0 +1,642 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { AssetGraph } from '../definitions/graph.js';
+import type { PartitionContext, PartitionKey } from '../partitions/types.js';
+import { PARTITION_STATUSES, type AssetSnapshot, type FailureRecord, type PartitionStatus, type PlannerRequest, type PlanResult, type Reason, type WeftEvent } from '../planner/types.js';
+import { eventColumns, eventFromRow, type EventRow } from './event-rows.js';
+import { readLineage } from './lineage.js';
+import type { SqlClient, SqlDatabase } from './sql-client.js';
+import type {
+  CheckResultInput,
+  FailureGroup,
+  FailureInput,
+  Lineage,
+  MaterializationRecord,
+  NewEvent,
+  PartitionRow,
+  RecordResult,
+  RetentionPolicy,
+  StatusRange,
+} from './types.js';
+import { checkStoredText, jsonSafe, messageBytes, messageText } from './validate.js';
+
+const NOTIFY_CHANNEL = 'weft_events';
+const DIGEST = 32;
+const ts = (ms: number | null | undefined): Date | null => (ms === null || ms === undefined ? null : new Date(ms));
+
+/**
+ * The provenance store: the event log, materializations with their input edges, partition state,
+ * failures, checks, requests, deployments, API tokens and the audit log, on PostgreSQL or PGlite
+ * (one schema, one code path; every value is a query parameter).
+ */
+export class ProvenanceStore {
+  constructor(
+    readonly db: SqlDatabase,
+    readonly location = 'default',
+  ) {}
+
+  // ─── events ────────────────────────────────────────────────────────────────────────────────
+
+  /** Appends events in one transaction (inside `tx` when given) and wakes listeners. */
+  async appendEvents(events: readonly NewEvent[], tx?: SqlClient): Promise<WeftEvent[]> {
+    if (events.length === 0) return [];
+    const run = async (q: SqlClient): Promise<WeftEvent[]> => {
+      const cols = events.map(eventColumns);
+      for (const c of cols) {
+        if (c.assetKey !== null) checkStoredText(c.assetKey, 'asset key');
+        if (c.partitionKey !== null) checkStoredText(c.partitionKey, 'partition key', { assetKey: c.assetKey ?? undefined });
+      }
+      const rows = await q.query<EventRow>(
+        `INSERT INTO weft_events (at, kind, location, asset_key, partition_key, payload)
+         SELECT coalesce(a, now()), k, $2, ak, pk, p::jsonb
+         FROM unnest($1::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS u(a, k, ak, pk, p, n)
+         ORDER BY n
+         RETURNING id, at, kind, payload`,
+        [cols.map((c) => c.at), this.location, cols.map((c) => c.kind), cols.map((c) => c.assetKey), cols.map((c) => c.partitionKey), cols.map((c) => c.payload)],
+      );
+      await q.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, String(rows.at(-1)?.id ?? '')]);
+      return rows.map(eventFromRow).sort((a, b) => a.seq - b.seq);
+    };
+    return tx ? run(tx) : this.db.transaction(run);
+  }
+
+  /** Events after `cursor`, oldest first. */
+  async eventsSince(cursor: number, limit = 10_000): Promise<WeftEvent[]> {
+    const rows = await this.db.query<EventRow>('SELECT id, at, kind, payload FROM weft_events WHERE id > $1 AND location = $2 ORDER BY id LIMIT $3', [cursor, this.location, limit]);
+    return rows.map(eventFromRow);
+  }
+
+  /** Calls `fn` when events are appended (LISTEN/NOTIFY; instant on both drivers). */
+  onEvents(fn: (lastId: number) => void): Promise<() => Promise<void>> {
+    return this.db.listen(NOTIFY_CHANNEL, (payload) => fn(Number(payload)));
+  }
+
+  // ─── deployments ───────────────────────────────────────────────────────────────────────────
+
+  /** Records a deployment (a definitions snapshot with code versions); idempotent per content. */
+  async recordDeployment(definitions: unknown, codeVersions: Readonly<Record<string, string>>): Promise<{ id: string; created: boolean }> {
+    const body = JSON.stringify({ definitions, codeVersions });
+    const id = createHash('sha256').update(this.location).update('\u0000').update(body).digest('hex').slice(0, 32);
+    return this.db.transaction(async (tx) => {
+      const inserted = await tx.query<{ id: string }>(
+        'INSERT INTO weft_deployments (id, location, definitions, code_versions) VALUES ($1, $2, $3::jsonb, $4::jsonb) ON CONFLICT (id) DO NOTHING RETURNING id',
+        [id, this.location, JSON.stringify(definitions), JSON.stringify(codeVersions)],
+      );
+      if (inserted.length === 0) return { id, created: false };
+      const [event] = await this.appendEvents([{ kind: 'definitions.deployed', deploymentId: id, codeVersions } as NewEvent], tx);
+      await tx.query('UPDATE weft_deployments SET event_id = $2 WHERE id = $1', [id, event?.seq ?? null]);
+      return { id, created: true };
+    });
+  }
+
+  // ─── recording ─────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Records successful materializations, exactly once per token: in one transaction, the rows
+   * (a token another attempt committed already is skipped and reported as a duplicate), one input
+   * edge per input, the attempts, the partition state and a `materialization.succeeded` event each.
+   */
+  async recordMaterializations(records: readonly MaterializationRecord[]): Promise<RecordResult> {
+    if (records.length === 0) return { committed: [], duplicates: [], events: [] };
+    for (const r of records) {
+      checkStoredText(r.assetKey, 'asset key');
+      checkStoredText(r.partitionKey, 'partition key', { assetKey: r.assetKey });
+      for (const input of r.inputs) {
+        checkStoredText(input.upstreamAsset, 'upstream asset key', { assetKey: r.assetKey, partitionKey: r.partitionKey });
+        if ('partitionKey' in input) checkStoredText(input.partitionKey, 'upstream partition key', { assetKey: r.assetKey, partitionKey: r.partitionKey });
+      }
+    }
+    const unique = new Map(records.map((r) => [r.token, r]));
+    const batch = [...unique.values()];
+    return this.db.transaction(async (tx) => {
+      const inserted = await tx.query<{ id: string; token: string }>(
+        `INSERT INTO weft_materializations (token, asset_key, partition_key, code_version, data_version, storage_uri, bytes, started_at, finished_at,
+           attempt, worker, compute_provider, workflow_id, run_id, inputs_as_of, deployment_id)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::timestamptz[], $9::timestamptz[],
+           $10::int[], $11::text[], $12::text[], $13::text[], $14::text[], $15::bigint[], $16::text[])
+         ON CONFLICT (token) DO NOTHING
+         RETURNING id, token`,
+        [
+          batch.map((r) => r.token),
+          batch.map((r) => r.assetKey),
+          batch.map((r) => r.partitionKey),
+          batch.map((r) => r.codeVersion),
+          batch.map((r) => r.dataVersion),
+          batch.map((r) => r.storageUri ?? null),
+          batch.map((r) => r.bytes ?? null),
+          batch.map((r) => ts(r.startedAt)),
+          batch.map((r) => ts(r.finishedAt)),
+          batch.map((r) => r.attempt ?? 1),
+          batch.map((r) => r.worker ?? null),
+          batch.map((r) => r.computeProvider ?? null),
+          batch.map((r) => r.workflowId ?? null),
+          batch.map((r) => r.runId ?? null),
+          batch.map((r) => r.inputsAsOf),
+          batch.map((r) => r.deploymentId ?? null),
+        ],
+      );
+      const ids = new Map(inserted.map((row) => [row.token, Number(row.id)]));
+      const committed = batch.filter((r) => ids.has(r.token));
+      const duplicates = [...new Set(records.map((r) => r.token))].filter((t) => !ids.has(t));
+      if (committed.length === 0) return { committed: [], duplicates, events: [] };
+
+      // Input edges: single inputs point at the upstream materialization they read (if stored).
+      const edge = { mid: [] as number[], name: [] as string[], asset: [] as string[], part: [] as (string | null)[], dv: [] as (string | null)[], first: [] as (string | null)[], last: [] as (string | null)[], count: [] as (number | null)[], hash: [] as (string | null)[] };
+      for (const r of committed) {
+        for (const input of r.inputs) {
+          edge.mid.push(ids.get(r.token) as number);
+          edge.name.push(input.name);
+          edge.asset.push(input.upstreamAsset);
+          if ('partitionKey' in input) {
+            edge.part.push(input.partitionKey);
+            edge.dv.push(input.dataVersion);
+            edge.first.push(null);
+            edge.last.push(null);
+            edge.count.push(null);
+            edge.hash.push(null);
+          } else {
+            edge.part.push(null);
+            edge.dv.push(null);
+            edge.first.push(input.range.first);
+            edge.last.push(input.range.last);
+            edge.count.push(input.range.count);
+            edge.hash.push(input.range.combinedHash);
+          }
+        }
+      }
+      if (edge.mid.length > 0) {
+        await tx.query(
+          `INSERT INTO weft_input_edges (materialization_id, input_name, upstream_asset, upstream_partition, upstream_materialization_id, data_version, range_first, range_last, range_count, combined_hash)
+           SELECT u.mid, u.name, u.asset, u.part, ps.materialization_id, u.dv, u.first, u.last, u.cnt, u.hash
+           FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::text[]) AS u(mid, name, asset, part, dv, first, last, cnt, hash)
+           LEFT JOIN weft_partition_state ps ON u.part IS NOT NULL AND ps.asset_key = u.asset AND ps.partition_key = u.part AND ps.data_version = u.dv`,
+          [edge.mid, edge.name, edge.asset, edge.part, edge.dv, edge.first, edge.last, edge.count, edge.hash],
+        );
+      }
+      const events = await this.appendEvents(
+        committed.map((r) => ({ kind: 'materialization.succeeded', assetKey: r.assetKey, partitionKey: r.partitionKey, token: r.token, dataVersion: r.dataVersion, codeVersion: r.codeVersion, inputsAsOf: r.inputsAsOf, at: r.finishedAt }) as NewEvent),
+        tx,
+      );
+      await tx.query(
+        `INSERT INTO weft_attempts (token, asset_key, partition_key, attempt, status, started_at, finished_at, worker, workflow_id, run_id)
+         SELECT t, a, p, n, 'succeeded', s, f, w, wf, r FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::timestamptz[], $7::text[], $8::text[], $9::text[]) AS u(t, a, p, n, s, f, w, wf, r)`,
+        [committed.map((r) => r.token), committed.map((r) => r.assetKey), committed.map((r) => r.partitionKey), committed.map((r) => r.attempt ?? 1), committed.map((r) => ts(r.startedAt)), committed.map((r) => ts(r.finishedAt)), committed.map((r) => r.worker ?? null), committed.map((r) => r.workflowId ?? null), committed.map((r) => r.runId ?? null)],
+      );
+      // Partition state: the new materialization; changed_at moves only when the data version changed.
+      await tx.query(
+        `INSERT INTO weft_partition_state AS ps (asset_key, partition_key, status, materialization_id, token, data_version, code_version, verified_at, changed_at, updated_event_id)
+         SELECT a, p, 'fresh', m, t, d, c, v, e, e FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[]) AS u(a, p, m, t, d, c, v, e)
+         ON CONFLICT (asset_key, partition_key) DO UPDATE SET
+           status = 'fresh', materialization_id = excluded.materialization_id, token = excluded.token, code_version = excluded.code_version,
+           verified_at = excluded.verified_at, updated_event_id = excluded.updated_event_id,
+           changed_at = CASE WHEN ps.data_version IS DISTINCT FROM excluded.data_version THEN excluded.changed_at ELSE ps.changed_at END,
+           data_version = excluded.data_version, failure = NULL, failure_fingerprint = NULL, running_token = NULL, running_since = NULL,
+           check_failure = CASE WHEN ps.data_version IS DISTINCT FROM excluded.data_version THEN NULL ELSE ps.check_failure END`,
+        [
+          committed.map((r) => r.assetKey),
+          committed.map((r) => r.partitionKey),
+          committed.map((r) => ids.get(r.token)),
+          committed.map((r) => r.token),
+          committed.map((r) => r.dataVersion),
+          committed.map((r) => r.codeVersion),
+          committed.map((r) => r.inputsAsOf),
+          events.map((e) => e.seq),
+        ],
+      );
+      await tx.query('UPDATE weft_materializations m SET event_id = u.e FROM unnest($1::bigint[], $2::bigint[]) AS u(id, e) WHERE m.id = u.id', [committed.map((r) => ids.get(r.token)), events.map((e) => e.seq)]);
+      return { committed: committed.map((r) => r.token), duplicates, events };
+    });
+  }
+
+  /** Records failed attempts: attempts rows, failure groups by fingerprint, partition state and events. */
+  async recordFailures(failures: readonly FailureInput[]): Promise<WeftEvent[]> {
+    if (failures.length === 0) return [];
+    for (const f of failures) {
+      checkStoredText(f.assetKey, 'asset key');
+      checkStoredText(f.partitionKey, 'partition key', { assetKey: f.assetKey });
+    }
+    return this.db.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO weft_attempts (token, asset_key, partition_key, attempt, status, started_at, finished_at, worker, workflow_id, run_id, failure_class, fingerprint, error_message)
+         SELECT t, a, p, n, 'failed', s, f, w, wf, r, c, fp, m FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::timestamptz[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bytea[]) AS u(t, a, p, n, s, f, w, wf, r, c, fp, m)`,
+        [
+          failures.map((f) => f.token),
+          failures.map((f) => f.assetKey),
+          failures.map((f) => f.partitionKey),
+          failures.map((f) => f.attempt),
+          failures.map((f) => ts(f.startedAt)),
+          failures.map((f) => ts(f.finishedAt)),
+          failures.map((f) => f.worker ?? null),
+          failures.map((f) => f.workflowId ?? null),
+          failures.map((f) => f.runId ?? null),
+          failures.map((f) => f.failureClass),
+          failures.map((f) => f.fingerprint),
+          failures.map((f) => messageBytes(f.message)),
+        ],
+      );
+      for (const f of failures) {
+        await tx.query(
+          `INSERT INTO weft_failure_groups AS g (fingerprint, asset_key, failure_class, first_seen, last_seen, occurrences, sample_message)
+           VALUES ($1, $2, $3, $4, $4, 1, $5)
+           ON CONFLICT (asset_key, fingerprint) DO UPDATE SET occurrences = g.occurrences + 1, last_seen = greatest(g.last_seen, excluded.last_seen), failure_class = excluded.failure_class`,
+          [f.fingerprint, f.assetKey, f.failureClass, ts(f.finishedAt), messageBytes(f.message)],
+        );
+      }
+      const events = await this.appendEvents(
+        failures.map((f) => ({ kind: 'materialization.failed', assetKey: f.assetKey, partitionKey: f.partitionKey, token: f.token, failureClass: f.failureClass, fingerprint: f.fingerprint, message: jsonSafe(f.message), retryAt: f.retryAt, at: f.finishedAt }) as NewEvent),
+        tx,
+      );
+      await tx.query(
+        `INSERT INTO weft_partition_state AS ps (asset_key, partition_key, status, failure, failure_fingerprint, updated_event_id)
+         SELECT a, p, 'failed', f::jsonb, fp, e FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[]) AS u(a, p, f, fp, e)
+         ON CONFLICT (asset_key, partition_key) DO UPDATE SET status = 'failed', failure = excluded.failure, failure_fingerprint = excluded.failure_fingerprint,
+           running_token = NULL, running_since = NULL, updated_event_id = excluded.updated_event_id`,
+        [
+          failures.map((f) => f.assetKey),
+          failures.map((f) => f.partitionKey),
+          failures.map((f) => JSON.stringify({ token: f.token, failureClass: f.failureClass, fingerprint: f.fingerprint, message: jsonSafe(f.message), retryAt: f.retryAt })),
+          failures.map((f) => f.fingerprint),
+          events.map((e) => e.seq),
+        ],
+      );
+      return events;
+    });
+  }
+
+  /** Records check results; a failed blocking check of the current data version marks the partition. */
+  async recordCheckResults(results: readonly CheckResultInput[]): Promise<WeftEvent[]> {
+    if (results.length === 0) return [];
+    return this.db.transaction(async (tx) => {
+      for (const r of results) {
+        checkStoredText(r.assetKey, 'asset key');
+        checkStoredText(r.partitionKey, 'partition key', { assetKey: r.assetKey });
+        await tx.query(
+          `INSERT INTO weft_check_results (asset_key, partition_key, data_version, check_name, passed, blocking, message, metadata, materialization_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb,
+             (SELECT materialization_id FROM weft_partition_state WHERE asset_key = $1 AND partition_key = $2 AND data_version = $3))`,
+          [r.assetKey, r.partitionKey, r.dataVersion, r.check, r.passed, r.blocking, messageBytes(r.message), r.metadata ? JSON.stringify(r.metadata) : null],
+        );
+        if (r.blocking) {
+          await tx.query(
+            `UPDATE weft_partition_state SET check_failure = $4::jsonb, status = CASE WHEN $5 THEN status ELSE 'check_failed' END
+             WHERE asset_key = $1 AND partition_key = $2 AND data_version = $3`,
+            [r.assetKey, r.partitionKey, r.dataVersion, r.passed ? null : JSON.stringify({ check: r.check, message: jsonSafe(r.message) }), r.passed],
+          );
+        }
+      }
+      return this.appendEvents(
+        results.map((r) => ({ kind: 'check.evaluated', assetKey: r.assetKey, partitionKey: r.partitionKey, dataVersion: r.dataVersion, check: r.check, passed: r.passed, blocking: r.blocking, message: jsonSafe(r.message) }) as NewEvent),
+        tx,
+      );
+    });
+  }
+
+  /** Records source observations: only partitions whose data version changed produce an event. */
+  async recordSourceObservations(assetKey: string, partitions: ReadonlyArray<{ partitionKey: PartitionKey; dataVersion: string; reported?: unknown }>): Promise<WeftEvent[]> {
+    checkStoredText(assetKey, 'asset key');
+    for (const p of partitions) checkStoredText(p.partitionKey, 'partition key', { assetKey });
+    if (partitions.length === 0) return [];
+    return this.db.transaction(async (tx) => {
+      const changed = await tx.query<{ partition_key: string; data_version: string }>(
+        `SELECT u.p AS partition_key, u.d AS data_version FROM unnest($2::text[], $3::text[]) AS u(p, d)
+         LEFT JOIN weft_source_observations o ON o.asset_key = $1 AND o.partition_key = u.p
+         WHERE o.data_version IS DISTINCT FROM u.d`,
+        [assetKey, partitions.map((p) => p.partitionKey), partitions.map((p) => p.dataVersion)],
+      );
+      if (changed.length === 0) return [];
+      const [event] = await this.appendEvents([{ kind: 'source.observed', assetKey, partitions: changed.map((c) => ({ partitionKey: c.partition_key, dataVersion: c.data_version })) } as NewEvent], tx);
+      const seq = (event as WeftEvent).seq;
+      const reported = new Map(partitions.map((p) => [p.partitionKey, p.reported ?? null]));
+      await tx.query(
+        `INSERT INTO weft_source_observations AS o (asset_key, partition_key, data_version, reported, event_id)
+         SELECT $1, p, d, r::jsonb, $5 FROM unnest($2::text[], $3::text[], $4::text[]) AS u(p, d, r)
+         ON CONFLICT (asset_key, partition_key) DO UPDATE SET data_version = excluded.data_version, reported = excluded.reported, observed_at = now(), event_id = excluded.event_id`,
+        [assetKey, changed.map((c) => c.partition_key), changed.map((c) => c.data_version), changed.map((c) => JSON.stringify(reported.get(c.partition_key) ?? null)), seq],
+      );
+      await tx.query(
+        `INSERT INTO weft_partition_state AS ps (asset_key, partition_key, status, data_version, changed_at, verified_at, updated_event_id)
+         SELECT $1, p, 'fresh', d, $4, $4, $4 FROM unnest($2::text[], $3::text[]) AS u(p, d)
+         ON CONFLICT (asset_key, partition_key) DO UPDATE SET status = 'fresh', data_version = excluded.data_version, changed_at = excluded.changed_at, updated_event_id = excluded.updated_event_id`,
+        [assetKey, changed.map((c) => c.partition_key), changed.map((c) => c.data_version), seq],
+      );
+      return [event as WeftEvent];
+    });
+  }
+
+  /** Adds keys to a dynamic partitions definition (existing keys are ignored), in order. */
+  async addDynamicKeys(name: string, keys: readonly PartitionKey[]): Promise<WeftEvent[]> {
+    for (const k of keys) checkStoredText(k, 'dynamic partition key');
+    return this.db.transaction(async (tx) => {
+      const existing = new Set((await tx.query<{ partition_key: string }>('SELECT partition_key FROM weft_dynamic_partitions WHERE name = $1 AND partition_key = ANY($2::text[])', [name, [...keys]])).map((r) => r.partition_key));
+      const fresh = [...new Set(keys)].filter((k) => !existing.has(k));
+      if (fresh.length === 0) return [];
+      const events = await this.appendEvents([{ kind: 'dynamic.keys_added', name, keys: fresh } as NewEvent], tx);
+      await tx.query(
+        `INSERT INTO weft_dynamic_partitions (name, partition_key, position, event_id)
+         SELECT $1, k, coalesce((SELECT max(position) + 1 FROM weft_dynamic_partitions WHERE name = $1), 0) + n - 1, $3
+         FROM unnest($2::text[]) WITH ORDINALITY AS u(k, n)`,
+        [name, fresh, events[0]?.seq],
+      );
+      return events;
+    });
+  }
+
+  /** Submits a user request (materialize, backfill, retry). */
+  async submitRequest(request: PlannerRequest, requestedBy: string | null = null): Promise<WeftEvent[]> {
+    checkStoredText(request.assetKey, 'asset key');
+    return this.db.transaction(async (tx) => {
+      await tx.query('INSERT INTO weft_requests (id, action, asset_key, partition_keys, priority, requested_by) VALUES ($1, $2, $3, $4::jsonb, $5, $6)', [
+        request.id,
+        request.action,
+        request.assetKey,
+        request.partitionKeys === null ? null : JSON.stringify(request.partitionKeys),
+        request.priority,
+        requestedBy,
+      ]);
+      return this.appendEvents([{ kind: 'request.submitted', request } as NewEvent], tx);
+    });
+  }
+
+  // ─── planner state ─────────────────────────────────────────────────────────────────────────
+
+  /**
+   * The planner snapshot: partition state as columns indexed by each definition's partitions in
+   * `ctx`, the dynamic keys, open requests and this location's cursor.
+   */
+  async loadSnapshot(graph: AssetGraph, ctxFor: (dynamicKeys: Readonly<Record<string, readonly PartitionKey[]>>) => PartitionContext) {
+    const dynamicRows = await this.db.query<{ name: string; partition_key: string }>('SELECT name, partition_key FROM weft_dynamic_partitions ORDER BY name, position');
+    const dynamicKeys: Record<string, PartitionKey[]> = {};
+    for (const r of dynamicRows) (dynamicKeys[r.name] ??= []).push(r.partition_key);
+    const ctx = ctxFor(dynamicKeys);
+    const cursorRow = await this.db.query<{ cursor: string }>('SELECT cursor FROM weft_planner_cursors WHERE location = $1', [this.location]);
+    const cursor = Number(cursorRow[0]?.cursor ?? 0);
+    const assets: AssetSnapshot[] = [];
+    for (const key of graph.order) {
+      const def = graph.node(key).partitions;
+      const count = def.count(ctx);
+      const codeVersions: string[] = [];
+      const codeIds = new Map<string, number>();
+      const a = {
+        assetKey: key,
+        count,
+        status: new Uint8Array(count).fill(PARTITION_STATUSES.indexOf('missing')),
+        materialized: new Uint8Array(count),
+        token: new Uint8Array(count * DIGEST),
+        dataVersion: new Uint8Array(count * DIGEST),
+        codeVersionId: new Uint16Array(count),
+        codeVersions,
+        verifiedAt: new Float64Array(count).fill(-1),
+        changedAt: new Float64Array(count).fill(-1),
+        failures: [] as FailureRecord[],
+        running: [] as Array<{ index: number; token: string; since: number }>,
+        checkFailures: [] as Array<{ index: number; check: string; message: string }>,
+      };
+      const rows = await this.db.query<{
+        partition_key: string;
+        status: PartitionStatus;
+        token: string | null;
+        data_version: string | null;
+        code_version: string | null;
+        verified_at: string;
+        changed_at: string;
+        failure: { token: string; failureClass: 'transient' | 'actionable'; fingerprint: string; message: string; retryAt: number | null } | null;
+        running_token: string | null;
+        running_since: Date | null;
+        check_failure: { check: string; message: string } | null;
+      }>('SELECT partition_key, status, token, data_version, code_version, verified_at, changed_at, failure, running_token, running_since, check_failure FROM weft_partition_state WHERE asset_key = $1', [key]);
+      for (const r of rows) {
+        const i = def.indexOf(r.partition_key, ctx);
+        if (i === undefined || i >= count) continue;
+        a.status[i] = Math.max(0, PARTITION_STATUSES.indexOf(r.status));
+        if (r.data_version && /^[0-9a-f]{64}$/.test(r.data_version)) {
+          a.materialized[i] = 1;
+          a.dataVersion.set(Buffer.from(r.data_version, 'hex'), i * DIGEST);
+        }
+        if (r.token && /^[0-9a-f]{64}$/.test(r.token)) a.token.set(Buffer.from(r.token, 'hex'), i * DIGEST);
+        if (r.code_version !== null) {
+          let id = codeIds.get(r.code_version);
+          if (id === undefined) codeIds.set(r.code_version, (id = codeVersions.push(r.code_version) - 1));
+          a.codeVersionId[i] = id;
+        }
+        a.verifiedAt[i] = Number(r.verified_at);
+        a.changedAt[i] = Number(r.changed_at);
+        if (r.failure) a.failures.push({ index: i, ...r.failure });
+        if (r.running_token) a.running.push({ index: i, token: r.running_token, since: r.running_since?.getTime() ?? 0 });
+        if (r.check_failure) a.checkFailures.push({ index: i, ...r.check_failure });
+      }
+      assets.push(a);
+    }
+    const requestRows = await this.db.query<{ id: string; action: PlannerRequest['action']; asset_key: string; partition_keys: string[] | null; priority: number }>(
+      "SELECT id, action, asset_key, partition_keys, priority FROM weft_requests WHERE status = 'open' ORDER BY created_at",
+    );
+    const requests: PlannerRequest[] = requestRows.map((r) => ({ id: r.id, action: r.action, assetKey: r.asset_key, partitionKeys: r.partition_keys, priority: r.priority }));
+    return { cursor, dynamicKeys, assets, requests };
+  }
+
+  /**
+   * Persists a plan: the partitions' new statuses (with reasons when `reasonsFor` gives them), the
+   * partitions started, and the cursor — atomically.
+   */
+  async savePlan(result: PlanResult, graph: AssetGraph, ctx: PartitionContext, reasonsFor?: (assetKey: string, partitionKey: PartitionKey) => readonly Reason[]): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      for (const change of result.changes) {
+        const def = graph.node(change.assetKey).partitions;
+        const keys: string[] = [];
+        for (const [a, b] of change.ranges) for (let i = a; i < b; i++) keys.push(def.keyAt(i, ctx));
+        for (let start = 0; start < keys.length; start += 10_000) {
+          const chunk = keys.slice(start, start + 10_000);
+          const reasons = reasonsFor && chunk.length <= 1000 ? chunk.map((k) => JSON.stringify(reasonsFor(change.assetKey, k))) : chunk.map(() => null);
+          await tx.query(
+            `INSERT INTO weft_partition_state AS ps (asset_key, partition_key, status, reasons, updated_event_id)
+             SELECT $1, k, $3, r::jsonb, $5 FROM unnest($2::text[], $4::text[]) AS u(k, r)
+             ON CONFLICT (asset_key, partition_key) DO UPDATE SET status = excluded.status, reasons = excluded.reasons, updated_event_id = excluded.updated_event_id`,
+            [change.assetKey, chunk, change.status, reasons, result.cursor],
+          );
+        }
+      }
+      for (const batch of result.batches) {
+        await tx.query(
+          `UPDATE weft_partition_state ps SET running_token = u.t, running_since = now(), status = 'running'
+           FROM unnest($2::text[], $3::text[]) AS u(k, t) WHERE ps.asset_key = $1 AND ps.partition_key = u.k`,
+          [batch.assetKey, batch.partitions.map((p) => p.partitionKey), batch.partitions.map((p) => p.token)],
+        );
+      }
+      await tx.query(
+        `INSERT INTO weft_planner_cursors (location, cursor, updated_at) VALUES ($1, $2, now())
+         ON CONFLICT (location) DO UPDATE SET cursor = greatest(weft_planner_cursors.cursor, excluded.cursor), updated_at = now()`,
+        [this.location, result.cursor],
+      );
+    });
+  }
+
+  // ─── queries ───────────────────────────────────────────────────────────────────────────────
+
+  /** One page of an asset's partitions with their state, ordered by partition key. */
+  async partitions(assetKey: string, options: { offset?: number; limit?: number; status?: PartitionStatus } = {}): Promise<PartitionRow[]> {
+    const rows = await this.db.query<{ partition_key: string; status: PartitionStatus; token: string | null; data_version: string | null; code_version: string | null; materialization_id: string | null; reasons: Reason[] | null }>(
+      `SELECT partition_key, status, token, data_version, code_version, materialization_id, reasons FROM weft_partition_state
+       WHERE asset_key = $1 AND ($2::text IS NULL OR status = $2) ORDER BY partition_key OFFSET $3 LIMIT $4`,
+      [assetKey, options.status ?? null, options.offset ?? 0, Math.min(options.limit ?? 100, 10_000)],
+    );
+    return rows.map((r) => ({ partitionKey: r.partition_key, status: r.status, token: r.token, dataVersion: r.data_version, codeVersion: r.code_version, materializationId: r.materialization_id === null ? null : Number(r.materialization_id), reasons: r.reasons }));
+  }
+
+  /**
+   * A range-compressed status summary: runs of consecutive partitions (in the definition's order)
+   * with one status, from the partition-state table (never the event log). Partitions without a
+   * state row are `missing`.
+   */
+  async statusSummary(assetKey: string, graph: AssetGraph, ctx: PartitionContext): Promise<StatusRange[]> {
+    const def = graph.node(assetKey).partitions;
+    const count = def.count(ctx);
+    const codes = new Uint8Array(count).fill(PARTITION_STATUSES.indexOf('missing'));
+    const rows = await this.db.query<{ partition_key: string; status: PartitionStatus }>('SELECT partition_key, status FROM weft_partition_state WHERE asset_key = $1', [assetKey]);
+    for (const r of rows) {
+      const i = def.indexOf(r.partition_key, ctx);
+      if (i !== undefined && i < count) codes[i] = PARTITION_STATUSES.indexOf(r.status);
+    }
+    const out: StatusRange[] = [];
+    let start = 0;
+    for (let i = 1; i <= count; i++) {
+      if (i === count || codes[i] !== codes[start]) {
+        out.push({ firstKey: def.keyAt(start, ctx), lastKey: def.keyAt(i - 1, ctx), count: i - start, status: PARTITION_STATUSES[codes[start] as number] as PartitionStatus });
+        start = i;
+      }
+    }
+    return out;
+  }
+
+  /** Provenance of a partition's current (or a given) materialization, `depth` levels up or down. */
+  lineage(graph: AssetGraph, ctx: PartitionContext, options: { assetKey: string; partitionKey: PartitionKey; direction: 'upstream' | 'downstream'; depth: number; materializationId?: number }): Promise<Lineage> {
+    return readLineage(this.db, graph, ctx, options);
+  }
+
+  /** Failures grouped by fingerprint, with the partitions currently failed by each. */
+  async failureGroups(assetKey?: string): Promise<FailureGroup[]> {
+    const groups = await this.db.query<{ asset_key: string; fingerprint: string; failure_class: 'transient' | 'actionable'; occurrences: number; first_seen: Date; last_seen: Date; sample_message: Uint8Array; partitions: string[] | null }>(
+      `SELECT g.asset_key, g.fingerprint, g.failure_class, g.occurrences, g.first_seen, g.last_seen, g.sample_message,
+         (SELECT array_agg(ps.partition_key ORDER BY ps.partition_key) FROM weft_partition_state ps
+          WHERE ps.asset_key = g.asset_key AND ps.failure_fingerprint = g.fingerprint AND ps.status = 'failed') AS partitions
+       FROM weft_failure_groups g WHERE ($1::text IS NULL OR g.asset_key = $1) ORDER BY g.last_seen DESC`,
+      [assetKey ?? null],
+    );
+    return groups.map((g) => ({
+      assetKey: g.asset_key,
+      fingerprint: g.fingerprint,
+      failureClass: g.failure_class,
+      occurrences: g.occurrences,
+      firstSeen: new Date(g.first_seen).getTime(),
+      lastSeen: new Date(g.last_seen).getTime(),
+      sampleMessage: messageText(g.sample_message),
+      partitions: g.partitions ?? [],
+    }));
+  }
+
+  /** Every attempt of a partition, newest first, with exact error messages. */
+  async attempts(assetKey: string, partitionKey: PartitionKey): Promise<Array<{ token: string; attempt: number; status: string; failureClass: string | null; fingerprint: string | null; message: string | null }>> {
+    const rows = await this.db.query<{ token: string; attempt: number; status: string; failure_class: string | null; fingerprint: string | null; error_message: Uint8Array | null }>(
+      'SELECT token, attempt, status, failure_class, fingerprint, error_message FROM weft_attempts WHERE asset_key = $1 AND partition_key = $2 ORDER BY id DESC',
+      [assetKey, partitionKey],
+    );
+    return rows.map((r) => ({ token: r.token, attempt: r.attempt, status: r.status, failureClass: r.failure_class, fingerprint: r.fingerprint, message: r.error_message === null ? null : messageText(r.error_message) }));
+  }
+
+  // ─── retention ─────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Prunes old events and superseded detail. Never removed: events after the lowest planner
+   * cursor, any partition's current materialization, and every materialization reachable upstream
+   * from one (what current partitions were made from).
+   */
+  async prune(policy: RetentionPolicy, now: number): Promise<{ events: number; attempts: number; materializations: number; checks: number }> {
+    return this.db.transaction(async (tx) => {
+      let events = 0;
+      let attempts = 0;
+      let materializations = 0;
+      let checks = 0;
+      if (policy.eventsOlderThanMs !== undefined) {
+        const r = await tx.query<{ n: string }>(
+          `WITH d AS (DELETE FROM weft_events WHERE at < $1 AND id <= coalesce((SELECT min(cursor) FROM weft_planner_cursors), 0) RETURNING 1) SELECT count(*) AS n FROM d`,
+          [new Date(now - policy.eventsOlderThanMs)],
+        );
+        events = Number(r[0]?.n ?? 0);
+      }
+      if (policy.detailOlderThanMs !== undefined) {
+        const cutoff = new Date(now - policy.detailOlderThanMs);
+        const a = await tx.query<{ n: string }>(
+          `WITH d AS (DELETE FROM weft_attempts a WHERE a.finished_at < $1 AND NOT EXISTS (
+             SELECT 1 FROM weft_partition_state ps WHERE ps.asset_key = a.asset_key AND ps.partition_key = a.partition_key AND (ps.token = a.token OR ps.failure->>'token' = a.token)) RETURNING 1)
+           SELECT count(*) AS n FROM d`,
+          [cutoff],
+        );
+        attempts = Number(a[0]?.n ?? 0);
+        // Sweep superseded materializations that nothing kept depends on, until none is left.
+        for (;;) {
+          const m = await tx.query<{ n: string }>(
+            `WITH RECURSIVE kept(id) AS (
+               SELECT materialization_id FROM weft_partition_state WHERE materialization_id IS NOT NULL
+               UNION
+               SELECT e.upstream_materialization_id FROM weft_input_edges e JOIN kept ON e.materialization_id = kept.id WHERE e.upstream_materialization_id IS NOT NULL
+             ),
+             doomed AS (
+               SELECT m.id FROM weft_materializations m
+               WHERE m.finished_at < $1 AND NOT EXISTS (SELECT 1 FROM kept WHERE kept.id = m.id)
+                 AND NOT EXISTS (
+                   SELECT 1 FROM weft_input_edges e JOIN weft_materializations d ON d.id = e.materialization_id
+                   WHERE e.upstream_asset = m.asset_key AND e.range_count IS NOT NULL
+                     AND d.inputs_as_of >= coalesce(m.event_id, 0)
+                     AND d.inputs_as_of < coalesce((SELECT min(n.event_id) FROM weft_materializations n WHERE n.asset_key = m.asset_key AND n.partition_key = m.partition_key AND n.id > m.id), 9223372036854775807))
+             ),
+             edges AS (DELETE FROM weft_input_edges e USING doomed WHERE e.materialization_id = doomed.id RETURNING 1),
+             gone AS (DELETE FROM weft_materializations m USING doomed WHERE m.id = doomed.id RETURNING 1)
+             SELECT (SELECT count(*) FROM gone) AS n, (SELECT count(*) FROM edges) AS e`,
+            [cutoff],
+          );
+          const n = Number(m[0]?.n ?? 0);
+          materializations += n;
+          if (n === 0) break;
+        }
+      }
+      if (policy.checksOlderThanMs !== undefined) {
+        const c = await tx.query<{ n: string }>(
+          `WITH d AS (DELETE FROM weft_check_results c WHERE c.at < $1 AND NOT EXISTS (
+             SELECT 1 FROM weft_partition_state ps WHERE ps.asset_key = c.asset_key AND ps.partition_key = c.partition_key AND ps.data_version = c.data_version) RETURNING 1)
+           SELECT count(*) AS n FROM d`,
+          [new Date(now - policy.checksOlderThanMs)],
+        );
+        checks = Number(c[0]?.n ?? 0);
+      }
+      return { events, attempts, materializations, checks };
+    });
+  }
+
+  // ─── API tokens and audit ──────────────────────────────────────────────────────────────────
+
+  /** Creates an API token; returns its secret once (only its sha256 is stored). */
+  async createApiToken(name: string, roles: Readonly<Record<string, string>>, expiresAt: number | null = null): Promise<{ id: string; secret: string }> {
+    const id = randomBytes(8).toString('hex');
+    const secret = `weft_${randomBytes(24).toString('base64url')}`;
+    await this.db.query('INSERT INTO weft_api_tokens (id, name, token_hash, roles, expires_at) VALUES ($1, $2, $3, $4::jsonb, $5)', [id, name, sha256(secret), JSON.stringify(roles), ts(expiresAt)]);
+    return { id, secret };
+  }
+
+  /** The token a secret belongs to, if it is valid now. */
+  async verifyApiToken(secret: string, now: number): Promise<{ id: string; name: string; roles: Record<string, string> } | undefined> {
+    const rows = await this.db.query<{ id: string; name: string; roles: Record<string, string> }>(
+      `UPDATE weft_api_tokens SET last_used_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2) RETURNING id, name, roles`,
+      [sha256(secret), new Date(now)],
+    );
+    return rows[0];
+  }
+
+  async revokeApiToken(id: string, now: number): Promise<void> {
+    await this.db.query('UPDATE weft_api_tokens SET revoked_at = $2 WHERE id = $1', [id, new Date(now)]);
+  }
+
+  async audit(actor: string, action: string, target: string | null, details: unknown = null): Promise<void> {
+    await this.db.query('INSERT INTO weft_audit_log (actor, action, target, details) VALUES ($1, $2, $3, $4::jsonb)', [actor, action, target, details === null ? null : JSON.stringify(details)]);
+  }
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}

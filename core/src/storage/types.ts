@@ -1,0 +1,150 @@
+import type { FailureClass } from '../errors.js';
+import type { PartitionKey } from '../partitions/types.js';
+import type { PartitionStatus, Reason, WeftEvent } from '../planner/types.js';
+
+/** A log event before the store gives it its id. */
+export type NewEvent = WeftEvent extends infer E ? (E extends WeftEvent ? Omit<E, 'seq' | 'at'> & { readonly at?: number } : never) : never;
+
+/** What one input of a successful materialization read. */
+export type InputRecord =
+  | {
+      readonly name: string;
+      readonly upstreamAsset: string;
+      /** '' for an unpartitioned upstream. */
+      readonly partitionKey: PartitionKey;
+      readonly dataVersion: string;
+    }
+  | {
+      readonly name: string;
+      readonly upstreamAsset: string;
+      readonly range: { readonly first: PartitionKey; readonly last: PartitionKey; readonly count: number; readonly combinedHash: string };
+    };
+
+/** A successful materialization to record (with everything that made it). */
+export interface MaterializationRecord {
+  readonly token: string;
+  readonly assetKey: string;
+  readonly partitionKey: PartitionKey;
+  readonly codeVersion: string;
+  readonly dataVersion: string;
+  readonly storageUri?: string | null;
+  readonly bytes?: number | null;
+  readonly startedAt?: number | null;
+  readonly finishedAt: number;
+  readonly attempt?: number;
+  readonly worker?: string | null;
+  readonly computeProvider?: string | null;
+  readonly workflowId?: string | null;
+  readonly runId?: string | null;
+  /** The planner cursor its inputs were read at. */
+  readonly inputsAsOf: number;
+  readonly deploymentId?: string | null;
+  readonly inputs: readonly InputRecord[];
+}
+
+/** A failed attempt to record. */
+export interface FailureInput {
+  readonly token: string;
+  readonly assetKey: string;
+  readonly partitionKey: PartitionKey;
+  readonly attempt: number;
+  readonly failureClass: FailureClass;
+  readonly fingerprint: string;
+  readonly message: string;
+  readonly retryAt: number | null;
+  readonly startedAt?: number | null;
+  readonly finishedAt: number;
+  readonly worker?: string | null;
+  readonly workflowId?: string | null;
+  readonly runId?: string | null;
+}
+
+/** A check result to record. */
+export interface CheckResultInput {
+  readonly assetKey: string;
+  readonly partitionKey: PartitionKey;
+  readonly dataVersion: string;
+  readonly check: string;
+  readonly passed: boolean;
+  readonly blocking: boolean;
+  readonly message: string;
+  readonly metadata?: Readonly<Record<string, unknown>> | null;
+}
+
+/** What a batch recording did: tokens committed now, and tokens another attempt had committed already. */
+export interface RecordResult {
+  readonly committed: readonly string[];
+  readonly duplicates: readonly string[];
+  /** The events appended (one `materialization.succeeded` per committed token). */
+  readonly events: readonly WeftEvent[];
+}
+
+/** One row of an asset's partition status listing. */
+export interface PartitionRow {
+  readonly partitionKey: PartitionKey;
+  readonly status: PartitionStatus;
+  readonly token: string | null;
+  readonly dataVersion: string | null;
+  readonly codeVersion: string | null;
+  readonly materializationId: number | null;
+  readonly reasons: readonly Reason[] | null;
+}
+
+/** Counts per status over a run of consecutive partitions. */
+export interface StatusRange {
+  readonly firstKey: PartitionKey;
+  readonly lastKey: PartitionKey;
+  readonly count: number;
+  readonly status: PartitionStatus;
+}
+
+/** A materialization in a lineage graph. */
+export interface LineageNode {
+  readonly materializationId: number;
+  readonly assetKey: string;
+  readonly partitionKey: PartitionKey;
+  readonly token: string;
+  readonly codeVersion: string;
+  readonly dataVersion: string;
+  readonly finishedAt: number;
+  readonly depth: number;
+}
+
+/** An input edge of a lineage graph (downstream reads upstream). */
+export interface LineageEdge {
+  readonly downstreamId: number;
+  readonly upstreamId: number;
+  readonly inputName: string;
+}
+
+/** A lineage graph around one partition. */
+export interface Lineage {
+  readonly root: LineageNode | undefined;
+  readonly nodes: readonly LineageNode[];
+  readonly edges: readonly LineageEdge[];
+  /** Upstream partitions read whose materialization is no longer stored (pruned) or never was (sources). */
+  readonly unresolved: ReadonlyArray<{ readonly downstreamId: number; readonly inputName: string; readonly assetKey: string; readonly partitionKey: PartitionKey; readonly dataVersion: string | null }>;
+}
+
+/** Failures sharing a fingerprint, with the partitions they affect. */
+export interface FailureGroup {
+  readonly assetKey: string;
+  readonly fingerprint: string;
+  readonly failureClass: FailureClass;
+  readonly occurrences: number;
+  readonly firstSeen: number;
+  readonly lastSeen: number;
+  readonly sampleMessage: string;
+  /** Partitions whose current state is failed with this fingerprint. */
+  readonly partitions: readonly PartitionKey[];
+}
+
+/** What retention removes; the provenance of every partition's current materialization is always kept. */
+export interface RetentionPolicy {
+  /** Drop events older than this many ms (the planner cursors are never passed). */
+  readonly eventsOlderThanMs?: number;
+  /** Drop attempts (and superseded materializations with their edges) older than this many ms. */
+  readonly detailOlderThanMs?: number;
+  /** Drop check results of data versions no longer current, older than this many ms. */
+  readonly checksOlderThanMs?: number;
+}
