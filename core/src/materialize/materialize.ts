@@ -80,7 +80,11 @@ function checkRequestedPartitions(definitions: readonly Definition[], partitions
   }
   for (const [assetKey, keys] of Object.entries(partitions as Readonly<Record<string, readonly PartitionKey[]>>)) {
     const def = assets.find((d) => d.key === assetKey);
-    if (!def) throw new DefinitionError('definition.unknown_key', `materialize(): partitions names ${assetKey}, which is not among the given assets`, { assetKey, field: `partitions.${assetKey}` });
+    if (!def) {
+      const isSource = definitions.some((d) => d.key === assetKey && d.kind === 'source');
+      const why = isSource ? 'which is a source (sources are observed, not materialized: pass their values in `sources`)' : 'which is not among the given assets';
+      throw new DefinitionError('definition.unknown_key', `materialize(): partitions names ${assetKey}, ${why}`, { assetKey, field: `partitions.${assetKey}` });
+    }
     for (const key of keys) {
       if (def.partitions.indexOf(key, ctx) === undefined) {
         throw new DefinitionError('definition.bad_partition_key', `materialize(): asset ${assetKey} has no partition ${JSON.stringify(key)}: ${problem(def, key)}`, { assetKey, partitionKey: key, field: `partitions.${assetKey}` });

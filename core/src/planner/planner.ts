@@ -232,7 +232,8 @@ export class Planner {
           if (i === undefined) continue;
           const changed = index.setDataVersion(i, dataVersion);
           index.materialized[i] = 1;
-          if (changed) this.markDataChanged(index, i, event.seq);
+          // A snapshot written after this event already holds its data (changed_at = its seq): propagate anyway.
+          if (changed || index.changedAt[i] === event.seq) this.markDataChanged(index, i, event.seq);
           this.markDirty(index, i);
         }
         return;
@@ -275,10 +276,8 @@ export class Planner {
         index.verifiedAt[i] = event.inputsAsOf;
         const changed = index.setDataVersion(i, event.dataVersion);
         index.materialized[i] = 1;
-        if (changed) {
-          index.checkFailures.delete(i);
-          this.markDataChanged(index, i, event.seq);
-        }
+        if (changed) index.checkFailures.delete(i);
+        if (changed || index.changedAt[i] === event.seq) this.markDataChanged(index, i, event.seq);
         this.markDirty(index, i);
         return;
       }

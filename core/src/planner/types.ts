@@ -5,7 +5,8 @@
  */
 import type { FailureClass } from '../errors.js';
 import type { AssetKey } from '../definitions/types.js';
-import type { PartitionKey } from '../partitions/types.js';
+import type { AssetGraph } from '../definitions/graph.js';
+import type { PartitionContext, PartitionKey } from '../partitions/types.js';
 
 /** Position in the event log: events have strictly increasing sequence numbers. */
 export type Seq = number;
@@ -194,12 +195,15 @@ export interface PlanResult {
   readonly reloadRequired: boolean;
 }
 
-/** What the planner needs from a store (implemented by the storage package). */
+/** What the planner needs from a store (implemented by `ProvenanceStore` on PostgreSQL and PGlite). */
 export interface PlannerStore {
-  /** The partition-state snapshot and its cursor (range-compressed in the store, expanded into columns here). */
-  loadSnapshot(): Promise<PlannerSnapshot>;
+  /**
+   * The snapshot and its cursor: partition state (stored by key) laid out as columns by each
+   * definition's partitions in the context `ctxFor` builds from the stored dynamic keys.
+   */
+  loadSnapshot(graph: AssetGraph, ctxFor: (dynamicKeys: Readonly<Record<string, readonly PartitionKey[]>>) => PartitionContext): Promise<PlannerSnapshot>;
   /** Events after `cursor`, oldest first, at most `limit`. */
   eventsSince(cursor: Seq, limit: number): Promise<readonly WeftEvent[]>;
   /** Persists the state changes of a plan and advances the planner cursor, atomically. */
-  savePlan(result: PlanResult): Promise<void>;
+  savePlan(result: PlanResult, graph: AssetGraph, ctx: PartitionContext): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { AssetGraph } from '../definitions/graph.js';
 import type { PartitionContext, PartitionKey } from '../partitions/types.js';
-import { PARTITION_STATUSES, type AssetSnapshot, type FailureRecord, type PartitionStatus, type PlannerRequest, type PlanResult, type Reason, type WeftEvent } from '../planner/types.js';
+import { PARTITION_STATUSES, type AssetSnapshot, type FailureRecord, type PartitionStatus, type PlannerRequest, type PlannerSnapshot, type PlannerStore, type PlanResult, type Reason, type WeftEvent } from '../planner/types.js';
 import { eventColumns, eventFromRow, type EventRow } from './event-rows.js';
 import { readLineage } from './lineage.js';
 import type { SqlClient, SqlDatabase } from './sql-client.js';
@@ -28,7 +28,7 @@ const ts = (ms: number | null | undefined): Date | null => (ms === null || ms ==
  * failures, checks, requests, deployments, API tokens and the audit log, on PostgreSQL or PGlite
  * (one schema, one code path; every value is a query parameter).
  */
-export class ProvenanceStore {
+export class ProvenanceStore implements PlannerStore {
   constructor(
     readonly db: SqlDatabase,
     readonly location = 'default',
@@ -362,7 +362,7 @@ export class ProvenanceStore {
    * The planner snapshot: partition state as columns indexed by each definition's partitions in
    * `ctx`, the dynamic keys, open requests and this location's cursor.
    */
-  async loadSnapshot(graph: AssetGraph, ctxFor: (dynamicKeys: Readonly<Record<string, readonly PartitionKey[]>>) => PartitionContext) {
+  async loadSnapshot(graph: AssetGraph, ctxFor: (dynamicKeys: Readonly<Record<string, readonly PartitionKey[]>>) => PartitionContext): Promise<PlannerSnapshot> {
     const dynamicRows = await this.db.query<{ name: string; partition_key: string }>('SELECT name, partition_key FROM weft_dynamic_partitions ORDER BY name, position');
     const dynamicKeys: Record<string, PartitionKey[]> = {};
     for (const r of dynamicRows) (dynamicKeys[r.name] ??= []).push(r.partition_key);

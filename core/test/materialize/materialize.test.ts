@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { asset, check, input, self, source } from '../../src/definitions/index.js';
 import { DefinitionError, UserCodeError } from '../../src/errors.js';
-import { materialize, type MaterializeResult } from '../../src/materialize/index.js';
+import { materialize, type MaterializeOptions, type MaterializeResult } from '../../src/materialize/index.js';
 import { jsonCodec } from '../../src/hashing/index.js';
 import { daily, multiPartitions, staticPartitions } from '../../src/partitions/definitions/index.js';
 import { offset } from '../../src/partitions/mappings/index.js';
@@ -200,10 +200,16 @@ describe('materialize(): bad options', () => {
     expect(sorted(runsOf(result))).toEqual(['daily_total/2024-01-01', 'daily_total/2024-01-02']);
   });
 
-  it.each([
+  it.each<{ name: string; partitions: MaterializeOptions['partitions']; code: string; message: string | RegExp }>([
     { name: 'a malformed key for an asset', partitions: { daily_total: ['2024-1-2'] }, code: 'definition.bad_partition_key', message: /^materialize\(\): asset daily_total has no partition "2024-1-2": / },
     { name: 'a key that does not exist yet', partitions: { daily_total: ['2024-01-09'] }, code: 'definition.bad_partition_key', message: /^materialize\(\): asset daily_total has no partition "2024-01-09": it does not exist at now = 2024-01-03T00:00:00\.000Z/ },
     { name: 'an asset that is not given', partitions: { daily_totals: ['2024-01-01'] }, code: 'definition.unknown_key', message: 'materialize(): partitions names daily_totals, which is not among the given assets' },
+    {
+      name: 'a source',
+      partitions: { readings: ['2024-01-01T00:00'] },
+      code: 'definition.unknown_key',
+      message: 'materialize(): partitions names readings, which is a source (sources are observed, not materialized: pass their values in `sources`)',
+    },
     { name: 'a key no given asset has', partitions: ['2024-01-01', 'eu'], code: 'definition.bad_partition_key', message: /^materialize\(\): no given asset has partition "eu"/ },
   ])('$name: a DefinitionError instead of silently running nothing', async ({ partitions, code, message }) => {
     const { all } = pipeline();
