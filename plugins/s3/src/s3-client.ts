@@ -1,0 +1,79 @@
+import * as Minio from 'minio';
+
+/** An object as listed. */
+export interface S3ObjectInfo {
+  readonly key: string;
+  readonly etag: string;
+  readonly size: number;
+  readonly lastModified: number;
+}
+
+/**
+ * The few S3 calls Weft needs. The plugin depends on this interface only; `minioClient` adapts the
+ * `minio` SDK to it, and tests use an in-memory fake.
+ */
+export interface S3Like {
+  putObject(bucket: string, key: string, bytes: Uint8Array): Promise<void>;
+  /** The object's bytes, or undefined when it does not exist. */
+  getObject(bucket: string, key: string): Promise<Uint8Array | undefined>;
+  statObject(bucket: string, key: string): Promise<S3ObjectInfo | undefined>;
+  removeObject(bucket: string, key: string): Promise<void>;
+  listObjects(bucket: string, prefix: string): AsyncIterable<S3ObjectInfo>;
+}
+
+/** Connection options of an S3-compatible endpoint (MinIO, AWS S3). */
+export interface S3ConnectionOptions {
+  readonly endPoint: string;
+  readonly port?: number;
+  readonly useSSL?: boolean;
+  readonly accessKey: string;
+  readonly secretKey: string;
+  /** Needed for presigning and by AWS. @default 'us-east-1' */
+  readonly region?: string;
+}
+
+const isNotFound = (error: unknown): boolean => {
+  const code = (error as { code?: string }).code;
+  return code === 'NoSuchKey' || code === 'NotFound' || code === 'NoSuchBucket';
+};
+
+const clean = (etag: string | undefined): string => (etag ?? '').replace(/^"|"$/g, '');
+
+/** Adapts a `minio` client (or creates one) to {@link S3Like}. */
+export function minioClient(options: S3ConnectionOptions | Minio.Client): S3Like {
+  const client = options instanceof Minio.Client ? options : new Minio.Client({ region: 'us-east-1', ...options });
+  return {
+    async putObject(bucket, key, bytes) {
+      await client.putObject(bucket, key, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), bytes.byteLength);
+    },
+    async getObject(bucket, key) {
+      try {
+        const stream = await client.getObject(bucket, key);
+        const chunks: Buffer[] = [];
+        for await (const chunk of stream) chunks.push(chunk as Buffer);
+        return new Uint8Array(Buffer.concat(chunks));
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+    },
+    async statObject(bucket, key) {
+      try {
+        const stat = await client.statObject(bucket, key);
+        return { key, etag: clean(stat.etag), size: stat.size, lastModified: stat.lastModified.getTime() };
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+    },
+    async removeObject(bucket, key) {
+      await client.removeObject(bucket, key);
+    },
+    async *listObjects(bucket, prefix) {
+      for await (const item of client.listObjectsV2(bucket, prefix, true) as AsyncIterable<{ name?: string; etag?: string; size?: number; lastModified?: Date }>) {
+        if (!item.name) continue;
+        yield { key: item.name, etag: clean(item.etag), size: item.size ?? 0, lastModified: item.lastModified?.getTime() ?? 0 };
+      }
+    },
+  };
+}
