@@ -81,6 +81,12 @@ function selfProblem(def: PartitionsDefinition, mapping: PartitionMapping): stri
   const ctx = probeContext(def);
   const count = def.count(ctx);
   const mctx = { upstream: def, downstream: def, partitions: ctx };
+  if (count > 0) {
+    const first = mapping.upstreamFor(RangeSet.range(0, 1), mctx);
+    if (!first.missing.isEmpty() || first.missingKeys.length > 0) {
+      return `the first partition would wait forever for a partition before it (${mapping.describe()} is strict: make it lenient so the first partition reads nothing)`;
+    }
+  }
   for (const i of [1, 2, 5, 17, 40, 63].filter((n) => n < count)) {
     const r = mapping.upstreamFor(RangeSet.range(i, i + 1), mctx);
     const max = Math.max(r.existing.max() ?? -Infinity, r.missing.max() ?? -Infinity);

@@ -2,7 +2,7 @@ import type { PartitionKey } from '../partitions/types.js';
 import { RangeSet } from '../partitions/sets/range-set.js';
 import type { AssetIndex } from './asset-index.js';
 import { UPSTREAM, upstreamState, type EvaluationEnv } from './evaluate.js';
-import { publicStatus } from './status-codes.js';
+import { S, publicStatus } from './status-codes.js';
 import type { PartitionStatus, Reason } from './types.js';
 
 const LISTED = 10;
@@ -41,6 +41,7 @@ export function explainPartition(index: AssetIndex, i: number, env: EvaluationEn
       reasons.push({ kind: 'upstream_missing', assetKey: up.node.key, input: input.name, partitions: listed.slice(0, LISTED), more: Math.max(0, r.missing.size + r.missingKeys.length - LISTED) });
     }
     const failed: number[] = [];
+    const blocked: number[] = [];
     const checkFailed: number[] = [];
     const notFresh: number[] = [];
     const unobserved: number[] = [];
@@ -50,13 +51,15 @@ export function explainPartition(index: AssetIndex, i: number, env: EvaluationEn
       if (state === UPSTREAM.BLOCKED) {
         if (up.checkFailures.has(u)) checkFailed.push(u);
         else if (up.isSource) unobserved.push(u);
-        else failed.push(u);
+        else if (up.failures.has(u) && up.status[u] === S.FAILED) failed.push(u);
+        else blocked.push(u);
       } else if (state === UPSTREAM.WAITING) notFresh.push(u);
       else if (materialized && (up.changedAt[u] as number) > verifiedAt) changed.push(u);
     }
     const base = { assetKey: up.node.key, input: input.name };
     if (unobserved.length) reasons.push({ kind: 'upstream_missing', ...base, ...keysOf(up, unobserved, env) });
     if (failed.length) reasons.push({ kind: 'upstream_failed', ...base, ...keysOf(up, failed, env) });
+    if (blocked.length) reasons.push({ kind: 'upstream_blocked', ...base, ...keysOf(up, blocked, env) });
     if (checkFailed.length) reasons.push({ kind: 'upstream_check_failed', ...base, ...keysOf(up, checkFailed, env) });
     if (notFresh.length) reasons.push({ kind: 'upstream_not_fresh', ...base, ...keysOf(up, notFresh, env) });
     if (changed.length) reasons.push({ kind: 'upstream_changed', ...base, ...keysOf(up, changed, env) });

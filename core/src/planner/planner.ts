@@ -212,8 +212,16 @@ export class Planner {
       if (this.ignored.length < 1000) this.ignored.push(`${what}: ${index.node.key} has no partition ${JSON.stringify(key)}`);
       return undefined;
     }
-    index.extend(Math.max(index.count, i + 1));
+    this.grow(index, i + 1);
     return i;
+  }
+
+  /** Makes room for `count` partitions; new partitions of assets are evaluated by the next plan. */
+  private grow(index: AssetIndex, count: number): void {
+    const from = index.count;
+    if (count <= from) return;
+    index.extend(count);
+    if (!index.isSource) this.markDirtySet(index, RangeSet.range(from, count));
   }
 
   private lookup(key: AssetKey, what: string): AssetIndex | undefined {
@@ -316,7 +324,7 @@ export class Planner {
   private addRequest(request: PlannerRequest): void {
     const index = this.lookup(request.assetKey, 'request');
     if (!index) return;
-    index.extend(index.definition.count(this.ctxValue));
+    this.grow(index, index.definition.count(this.ctxValue));
     let own: RangeSet;
     if (request.partitionKeys === null) own = RangeSet.range(0, index.count);
     else {

@@ -30,6 +30,7 @@ export type Reason =
   | { readonly kind: 'upstream_not_fresh'; readonly assetKey: AssetKey; readonly input: string; readonly partitions: readonly PartitionKey[]; readonly more: number }
   | { readonly kind: 'upstream_missing'; readonly assetKey: AssetKey; readonly input: string; readonly partitions: readonly PartitionKey[]; readonly more: number }
   | { readonly kind: 'upstream_failed'; readonly assetKey: AssetKey; readonly input: string; readonly partitions: readonly PartitionKey[]; readonly more: number }
+  | { readonly kind: 'upstream_blocked'; readonly assetKey: AssetKey; readonly input: string; readonly partitions: readonly PartitionKey[]; readonly more: number }
   | { readonly kind: 'upstream_check_failed'; readonly assetKey: AssetKey; readonly input: string; readonly partitions: readonly PartitionKey[]; readonly more: number }
   | { readonly kind: 'failed'; readonly fingerprint: string; readonly failureClass: FailureClass; readonly message: string; readonly retryAt: number | null }
   | { readonly kind: 'check_failed'; readonly check: string; readonly message: string }

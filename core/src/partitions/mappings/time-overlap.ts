@@ -44,7 +44,8 @@ function checkTime(up: PartitionsDefinition, down: PartitionsDefinition, relatio
   if (relation === 'coarser' && ru <= rd) return `${name} needs a coarser upstream (upstream ${up.granularity}, downstream ${down.granularity})`;
   const [fine, coarse] = ru <= rd ? [up, down] : [down, up];
   if (!aligned(fine, coarse)) {
-    return `${name}: ${coarse.describe()} windows do not start on ${fine.describe()} window boundaries (time zones ${up.timezone} and ${down.timezone}); use timeOverlap()`;
+    const zones = up.timezone === down.timezone ? '' : ` (time zones ${up.timezone} and ${down.timezone})`;
+    return `${name}: ${coarse.describe()} windows do not start on ${fine.describe()} window boundaries${zones}; use timeOverlap()`;
   }
   return undefined;
 }

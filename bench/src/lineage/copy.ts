@@ -1,0 +1,99 @@
+/** COPY … FROM STDIN (text format) helpers and fast random data for the lineage benchmarks. */
+import { once } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import { finished } from 'node:stream/promises';
+import type pg from 'pg';
+import { from as copyFrom, type CopyStreamQuery } from 'pg-copy-streams';
+
+/** A value of one COPY text-format field. */
+export type CopyValue = string | number | Date | null | undefined;
+
+const NEEDS_ESCAPE = /[\\\t\n\r]/;
+
+/** One field in COPY's text format: `\N` for NULL, backslash, tab and newlines escaped. */
+export function copyField(value: CopyValue): string {
+  if (value === null || value === undefined) return '\\N';
+  if (typeof value === 'number') return String(value);
+  if (value instanceof Date) return value.toISOString();
+  return NEEDS_ESCAPE.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')) : value;
+}
+
+/** One COPY text-format line (fields separated by tabs, ending in a newline). */
+export function copyLine(values: readonly CopyValue[]): string {
+  let line = '';
+  for (let i = 0; i < values.length; i++) line += (i === 0 ? '' : '\t') + copyField(values[i]);
+  return `${line}\n`;
+}
+
+/** `COPY table (columns) FROM STDIN`; `freeze` needs the table created or truncated in this transaction. */
+export function copyStatement(table: string, columns: readonly string[], options: { freeze?: boolean } = {}): string {
+  return `COPY ${table} (${columns.join(', ')}) FROM STDIN${options.freeze ? ' WITH (FREEZE)' : ''}`;
+}
+
+/** Streams `text` (COPY text format) into `table` on `client`; resolves when the server has it. */
+export async function copyText(client: pg.Client | pg.PoolClient, table: string, columns: readonly string[], text: string): Promise<void> {
+  const stream = client.query(copyFrom(copyStatement(table, columns)));
+  stream.end(text);
+  await finished(stream);
+}
+
+/** A long-running COPY that is written chunk by chunk, with backpressure. */
+export class CopyWriter {
+  readonly stream: CopyStreamQuery;
+  rows = 0;
+
+  constructor(client: pg.Client | pg.PoolClient, table: string, columns: readonly string[], options: { freeze?: boolean } = {}) {
+    this.stream = client.query(copyFrom(copyStatement(table, columns, options)));
+  }
+
+  /** Writes a chunk of lines; waits while the socket is backed up. */
+  async write(chunk: string, rows: number): Promise<void> {
+    this.rows += rows;
+    if (chunk.length > 0 && !this.stream.write(chunk)) await once(this.stream, 'drain');
+  }
+
+  /** Ends the COPY; resolves when the server has acknowledged every row. */
+  async end(): Promise<void> {
+    this.stream.end();
+    await finished(this.stream);
+  }
+}
+
+/** Random lower-case 64-digit hex strings (sha256-shaped tokens, data versions, hashes), from a refilled pool. */
+export class HexPool {
+  private pool = '';
+  private at = 0;
+
+  next(): string {
+    if (this.at + 64 > this.pool.length) {
+      this.pool = randomBytes(32 * 8192).toString('hex');
+      this.at = 0;
+    }
+    const s = this.pool.slice(this.at, this.at + 64);
+    this.at += 64;
+    return s;
+  }
+}
+
+/** A small seeded PRNG (mulberry32): the same roots on every run. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The `p`-th percentile (nearest rank) of ascending `sorted`. */
+export function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
+}
+
+/** Rounds to `digits` decimals (for JSON output). */
+export function round(value: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}

@@ -1,0 +1,192 @@
+/**
+ * Materialization records shaped like the workers' e2e pipeline (issue 5): an hourly source
+ * `readings` → daily `cleaned` (a rollup of its 24 hours: one range input) → `monthly` (a rollup
+ * of the month's cleaned days: one range input) and `rolling_7d` (a 7-day window over cleaned
+ * days: one range input). Many sites run the same pipeline (`site0001/cleaned`…), so a large
+ * count stays within realistic dates: two years per site, about 1,486 materializations.
+ */
+import { randomUUID } from 'node:crypto';
+import type { MaterializationRecord } from '@weft/core';
+import { copyLine, type HexPool } from './copy.js';
+
+const DAY = 86_400_000;
+const START = Date.parse('2023-01-01T00:00:00Z');
+/** cleaned + rolling_7d per day, plus monthly about once every 30.4 days. */
+const PER_SITE_DAY = 2 + 12 / 365.25;
+/** Days per site (2023 and 2024). */
+const SITE_DAYS = 731;
+
+const dayKey = (day: number): string => new Date(START + day * DAY).toISOString().slice(0, 10);
+
+/** How many sites a run of `count` materializations spreads over (two years each). */
+export function sitesFor(count: number): number {
+  return Math.max(1, Math.round(count / (SITE_DAYS * PER_SITE_DAY)));
+}
+
+/**
+ * An endless sequence of records in the order a reconcile loop would produce them: day by day,
+ * every site's cleaned partition, then every site's rolling window, then (on a month's last day)
+ * every site's monthly rollup. Tokens, data versions and hashes are random sha256-shaped hex.
+ */
+export function* e2eRecords(sites: number, hex: HexPool): Generator<MaterializationRecord> {
+  const siteKeys = Array.from({ length: sites }, (_, s) => `site${String(s + 1).padStart(4, '0')}`);
+  const codeVersion = { cleaned: hex.next(), rolling: hex.next(), monthly: hex.next() };
+  const deploymentId = hex.next().slice(0, 32);
+  let cursor = 1_000;
+  const record = (
+    site: string,
+    asset: string,
+    partitionKey: string,
+    code: string,
+    finishedAt: number,
+    workflowId: string,
+    input: MaterializationRecord['inputs'][number],
+  ): MaterializationRecord => {
+    const token = hex.next();
+    const assetKey = `${site}/${asset}`;
+    cursor += 1;
+    return {
+      token,
+      assetKey,
+      partitionKey,
+      codeVersion: code,
+      dataVersion: hex.next(),
+      storageUri: `s3://weft-data/${assetKey}/${partitionKey}/${token.slice(0, 16)}`,
+      bytes: 1_000 + ((cursor * 7_919) % 1_000_000),
+      startedAt: finishedAt - 250 - (cursor % 1_750),
+      finishedAt,
+      attempt: 1,
+      worker: `worker-${cursor % 4}`,
+      computeProvider: 'local',
+      workflowId,
+      runId: randomUUID(),
+      inputsAsOf: cursor,
+      deploymentId,
+      inputs: [input],
+    };
+  };
+  for (let day = 0; ; day++) {
+    const key = dayKey(day);
+    const dayEnd = START + (day + 1) * DAY;
+    const workflow = (asset: string): string => `weft/materialize/${asset}/${hex.next().slice(0, 24)}`;
+    let wf = workflow('cleaned');
+    for (const site of siteKeys) {
+      yield record(site, 'cleaned', key, codeVersion.cleaned, dayEnd + 300_000, wf, {
+        name: 'hours',
+        upstreamAsset: `${site}/readings`,
+        range: { first: `${key}T00:00`, last: `${key}T23:00`, count: 24, combinedHash: hex.next() },
+      });
+    }
+    wf = workflow('rolling_7d');
+    const first = Math.max(0, day - 6);
+    for (const site of siteKeys) {
+      yield record(site, 'rolling_7d', key, codeVersion.rolling, dayEnd + 420_000, wf, {
+        name: 'days',
+        upstreamAsset: `${site}/cleaned`,
+        range: { first: dayKey(first), last: key, count: day - first + 1, combinedHash: hex.next() },
+      });
+    }
+    const next = new Date(dayEnd);
+    if (next.getUTCDate() === 1) {
+      const monthStart = Date.UTC(next.getUTCFullYear(), next.getUTCMonth() - 1, 1);
+      const firstDay = Math.max(0, Math.round((monthStart - START) / DAY));
+      wf = workflow('monthly');
+      for (const site of siteKeys) {
+        yield record(site, 'monthly', key.slice(0, 7), codeVersion.monthly, dayEnd + 600_000, wf, {
+          name: 'days',
+          upstreamAsset: `${site}/cleaned`,
+          range: { first: dayKey(firstDay), last: key, count: day - firstDay + 1, combinedHash: hex.next() },
+        });
+      }
+    }
+  }
+}
+
+/** The next `n` values of an iterator. */
+export function take<T>(iterator: Iterator<T>, n: number): T[] {
+  const out: T[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = iterator.next();
+    if (r.done) break;
+    out.push(r.value);
+  }
+  return out;
+}
+
+/** weft_materializations columns a raw COPY fills (what the store's rows hold). */
+export const MATERIALIZATION_COLUMNS = [
+  'id',
+  'token',
+  'asset_key',
+  'partition_key',
+  'code_version',
+  'data_version',
+  'storage_uri',
+  'bytes',
+  'started_at',
+  'finished_at',
+  'attempt',
+  'worker',
+  'compute_provider',
+  'workflow_id',
+  'run_id',
+  'inputs_as_of',
+  'deployment_id',
+  'event_id',
+] as const;
+
+/** weft_input_edges columns. */
+export const EDGE_COLUMNS = [
+  'materialization_id',
+  'input_name',
+  'upstream_asset',
+  'upstream_partition',
+  'upstream_materialization_id',
+  'data_version',
+  'range_first',
+  'range_last',
+  'range_count',
+  'combined_hash',
+] as const;
+
+/**
+ * The rows the store would write for `records` into weft_materializations and weft_input_edges,
+ * as COPY text, with ids (and event ids) assigned from `firstId` on the client.
+ */
+export function copyRows(records: readonly MaterializationRecord[], firstId: number): { materializations: string; edges: string; edgeRows: number } {
+  let materializations = '';
+  let edges = '';
+  let edgeRows = 0;
+  let id = firstId;
+  for (const r of records) {
+    materializations += copyLine([
+      id,
+      r.token,
+      r.assetKey,
+      r.partitionKey,
+      r.codeVersion,
+      r.dataVersion,
+      r.storageUri,
+      r.bytes,
+      r.startedAt == null ? null : new Date(r.startedAt),
+      new Date(r.finishedAt),
+      r.attempt ?? 1,
+      r.worker,
+      r.computeProvider,
+      r.workflowId,
+      r.runId,
+      r.inputsAsOf,
+      r.deploymentId,
+      id,
+    ]);
+    for (const input of r.inputs) {
+      edgeRows++;
+      edges +=
+        'partitionKey' in input
+          ? copyLine([id, input.name, input.upstreamAsset, input.partitionKey, null, input.dataVersion, null, null, null, null])
+          : copyLine([id, input.name, input.upstreamAsset, null, null, null, input.range.first, input.range.last, input.range.count, input.range.combinedHash]);
+    }
+    id++;
+  }
+  return { materializations, edges, edgeRows };
+}

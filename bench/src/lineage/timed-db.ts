@@ -1,0 +1,68 @@
+import type { SqlClient, SqlDatabase } from '@weft/core';
+
+/** Time spent per statement (keyed by its first words) and in whole transactions. */
+export interface StatementTimes {
+  readonly byStatement: Map<string, { ms: number; calls: number }>;
+  transactionMs: number;
+  transactions: number;
+  /** Forget everything measured so far (after a warm-up). */
+  reset(): void;
+  /** Lines for the log, most expensive first, with the share of transaction time. */
+  report(): string[];
+}
+
+function label(text: string): string {
+  return text.replace(/\s+/g, ' ').trim().slice(0, 56);
+}
+
+/** Wraps a database so that every statement the store runs is timed (on the client: round trip included). */
+export function timedDatabase(db: SqlDatabase): { db: SqlDatabase; times: StatementTimes } {
+  const times: StatementTimes = {
+    byStatement: new Map(),
+    transactionMs: 0,
+    transactions: 0,
+    reset() {
+      this.byStatement.clear();
+      this.transactionMs = 0;
+      this.transactions = 0;
+    },
+    report() {
+      const rows = [...this.byStatement.entries()].sort((a, b) => b[1].ms - a[1].ms);
+      const inStatements = rows.reduce((s, [, v]) => s + v.ms, 0);
+      const total = this.transactionMs || inStatements;
+      const lines = rows.map(([k, v]) => `${((100 * v.ms) / total).toFixed(1).padStart(5)}%  ${(v.ms / Math.max(1, v.calls)).toFixed(2).padStart(8)} ms/call  ${k}`);
+      lines.push(`${((100 * (total - inStatements)) / total).toFixed(1).padStart(5)}%  (BEGIN/COMMIT, pool checkout, JS between statements)`);
+      return lines;
+    },
+  };
+  const timed =
+    (client: SqlClient): SqlClient['query'] =>
+    async <T>(text: string, params?: readonly unknown[]): Promise<T[]> => {
+      const t0 = performance.now();
+      try {
+        return await client.query<T>(text, params);
+      } finally {
+        const key = label(text);
+        const entry = times.byStatement.get(key) ?? { ms: 0, calls: 0 };
+        entry.ms += performance.now() - t0;
+        entry.calls++;
+        times.byStatement.set(key, entry);
+      }
+    };
+  const wrapped: SqlDatabase = {
+    kind: db.kind,
+    query: timed(db),
+    async transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
+      const t0 = performance.now();
+      try {
+        return await db.transaction((tx) => fn({ query: timed(tx) }));
+      } finally {
+        times.transactionMs += performance.now() - t0;
+        times.transactions++;
+      }
+    },
+    listen: (channel, fn) => db.listen(channel, fn),
+    close: () => db.close(),
+  };
+  return { db: wrapped, times };
+}
