@@ -26,5 +26,5 @@ export function messageText(bytes: Uint8Array | null): string {
 
 /** JSON-safe copy of a message (jsonb cannot hold NUL): NULs become the text `\u0000`. */
 export function jsonSafe(message: string): string {
-  return message.replace(/\u0000/g, '\\u0000');
+  return message.split('\u0000').join('\\u0000');
 }
