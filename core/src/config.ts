@@ -1,5 +1,6 @@
 import { DefinitionError } from './errors.js';
 import type { ConcurrencyLimits } from './planner/types.js';
+import type { ComputeProvider } from './plugins/compute.js';
 import type { ObjectStorage } from './storage/object-storage.js';
 
 /** A project's `weft.config.ts`. */
@@ -8,6 +9,8 @@ export interface WeftConfig {
   readonly assets?: readonly string[];
   /** Where values are stored. @default fsStorage('.weft/objects') */
   readonly storage?: ObjectStorage;
+  /** Compute providers by name; assets pick one with `computeProvider`. @default { default: localCompute() } */
+  readonly compute?: Readonly<Record<string, ComputeProvider>>;
   /** Concurrency limits: in total and per compute provider. */
   readonly concurrency?: ConcurrencyLimits;
   /** Name of this code location (one reconcile loop each). @default 'default' */
@@ -28,6 +31,9 @@ export function defineConfig(config: WeftConfig): WeftConfig {
   if (limits?.global !== undefined && !(Number.isSafeInteger(limits.global) && limits.global > 0)) fail('concurrency.global', 'must be a positive integer');
   for (const [provider, limit] of Object.entries(limits?.perProvider ?? {})) {
     if (!(Number.isSafeInteger(limit) && limit > 0)) fail(`concurrency.perProvider.${provider}`, 'must be a positive integer');
+  }
+  for (const [name, provider] of Object.entries(config.compute ?? {})) {
+    if (!provider || typeof provider.execute !== 'function') fail(`compute.${name}`, 'must be a compute provider (with execute())');
   }
   if (config.storage !== undefined && (typeof config.storage.put !== 'function' || typeof config.storage.get !== 'function')) fail('storage', 'must be an object storage (put/get/exists/delete)');
   return config;

@@ -1,7 +1,9 @@
 import type { Benchmark } from '../benchmark.js';
+import { lineageQueryBench } from './lineage-query.js';
+import { lineageWritesBench } from './lineage-writes.js';
 import { minimalityBench } from './minimality.js';
 import { plannerBench } from './planner.js';
 import { servicesStartup } from './services-startup.js';
 
 /** Every benchmark, by name. */
-export const benchmarks: readonly Benchmark[] = [plannerBench, minimalityBench, servicesStartup];
+export const benchmarks: readonly Benchmark[] = [plannerBench, minimalityBench, servicesStartup, lineageWritesBench, lineageQueryBench];

@@ -381,6 +381,7 @@ export class Planner {
       automatic: this.options.automatic ?? true,
       mappingContext: (input, down) => this.mappingContext(input, down),
       index: (key) => this.index(key),
+      trees: this.trees,
       onStart: (index, i) => this.recordChange(index, i, S.RUNNING),
     });
     return {

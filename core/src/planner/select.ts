@@ -5,6 +5,7 @@ import { RangeSet } from '../partitions/sets/range-set.js';
 import type { PartitionContext } from '../partitions/types.js';
 import type { AssetIndex } from './asset-index.js';
 import { S } from './status-codes.js';
+import { tokenInput, type RangeTrees } from './token-inputs.js';
 import type { ConcurrencyLimits, PlannedBatch, PlannedPartition, PlannerRequest, Seq } from './types.js';
 
 /** What selection needs from the planner. */
@@ -18,6 +19,7 @@ export interface SelectionEnv {
   readonly automatic: boolean;
   mappingContext(input: ResolvedInput, downstream: AssetIndex): MappingContext;
   index(key: string): AssetIndex;
+  readonly trees: RangeTrees;
   onStart(index: AssetIndex, i: number): void;
 }
 
@@ -154,12 +156,20 @@ function toBatches(picks: readonly Pick[], env: SelectionEnv): PlannedBatch[] {
         return {
           partitionKey: index.definition.keyAt(i, env.ctx),
           token,
-          inputs: index.node.inputs.map((input) => ({
-            name: input.name,
-            assetKey: input.upstreamKey,
-            cardinality: input.cardinality === 'many' ? ('many' as const) : ('one' as const),
-            ranges: input.mapping.upstreamFor(single, env.mappingContext(input, index)).existing.toJSON(),
-          })),
+          inputs: index.node.inputs.map((input) => {
+            const up = env.index(input.upstreamKey);
+            const existing = input.mapping.upstreamFor(single, env.mappingContext(input, index)).existing;
+            const read = tokenInput(input, up, existing, env.ctx, env.trees);
+            const ranges = existing.toJSON();
+            return {
+              name: input.name,
+              assetKey: input.upstreamKey,
+              cardinality: input.cardinality,
+              ranges,
+              rangeKeys: ranges.map(([a, b]) => [up.definition.keyAt(a, env.ctx), up.definition.keyAt(b - 1, env.ctx)] as const),
+              expected: 'combinedHash' in read ? read.combinedHash : read.dataVersion,
+            };
+          }),
         };
       });
       const tokens = partitions.map((p) => p.token).sort();

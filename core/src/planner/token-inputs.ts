@@ -35,11 +35,29 @@ export class RangeTrees {
   }
 }
 
+/** One contiguous run of upstream partitions read by a range input, with their data versions. */
+export interface RangeRead {
+  readonly firstKey: string;
+  readonly lastKey: string;
+  /** Data versions in order (undefined where a partition has none). */
+  readonly versions: ReadonlyArray<string | undefined>;
+}
+
 /**
- * Combined hash of the upstream data versions over `ranges`. Each range is hashed over positions
- * relative to its own start and named by its first and last keys, so the hash does not change when
- * the upstream definition's start moves (indices shift, keys do not). Long ranges from the first
- * partition go through the incrementally maintained tree; others are hashed from their versions.
+ * The combined hash of a range input from the data versions it reads: what the planner puts in a
+ * token, and what a materialization recomputes from the versions it finds to prove it reads what
+ * was planned. Each run is hashed over positions relative to its own start and named by its first
+ * and last keys, so the hash does not change when the upstream definition's start moves.
+ */
+export function rangeInputHashOf(runs: readonly RangeRead[]): string {
+  const parts: Array<string | number> = ['weft/range-input/v1'];
+  for (const run of runs) parts.push(run.firstKey, run.lastKey, run.versions.length, combinedHashOf(run.versions, 0));
+  return hashCanonical(parts);
+}
+
+/**
+ * {@link rangeInputHashOf} over `ranges` of an upstream asset, using the incrementally maintained
+ * tree for long runs from the first partition (same result, without rehashing every version).
  */
 export function rangeInputHash(up: AssetIndex, ranges: RangeSet, ctx: PartitionContext, trees: RangeTrees): string {
   const parts: Array<string | number> = ['weft/range-input/v1'];

@@ -148,9 +148,17 @@ export interface ConcurrencyLimits {
 export interface PlannedInput {
   readonly name: string;
   readonly assetKey: AssetKey;
-  readonly cardinality: 'one' | 'many';
+  readonly cardinality: 'one' | 'optional' | 'many';
   /** Index ranges of the upstream definition (resolve keys with its definition). */
   readonly ranges: ReadonlyArray<readonly [number, number]>;
+  /** First and last key of each range (same order as `ranges`). */
+  readonly rangeKeys: ReadonlyArray<readonly [PartitionKey, PartitionKey]>;
+  /**
+   * What the token was computed from: the upstream data version (one-partition inputs;
+   * `absent` when there is none) or the range input hash (see `rangeInputHashOf`). A
+   * materialization that finds other versions must not run under this token.
+   */
+  readonly expected: string;
 }
 
 /** A partition to materialize, with the token the planner computed for it. */

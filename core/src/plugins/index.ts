@@ -1,2 +1,3 @@
 export type { ObjectStorage } from '../storage/object-storage.js';
 export type { ConnectorContext, ObservedPartition, ReportedVersion, SourceConnector } from './connector.js';
+export type { ComputeProvider, ComputeTask } from './compute.js';

@@ -1,0 +1,172 @@
+import { PGlite } from '@electric-sql/pglite';
+import { migrate, pgDatabase, pgliteDatabase, ProvenanceStore, type MaterializationRecord } from '@weft/core';
+import { startPostgres } from '@weft/services';
+import pg from 'pg';
+import type { Benchmark } from '../benchmark.js';
+import { copyText, HexPool, percentile, round } from '../lineage/copy.js';
+import { copyRows, e2eRecords, EDGE_COLUMNS, MATERIALIZATION_COLUMNS, sitesFor, take } from '../lineage/e2e-records.js';
+import { timedDatabase } from '../lineage/timed-db.js';
+
+/** Materializations per `recordMaterializations` call and per COPY transaction. */
+const BATCH = 1_000;
+/** Untimed batches recorded first by both methods (JIT, plans, caches, first pages). */
+const WARMUP_BATCHES = 2;
+/** The PGlite figure records at most this many materializations (it is a one-connection, in-process database). */
+const PGLITE_MAX = 20_000;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+const edgeCount = (batch: readonly MaterializationRecord[]): number => batch.reduce((n, r) => n + r.inputs.length, 0);
+
+/**
+ * DESIGN §6 throughput target: lineage writes through Weft's own store code
+ * (`ProvenanceStore.recordMaterializations`, batches of 1,000, one transaction each) against a raw
+ * COPY of the same materialization and edge rows into tables with the same columns and indexes
+ * (one transaction of two COPYs per batch), on a fresh PostgreSQL 15 with default settings. The
+ * two methods alternate batch by batch (and which goes first alternates), so both see the same
+ * table sizes, checkpoints and machine noise. Both rates count materialization rows + edge rows.
+ * Then the same store code on an in-memory PGlite. Scale = timed materializations.
+ */
+export const lineageWritesBench: Benchmark = {
+  name: 'lineage-writes',
+  description: 'store.recordMaterializations vs raw COPY of the same rows, PostgreSQL 15 default settings (+ PGlite); N = materializations',
+  defaultScale: 200_000,
+  smokeScale: 2_000,
+  async run({ scale, log }) {
+    const count = Math.max(BATCH, Math.round(scale / BATCH) * BATCH);
+    const sites = sitesFor(count);
+    const hex = new HexPool();
+    const records = take(e2eRecords(sites, hex), (WARMUP_BATCHES + count / BATCH) * BATCH);
+    const batches = chunks(records, BATCH);
+    log(`${records.length} records generated (${sites} sites × e2e pipeline; ${WARMUP_BATCHES} warm-up batches of ${BATCH}, then ${count / BATCH} timed)`);
+
+    const server = await startPostgres({ durability: 'default', databaseUrl: '' });
+    log(`PostgreSQL: ${server.version}`);
+    const result: Record<string, unknown> = {};
+    try {
+      const admin = new pg.Client({ connectionString: server.adminUrl });
+      await admin.connect();
+      await admin.query('CREATE DATABASE weft_bench_writes');
+      await admin.end();
+      const url = server.urlFor('weft_bench_writes');
+      const pool = new pg.Pool({ connectionString: url, max: 2 });
+      // pool.end() resolves before idle sockets are closed; the server's shutdown then reaches them.
+      // (queries still reject on errors; this only keeps an idle client's error from crashing the run).
+      pool.on('error', () => {});
+      const { db, times } = timedDatabase(pgDatabase(pool));
+      await migrate(db);
+      const copyClient = new pg.Client({ connectionString: url });
+      await copyClient.connect();
+      // Same columns, defaults, constraints and indexes as the store's tables.
+      await copyClient.query('CREATE TABLE copy_m (LIKE weft_materializations INCLUDING ALL)');
+      await copyClient.query('CREATE TABLE copy_e (LIKE weft_input_edges INCLUDING ALL)');
+      const indexes = await copyClient.query<{ tablename: string; n: string }>(
+        "SELECT tablename, count(*) AS n FROM pg_indexes WHERE tablename IN ('weft_materializations', 'copy_m', 'weft_input_edges', 'copy_e') GROUP BY tablename ORDER BY tablename",
+      );
+      log(`indexes: ${indexes.rows.map((r) => `${r.tablename} ${r.n}`).join(', ')}`);
+
+      const store = new ProvenanceStore(db);
+      let nextId = 1;
+      const viaStore = async (batch: MaterializationRecord[]): Promise<void> => {
+        const r = await store.recordMaterializations(batch);
+        if (r.committed.length !== batch.length) throw new Error(`store committed ${r.committed.length} of ${batch.length}`);
+      };
+      const viaCopy = async (batch: MaterializationRecord[]): Promise<void> => {
+        const rows = copyRows(batch, nextId);
+        nextId += batch.length;
+        await copyClient.query('BEGIN');
+        await copyText(copyClient, 'copy_m', MATERIALIZATION_COLUMNS, rows.materializations);
+        await copyText(copyClient, 'copy_e', EDGE_COLUMNS, rows.edges);
+        await copyClient.query('COMMIT');
+      };
+
+      const storeMs: number[] = [];
+      const copyMs: number[] = [];
+      let rows = 0;
+      for (const [i, batch] of batches.entries()) {
+        const timed = i >= WARMUP_BATCHES;
+        if (i === WARMUP_BATCHES) times.reset();
+        const order = i % 2 === 0 ? (['store', 'copy'] as const) : (['copy', 'store'] as const);
+        for (const method of order) {
+          const t0 = performance.now();
+          await (method === 'store' ? viaStore(batch) : viaCopy(batch));
+          const ms = performance.now() - t0;
+          if (timed) (method === 'store' ? storeMs : copyMs).push(ms);
+        }
+        if (timed) rows += batch.length + edgeCount(batch);
+        if (timed && (i - WARMUP_BATCHES + 1) % 20 === 0) {
+          const s = storeMs.reduce((a, b) => a + b, 0);
+          const c = copyMs.reduce((a, b) => a + b, 0);
+          log(`${i - WARMUP_BATCHES + 1}/${batches.length - WARMUP_BATCHES} batches: store ${Math.round((rows * 1000) / s)} rows/s, COPY ${Math.round((rows * 1000) / c)} rows/s`);
+        }
+      }
+      const storeTotal = storeMs.reduce((a, b) => a + b, 0);
+      const copyTotal = copyMs.reduce((a, b) => a + b, 0);
+      const rowsPerSecond = (rows * 1000) / storeTotal;
+      const copyRowsPerSecond = (rows * 1000) / copyTotal;
+      storeMs.sort((a, b) => a - b);
+      copyMs.sort((a, b) => a - b);
+      log(`store: ${Math.round(rowsPerSecond)} rows/s (batch p50 ${percentile(storeMs, 50).toFixed(1)} ms, p95 ${percentile(storeMs, 95).toFixed(1)} ms); COPY: ${Math.round(copyRowsPerSecond)} rows/s (batch p50 ${percentile(copyMs, 50).toFixed(1)} ms, p95 ${percentile(copyMs, 95).toFixed(1)} ms)`);
+      log('where the store spends a batch (client-side, round trips included):');
+      for (const line of times.report()) log(`  ${line}`);
+
+      // Both methods hold the same rows; sizes per materialization (every table the store writes).
+      const counts = await copyClient.query<{ m: string; e: string; cm: string; ce: string }>(
+        'SELECT (SELECT count(*) FROM weft_materializations) AS m, (SELECT count(*) FROM weft_input_edges) AS e, (SELECT count(*) FROM copy_m) AS cm, (SELECT count(*) FROM copy_e) AS ce',
+      );
+      const c = counts.rows[0];
+      if (!c || c.m !== c.cm || c.e !== c.ce || Number(c.m) !== records.length) throw new Error(`row counts differ: ${JSON.stringify(c)}`);
+      const sizes = await copyClient.query<{ t: string; bytes: string }>(
+        `SELECT t, pg_total_relation_size(t::regclass) AS bytes FROM unnest($1::text[]) AS t`,
+        [['weft_materializations', 'weft_input_edges', 'weft_events', 'weft_attempts', 'weft_partition_state', 'copy_m', 'copy_e']],
+      );
+      const size = new Map(sizes.rows.map((r) => [r.t, Number(r.bytes)]));
+      const per = (tables: string[]): number => Math.round(tables.reduce((s, t) => s + (size.get(t) ?? 0), 0) / records.length);
+      log(`bytes per materialization: store ${per(['weft_materializations', 'weft_input_edges', 'weft_events', 'weft_attempts', 'weft_partition_state'])} (${[...size].filter(([t]) => t.startsWith('weft')).map(([t, b]) => `${t} ${Math.round(b / records.length)}`).join(', ')}); COPY ${per(['copy_m', 'copy_e'])}`);
+      await copyClient.end();
+      await db.close();
+      Object.assign(result, {
+        rowsPerSecond: Math.round(rowsPerSecond),
+        copyRowsPerSecond: Math.round(copyRowsPerSecond),
+        ratio: round(rowsPerSecond / copyRowsPerSecond, 3),
+        batchSize: BATCH,
+        materializations: count,
+        edges: rows - count,
+        storeBatchP50Ms: round(percentile(storeMs, 50), 1),
+        copyBatchP50Ms: round(percentile(copyMs, 50), 1),
+        storeBytesPerMaterialization: per(['weft_materializations', 'weft_input_edges', 'weft_events', 'weft_attempts', 'weft_partition_state']),
+        copyBytesPerMaterialization: per(['copy_m', 'copy_e']),
+      });
+    } finally {
+      await server.stop();
+    }
+
+    // PGlite (in memory): the same store code, fewer materializations.
+    const pgliteCount = Math.min(count, PGLITE_MAX);
+    const t0 = performance.now();
+    const pglite = await PGlite.create();
+    const lite = pgliteDatabase(pglite);
+    await migrate(lite);
+    log(`PGlite ready and migrated in ${Math.round(performance.now() - t0)} ms; recording ${pgliteCount} materializations after ${WARMUP_BATCHES} warm-up batches`);
+    const liteStore = new ProvenanceStore(lite);
+    let liteMs = 0;
+    let liteRows = 0;
+    for (const [i, batch] of batches.slice(0, WARMUP_BATCHES + pgliteCount / BATCH).entries()) {
+      const t = performance.now();
+      await liteStore.recordMaterializations(batch);
+      if (i >= WARMUP_BATCHES) {
+        liteMs += performance.now() - t;
+        liteRows += batch.length + edgeCount(batch);
+      }
+    }
+    await lite.close();
+    const pgliteRowsPerSecond = Math.round((liteRows * 1000) / liteMs);
+    log(`PGlite: ${pgliteRowsPerSecond} rows/s`);
+    const { rowsPerSecond, copyRowsPerSecond, ratio, ...rest } = result;
+    return { rowsPerSecond, copyRowsPerSecond, ratio, pgliteRowsPerSecond, ...rest, pgliteMaterializations: pgliteCount };
+  },
+};

@@ -1,0 +1,24 @@
+import { PGlite } from '@electric-sql/pglite';
+import { afterAll, beforeAll } from 'vitest';
+import { migrate, pgliteDatabase } from '../../src/index.js';
+import { resetStoreTables } from './fixtures.js';
+import { describeStore } from './store-suite.js';
+
+// One PGlite per file (it takes seconds to start), migrated once; each test starts from empty tables.
+let pglite: PGlite | undefined;
+
+beforeAll(async () => {
+  pglite = await PGlite.create();
+  await migrate(pgliteDatabase(pglite, { ownsDb: false }));
+});
+
+afterAll(async () => {
+  await pglite?.close();
+});
+
+describeStore('PGlite', async () => {
+  if (!pglite) throw new Error('PGlite did not start');
+  const db = pgliteDatabase(pglite, { ownsDb: false });
+  await resetStoreTables(db);
+  return db;
+});

@@ -1,0 +1,1025 @@
+/**
+ * The provenance store's test suite, run against every driver: `describeStore(name, factory)`
+ * where the factory gives a fresh, migrated database. PostgreSQL runs it in store-pg.int.test.ts,
+ * PGlite in store-pglite.int.test.ts.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  Planner,
+  PARTITION_STATUSES,
+  ProvenanceStore,
+  WeftError,
+  type AssetGraph,
+  type FailureInput,
+  type InputRecord,
+  type MaterializationRecord,
+  type NewEvent,
+  type PartitionContext,
+  type PlanResult,
+  type SqlDatabase,
+  type WeftEvent,
+} from '../../src/index.js';
+import { DAY, NOW, TABLES, contextAt, countRows, jan, mat, readOne, readRange, sha, storeGraph, tableDigest } from './fixtures.js';
+
+/** Gives a fresh, migrated database; the suite closes it after each test. */
+export type StoreFactory = () => Promise<SqlDatabase>;
+
+const CTX = contextAt(NOW);
+
+/** Resolves with the first value `fn` is called with that passes `accept`, or rejects after `ms`. */
+function waitFor<T>(subscribe: (fn: (value: T) => void) => void, accept: (value: T) => boolean, ms = 5000): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no notification within ${ms} ms`)), ms);
+    subscribe((value) => {
+      if (!accept(value)) return;
+      clearTimeout(timer);
+      resolve(value);
+    });
+  });
+}
+
+/** An event's fields, whatever its kind. */
+const payload = (event: WeftEvent | undefined): Record<string, unknown> => (event ?? {}) as unknown as Record<string, unknown>;
+
+function failure(assetKey: string, partitionKey: string, fingerprint: string, message: string, tag = 'v1', finishedAt = NOW): FailureInput {
+  return { token: sha(`token:${assetKey}:${partitionKey}:${tag}`), assetKey, partitionKey, attempt: 1, failureClass: 'actionable', fingerprint, message, retryAt: null, startedAt: finishedAt - 10, finishedAt, worker: 'w', workflowId: 'wf', runId: 'run' };
+}
+
+/** Expects `promise` to reject with a `storage.bad_key` WeftError naming `field`. */
+async function expectBadKey(promise: Promise<unknown>, field: string): Promise<WeftError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error, `expected a rejection naming ${field}`).toBeInstanceOf(WeftError);
+  const weft = error as WeftError;
+  expect(weft.code).toBe('storage.bad_key');
+  expect(weft.message.startsWith(`${field} `)).toBe(true);
+  expect(weft.context.field).toBe(field);
+  expect(weft.message.length).toBeLessThan(400);
+  return weft;
+}
+
+export function describeStore(name: string, factory: StoreFactory): void {
+  describe(`provenance store on ${name}`, () => {
+    let db: SqlDatabase;
+    let store: ProvenanceStore;
+
+    beforeEach(async () => {
+      db = await factory();
+      store = new ProvenanceStore(db);
+    });
+    afterEach(async () => {
+      await db.close();
+    });
+
+    // ─── events ──────────────────────────────────────────────────────────────────────────────
+
+    describe('event log', () => {
+      it('appends events with increasing ids and reads them back in order after a cursor', async () => {
+        const first = await store.appendEvents([
+          { kind: 'dynamic.keys_added', name: 'regions', keys: ['eu'] },
+          { kind: 'request.cancelled', requestId: 'r1', at: Date.parse('2024-01-02T03:04:05.678Z') },
+          { kind: 'dynamic.keys_added', name: 'regions', keys: ['us'] },
+        ]);
+        const second = await store.appendEvents([{ kind: 'request.cancelled', requestId: 'r2' }]);
+        expect(first.map((e) => e.kind)).toEqual(['dynamic.keys_added', 'request.cancelled', 'dynamic.keys_added']);
+        const seqs = [...first, ...second].map((e) => e.seq);
+        expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+        expect(new Set(seqs).size).toBe(4);
+        expect(first[1]?.at).toBe(Date.parse('2024-01-02T03:04:05.678Z'));
+
+        const all = await store.eventsSince(0);
+        expect(all).toEqual([...first, ...second]);
+        expect(all[0]).toMatchObject({ kind: 'dynamic.keys_added', name: 'regions', keys: ['eu'] });
+        const cursor = first[1]?.seq as number;
+        expect((await store.eventsSince(cursor)).map((e) => e.seq)).toEqual(seqs.slice(2));
+        expect((await store.eventsSince(0, 2)).map((e) => e.seq)).toEqual(seqs.slice(0, 2));
+        expect(await store.eventsSince(seqs.at(-1) as number)).toEqual([]);
+        expect(await store.appendEvents([])).toEqual([]);
+      });
+
+      it('keeps code locations apart', async () => {
+        const other = new ProvenanceStore(db, 'other');
+        await store.appendEvents([{ kind: 'request.cancelled', requestId: 'mine' }]);
+        await other.appendEvents([{ kind: 'request.cancelled', requestId: 'theirs' }]);
+        expect((await store.eventsSince(0)).map((e) => (e as { requestId?: string }).requestId)).toEqual(['mine']);
+        expect((await other.eventsSince(0)).map((e) => (e as { requestId?: string }).requestId)).toEqual(['theirs']);
+      });
+
+      it('wakes listeners through LISTEN/NOTIFY, and stops after unsubscribing', async () => {
+        const seen: number[] = [];
+        let notify: (id: number) => void = () => {};
+        const unsubscribe = await store.onEvents((id) => {
+          seen.push(id);
+          notify(id);
+        });
+        try {
+          const woken = waitFor<number>((fn) => (notify = fn), () => true);
+          const [event] = await store.appendEvents([{ kind: 'request.cancelled', requestId: 'wake' }]);
+          expect(await woken).toBe(event?.seq);
+
+          // A recording wakes listeners too, with the id of its last event.
+          const woken2 = waitFor<number>((fn) => (notify = fn), (id) => id > (event?.seq ?? 0));
+          const recorded = await store.recordMaterializations([mat('d', jan(1)), mat('d', jan(2))]);
+          expect(await woken2).toBe(recorded.events.at(-1)?.seq);
+        } finally {
+          await unsubscribe();
+        }
+        const before = seen.length;
+        await store.appendEvents([{ kind: 'request.cancelled', requestId: 'after' }]);
+        await new Promise((r) => setTimeout(r, 200));
+        expect(seen.length).toBe(before);
+      });
+
+      it('does not wake listeners for a transaction that rolled back', async () => {
+        const seen: number[] = [];
+        const unsubscribe = await store.onEvents((id) => seen.push(id));
+        try {
+          await expect(
+            db.transaction(async (tx) => {
+              await store.appendEvents([{ kind: 'request.cancelled', requestId: 'rolled back' }], tx);
+              throw new Error('abort');
+            }),
+          ).rejects.toThrow('abort');
+          let notify: (id: number) => void = () => {};
+          const woken = waitFor<number>((fn) => (notify = fn), () => true);
+          const stop = await store.onEvents((id) => notify(id));
+          const [event] = await store.appendEvents([{ kind: 'request.cancelled', requestId: 'committed' }]);
+          await woken;
+          await stop();
+          expect(seen).toEqual([event?.seq]);
+          expect((await store.eventsSince(0)).map((e) => (e as { requestId?: string }).requestId)).toEqual(['committed']);
+        } finally {
+          await unsubscribe();
+        }
+      });
+    });
+
+    // ─── deployments ─────────────────────────────────────────────────────────────────────────
+
+    it('records deployments once per content, with an event', async () => {
+      const a = await store.recordDeployment({ assets: ['d'] }, { d: 'code-1' });
+      const again = await store.recordDeployment({ assets: ['d'] }, { d: 'code-1' });
+      const b = await store.recordDeployment({ assets: ['d'] }, { d: 'code-2' });
+      expect(a.created).toBe(true);
+      expect(again).toEqual({ id: a.id, created: false });
+      expect(b.created).toBe(true);
+      expect(b.id).not.toBe(a.id);
+      const events = await store.eventsSince(0);
+      expect(events.map((e) => [e.kind, (e as { deploymentId?: string }).deploymentId])).toEqual([
+        ['definitions.deployed', a.id],
+        ['definitions.deployed', b.id],
+      ]);
+      const rows = await db.query<{ id: string; event_id: string; code_versions: unknown }>('SELECT id, event_id, code_versions FROM weft_deployments ORDER BY event_id');
+      expect(rows.map((r) => [r.id, Number(r.event_id), r.code_versions])).toEqual([
+        [a.id, events[0]?.seq, { d: 'code-1' }],
+        [b.id, events[1]?.seq, { d: 'code-2' }],
+      ]);
+    });
+
+    // ─── exactly-once recording ──────────────────────────────────────────────────────────────
+
+    describe('recording materializations', () => {
+      const upstream = mat('d', jan(1));
+      const record = (tag = 'v1') => mat('e', jan(1), { tag, inputs: [readOne('day', upstream), readRange('window', 'd', jan(1), jan(3), 3)] });
+
+      async function detailCounts(token: string) {
+        return {
+          materializations: await countRows(db, 'weft_materializations', 'token = $1', [token]),
+          edges: await countRows(db, 'weft_input_edges', 'materialization_id IN (SELECT id FROM weft_materializations WHERE token = $1)', [token]),
+          attempts: await countRows(db, 'weft_attempts', 'token = $1', [token]),
+          events: await countRows(db, 'weft_events', "kind = 'materialization.succeeded' AND payload->>'token' = $1", [token]),
+        };
+      }
+
+      it('commits a token once; recording it again is reported as a duplicate and writes nothing', async () => {
+        await store.recordMaterializations([upstream]);
+        const r = record();
+        const first = await store.recordMaterializations([r]);
+        expect(first.committed).toEqual([r.token]);
+        expect(first.duplicates).toEqual([]);
+        expect(first.events).toHaveLength(1);
+        expect(first.events[0]).toMatchObject({ kind: 'materialization.succeeded', assetKey: 'e', partitionKey: jan(1), token: r.token, dataVersion: r.dataVersion, codeVersion: 'code-1', inputsAsOf: 0 });
+        const digest = await tableDigest(db);
+
+        const second = await store.recordMaterializations([{ ...r, attempt: 2, worker: 'worker-2' }]);
+        expect(second).toEqual({ committed: [], duplicates: [r.token], events: [] });
+        expect(await tableDigest(db)).toEqual(digest);
+        expect(await detailCounts(r.token)).toEqual({ materializations: 1, edges: 2, attempts: 1, events: 1 });
+      });
+
+      it('admits one of many concurrent recordings of the same token (Promise.all)', async () => {
+        await store.recordMaterializations([upstream]);
+        for (let round = 0; round < 5; round++) {
+          const r = record(`race-${round}`);
+          const results = await Promise.all([0, 1, 2, 3].map((i) => store.recordMaterializations([{ ...r, attempt: i + 1, worker: `worker-${i}` }])));
+          expect(results.filter((x) => x.committed.length === 1)).toHaveLength(1);
+          expect(results.filter((x) => x.duplicates.length === 1 && x.committed.length === 0 && x.events.length === 0)).toHaveLength(3);
+          expect(await detailCounts(r.token)).toEqual({ materializations: 1, edges: 2, attempts: 1, events: 1 });
+        }
+      });
+
+      it('admits each token once when overlapping batches race in opposite orders', async () => {
+        const records = Array.from({ length: 20 }, (_, i) => mat('d', jan(i + 1), { tag: 'overlap' }));
+        const results = await Promise.all([store.recordMaterializations(records), store.recordMaterializations([...records].reverse()), store.recordMaterializations(records.slice(5, 15))]);
+        const committed = results.flatMap((r) => r.committed);
+        expect([...committed].sort()).toEqual(records.map((r) => r.token).sort());
+        for (const r of results) expect(r.committed.length + r.duplicates.length).toBe(new Set([...r.committed, ...r.duplicates]).size);
+        expect(await countRows(db, 'weft_materializations')).toBe(20);
+        expect(await countRows(db, 'weft_attempts')).toBe(20);
+        expect(await countRows(db, 'weft_events', "kind = 'materialization.succeeded'")).toBe(20);
+        expect(await countRows(db, 'weft_partition_state', "status = 'fresh'")).toBe(20);
+      });
+
+      it('records a batch of 1,000 in one call: one event each, with their edges', async () => {
+        const records = Array.from({ length: 1000 }, (_, i) =>
+          mat('batch', `p${String(i).padStart(4, '0')}`, { inputsAsOf: 7, inputs: [{ name: 'one', upstreamAsset: 'src', partitionKey: `s${i}`, dataVersion: sha(`s${i}`) }, readRange('many', 'src', `s${i}`, `s${i + 9}`, 10)] }),
+        );
+        const result = await store.recordMaterializations(records);
+        expect(result.committed).toEqual(records.map((r) => r.token));
+        expect(result.duplicates).toEqual([]);
+        expect(result.events.map((e) => (e as { token?: string }).token)).toEqual(records.map((r) => r.token));
+        expect(result.events.every((e) => e.kind === 'materialization.succeeded' && e.assetKey === 'batch')).toBe(true);
+        expect(await countRows(db, 'weft_materializations')).toBe(1000);
+        expect(await countRows(db, 'weft_input_edges')).toBe(2000);
+        expect(await countRows(db, 'weft_input_edges', 'range_count = 10')).toBe(1000);
+        expect(await countRows(db, 'weft_attempts')).toBe(1000);
+        expect(await countRows(db, 'weft_events')).toBe(1000);
+        expect(await countRows(db, 'weft_materializations m JOIN weft_events e ON e.id = m.event_id', "e.payload->>'token' = m.token AND e.kind = 'materialization.succeeded'")).toBe(1000);
+        const page = await store.partitions('batch', { offset: 998, limit: 10 });
+        expect(page.map((p) => [p.partitionKey, p.status, p.token])).toEqual([
+          ['p0998', 'fresh', records[998]?.token],
+          ['p0999', 'fresh', records[999]?.token],
+        ]);
+      });
+
+      it('resolves a single input to the upstream materialization current when it was read', async () => {
+        const up1 = mat('d', jan(1), { tag: 'v1' });
+        const { events: e1 } = await store.recordMaterializations([up1]);
+        const down1 = mat('e', jan(1), { tag: 'v1', inputs: [readOne('day', up1)] });
+        await store.recordMaterializations([down1]);
+        // The upstream changes; a downstream that read the new version points at the new row,
+        // the old edge keeps pointing at the old one; a read of an unknown version is unresolved.
+        const up2 = mat('d', jan(1), { tag: 'v2' });
+        await store.recordMaterializations([up2]);
+        const down2 = mat('e', jan(1), { tag: 'v2', inputs: [readOne('day', up2)] });
+        const stale = mat('e', jan(2), { inputs: [{ name: 'day', upstreamAsset: 'd', partitionKey: jan(2), dataVersion: sha('never stored') }] });
+        await store.recordMaterializations([down2, stale]);
+        const edges = await db.query<{ token: string; upstream_materialization_id: string | null; upstream_partition: string; data_version: string; range_first: string | null }>(
+          'SELECT m.token, e.upstream_materialization_id, e.upstream_partition, e.data_version, e.range_first FROM weft_input_edges e JOIN weft_materializations m ON m.id = e.materialization_id',
+        );
+        const ids = new Map((await db.query<{ id: string; token: string }>('SELECT id, token FROM weft_materializations')).map((r) => [r.token, Number(r.id)]));
+        const byToken = new Map(edges.map((e) => [e.token, e]));
+        expect(Number(byToken.get(down1.token)?.upstream_materialization_id)).toBe(ids.get(up1.token));
+        expect(Number(byToken.get(down2.token)?.upstream_materialization_id)).toBe(ids.get(up2.token));
+        expect(byToken.get(stale.token)).toMatchObject({ upstream_materialization_id: null, upstream_partition: jan(2), data_version: sha('never stored'), range_first: null });
+        expect(e1).toHaveLength(1);
+      });
+
+      it('resolves an input to an upstream recorded in the same call', async () => {
+        const up = mat('d', jan(4));
+        const down = mat('e', jan(4), { inputs: [readOne('day', up)] });
+        await store.recordMaterializations([up, down]);
+        const [row] = await db.query<{ resolved: boolean }>(
+          `SELECT e.upstream_materialization_id = (SELECT id FROM weft_materializations WHERE token = $2) AS resolved
+           FROM weft_input_edges e JOIN weft_materializations m ON m.id = e.materialization_id WHERE m.token = $1`,
+          [down.token, up.token],
+        );
+        expect(row?.resolved).toBe(true);
+      });
+
+      it('stores a range input as one row with its first and last keys, count and combined hash', async () => {
+        const days = Array.from({ length: 31 }, (_, i) => mat('d', jan(i + 1)));
+        await store.recordMaterializations(days);
+        const month = mat('m', '2024-01', { inputs: [readRange('days', 'd', jan(1), jan(31), 31)] });
+        await store.recordMaterializations([month]);
+        const edges = await db.query<Record<string, unknown>>(
+          'SELECT input_name, upstream_asset, upstream_partition, upstream_materialization_id, data_version, range_first, range_last, range_count, combined_hash FROM weft_input_edges WHERE materialization_id = (SELECT id FROM weft_materializations WHERE token = $1)',
+          [month.token],
+        );
+        expect(edges).toEqual([
+          { input_name: 'days', upstream_asset: 'd', upstream_partition: null, upstream_materialization_id: null, data_version: null, range_first: jan(1), range_last: jan(31), range_count: 31, combined_hash: sha(`range:d:${jan(1)}:${jan(31)}`) },
+        ]);
+      });
+
+      it('keeps partition state incrementally: changed_at moves only when the data version changes', async () => {
+        type State = { status: string; token: string; data_version: string; code_version: string; verified_at: string; changed_at: string; materialization_id: string };
+        const state = async () => (await db.query<State>("SELECT status, token, data_version, code_version, verified_at, changed_at, materialization_id FROM weft_partition_state WHERE asset_key = 'd' AND partition_key = $1", [jan(1)]))[0];
+        const a = await store.recordMaterializations([mat('d', jan(1), { tag: 'a', value: 'X', inputsAsOf: 3 })]);
+        const s1 = await state();
+        expect(s1).toMatchObject({ status: 'fresh', token: sha(`token:d:${jan(1)}:a`), data_version: sha('data:X'), code_version: 'code-1' });
+        expect(Number(s1?.verified_at)).toBe(3);
+        expect(Number(s1?.changed_at)).toBe(a.events[0]?.seq);
+
+        // New code, same bytes: the token moves, the data version (and changed_at) do not.
+        await store.recordMaterializations([mat('d', jan(1), { tag: 'b', value: 'X', code: 'code-2', inputsAsOf: 9 })]);
+        const s2 = await state();
+        expect(s2).toMatchObject({ token: sha(`token:d:${jan(1)}:b`), data_version: sha('data:X'), code_version: 'code-2' });
+        expect(Number(s2?.verified_at)).toBe(9);
+        expect(Number(s2?.changed_at)).toBe(a.events[0]?.seq);
+        expect(s2?.materialization_id).not.toBe(s1?.materialization_id);
+
+        const c = await store.recordMaterializations([mat('d', jan(1), { tag: 'c', value: 'Y', code: 'code-2', inputsAsOf: 12 })]);
+        const s3 = await state();
+        expect(Number(s3?.changed_at)).toBe(c.events[0]?.seq);
+        expect(s3?.data_version).toBe(sha('data:Y'));
+        expect(await countRows(db, 'weft_partition_state')).toBe(1);
+      });
+    });
+
+    // ─── failures, checks, sources, dynamic keys, requests ───────────────────────────────────
+
+    it('groups failures by fingerprint with the partitions they currently affect', async () => {
+      const events = await store.recordFailures([
+        failure('d', jan(1), 'fp-a', 'boom: division by zero'),
+        failure('d', jan(2), 'fp-a', 'boom: division by zero (again)'),
+        failure('d', jan(3), 'fp-b', 'network down'),
+        failure('e', jan(1), 'fp-a', 'other asset'),
+      ]);
+      expect(events.map((e) => [e.kind, payload(e).assetKey, payload(e).partitionKey])).toEqual([
+        ['materialization.failed', 'd', jan(1)],
+        ['materialization.failed', 'd', jan(2)],
+        ['materialization.failed', 'd', jan(3)],
+        ['materialization.failed', 'e', jan(1)],
+      ]);
+      await store.recordFailures([failure('d', jan(4), 'fp-a', 'boom later', 'v1', NOW + 1000)]);
+      const groups = await store.failureGroups('d');
+      expect(groups.map((g) => [g.fingerprint, g.occurrences, g.partitions, g.sampleMessage, g.failureClass])).toEqual([
+        ['fp-a', 3, [jan(1), jan(2), jan(4)], 'boom: division by zero', 'actionable'],
+        ['fp-b', 1, [jan(3)], 'network down', 'actionable'],
+      ]);
+      expect(groups[0]?.lastSeen).toBe(NOW + 1000);
+      expect(groups[0]?.firstSeen).toBe(NOW);
+      expect((await store.failureGroups()).map((g) => `${g.assetKey}/${g.fingerprint}`).sort()).toEqual(['d/fp-a', 'd/fp-b', 'e/fp-a']);
+
+      // A success takes the partition out of its group (the group's history stays).
+      await store.recordMaterializations([mat('d', jan(2))]);
+      const after = await store.failureGroups('d');
+      expect(after.find((g) => g.fingerprint === 'fp-a')?.partitions).toEqual([jan(1), jan(4)]);
+      expect((await store.partitions('d')).map((p) => [p.partitionKey, p.status])).toEqual([
+        [jan(1), 'failed'],
+        [jan(2), 'fresh'],
+        [jan(3), 'failed'],
+        [jan(4), 'failed'],
+      ]);
+      const attempts = await store.attempts('d', jan(2));
+      expect(attempts.map((a) => [a.status, a.fingerprint, a.message])).toEqual([
+        ['succeeded', null, null],
+        ['failed', 'fp-a', 'boom: division by zero (again)'],
+      ]);
+      const snapshot = await store.loadSnapshot(storeGraph(), () => CTX);
+      const d = snapshot.assets.find((a) => a.assetKey === 'd');
+      expect(d?.failures.map((f) => [f.index, f.fingerprint, f.message])).toEqual([
+        [0, 'fp-a', 'boom: division by zero'],
+        [2, 'fp-b', 'network down'],
+        [3, 'fp-a', 'boom later'],
+      ]);
+    });
+
+    describe('check results', () => {
+      it('a failed blocking check of the current data version marks the partition check_failed', async () => {
+        const r = mat('d', jan(1));
+        await store.recordMaterializations([r, mat('d', jan(2))]);
+        const events = await store.recordCheckResults([
+          { assetKey: 'd', partitionKey: jan(1), dataVersion: r.dataVersion, check: 'not_empty', passed: false, blocking: true, message: 'no rows', metadata: { rows: 0 } },
+          { assetKey: 'd', partitionKey: jan(2), dataVersion: mat('d', jan(2)).dataVersion, check: 'soft', passed: false, blocking: false, message: 'warn only' },
+          { assetKey: 'd', partitionKey: jan(3), dataVersion: sha('old'), check: 'not_empty', passed: false, blocking: true, message: 'not current' },
+        ]);
+        expect(events.map((e) => [e.kind, (e as { check?: string }).check, (e as { passed?: boolean }).passed])).toEqual([
+          ['check.evaluated', 'not_empty', false],
+          ['check.evaluated', 'soft', false],
+          ['check.evaluated', 'not_empty', false],
+        ]);
+        const states = await db.query<{ partition_key: string; status: string; check_failure: unknown }>("SELECT partition_key, status, check_failure FROM weft_partition_state WHERE asset_key = 'd' ORDER BY partition_key");
+        expect(states).toEqual([
+          { partition_key: jan(1), status: 'check_failed', check_failure: { check: 'not_empty', message: 'no rows' } },
+          { partition_key: jan(2), status: 'fresh', check_failure: null },
+        ]);
+        const rows = await db.query<{ check_name: string; materialization_id: string | null; metadata: unknown }>('SELECT check_name, materialization_id, metadata FROM weft_check_results ORDER BY id');
+        expect(rows.map((x) => [x.check_name, x.materialization_id === null, x.metadata])).toEqual([
+          ['not_empty', false, { rows: 0 }],
+          ['soft', false, null],
+          ['not_empty', true, null],
+        ]);
+        const snapshot = await store.loadSnapshot(storeGraph(), () => CTX);
+        const d = snapshot.assets.find((a) => a.assetKey === 'd');
+        expect(d?.checkFailures).toEqual([{ index: 0, check: 'not_empty', message: 'no rows' }]);
+        expect(d?.status[0]).toBe(PARTITION_STATUSES.indexOf('check_failed'));
+
+        // A new data version clears the check failure.
+        await store.recordMaterializations([mat('d', jan(1), { tag: 'v2' })]);
+        expect((await db.query<{ status: string; check_failure: unknown }>("SELECT status, check_failure FROM weft_partition_state WHERE asset_key = 'd' AND partition_key = $1", [jan(1)]))[0]).toEqual({ status: 'fresh', check_failure: null });
+      });
+
+      it('another blocking check passing does not clear a failed one', async () => {
+        const r = mat('d', jan(1));
+        await store.recordMaterializations([r]);
+        await store.recordCheckResults([
+          { assetKey: 'd', partitionKey: jan(1), dataVersion: r.dataVersion, check: 'not_empty', passed: false, blocking: true, message: 'no rows' },
+          { assetKey: 'd', partitionKey: jan(1), dataVersion: r.dataVersion, check: 'non_negative', passed: true, blocking: true, message: '' },
+        ]);
+        const state = async () => (await db.query<{ status: string; check_failure: unknown }>("SELECT status, check_failure FROM weft_partition_state WHERE asset_key = 'd'"))[0];
+        expect(await state()).toEqual({ status: 'check_failed', check_failure: { check: 'not_empty', message: 'no rows' } });
+        // The failed check itself passing (re-evaluated) clears it.
+        await store.recordCheckResults([{ assetKey: 'd', partitionKey: jan(1), dataVersion: r.dataVersion, check: 'not_empty', passed: true, blocking: true, message: '' }]);
+        expect(await state()).toEqual({ status: 'fresh', check_failure: null });
+      });
+    });
+
+    it('source observations append an event only for partitions whose data version changed', async () => {
+      const first = await store.recordSourceObservations('raw', [
+        { partitionKey: jan(1), dataVersion: sha('a'), reported: { etag: '"a"' } },
+        { partitionKey: jan(2), dataVersion: sha('b') },
+      ]);
+      expect(first).toHaveLength(1);
+      expect(first[0]).toMatchObject({ kind: 'source.observed', assetKey: 'raw' });
+      expect(payload(first[0]).partitions).toEqual(
+        expect.arrayContaining([
+          { partitionKey: jan(1), dataVersion: sha('a') },
+          { partitionKey: jan(2), dataVersion: sha('b') },
+        ]),
+      );
+      expect(await store.recordSourceObservations('raw', [{ partitionKey: jan(1), dataVersion: sha('a') }, { partitionKey: jan(2), dataVersion: sha('b') }])).toEqual([]);
+      const second = await store.recordSourceObservations('raw', [
+        { partitionKey: jan(1), dataVersion: sha('a') },
+        { partitionKey: jan(2), dataVersion: sha('b2') },
+        { partitionKey: jan(3), dataVersion: sha('c') },
+      ]);
+      expect(second).toHaveLength(1);
+      const partitions = payload(second[0]).partitions as Array<{ partitionKey: string }>;
+      expect(partitions.map((p) => p.partitionKey).sort()).toEqual([jan(2), jan(3)]);
+      expect(await store.recordSourceObservations('raw', [])).toEqual([]);
+      expect(await countRows(db, 'weft_events')).toBe(2);
+      const rows = await db.query<{ partition_key: string; data_version: string; reported: unknown; event_id: string }>('SELECT partition_key, data_version, reported, event_id FROM weft_source_observations ORDER BY partition_key');
+      expect(rows.map((r) => [r.partition_key, r.data_version, r.reported, Number(r.event_id)])).toEqual([
+        [jan(1), sha('a'), { etag: '"a"' }, first[0]?.seq],
+        [jan(2), sha('b2'), null, second[0]?.seq],
+        [jan(3), sha('c'), null, second[0]?.seq],
+      ]);
+      const snapshot = await store.loadSnapshot(storeGraph(), () => CTX);
+      const raw = snapshot.assets.find((a) => a.assetKey === 'raw');
+      expect([...(raw?.materialized.slice(0, 4) ?? [])]).toEqual([1, 1, 1, 0]);
+      expect(raw?.changedAt[0]).toBe(first[0]?.seq);
+      expect(raw?.changedAt[1]).toBe(second[0]?.seq);
+      expect(Buffer.from(raw?.dataVersion.subarray(32, 64) ?? []).toString('hex')).toBe(sha('b2'));
+    });
+
+    it('dynamic keys keep their order and ignore duplicates', async () => {
+      const first = await store.addDynamicKeys('regions', ['eu', 'us', 'apac']);
+      expect(first.map((e) => (e as { keys?: string[] }).keys)).toEqual([['eu', 'us', 'apac']]);
+      const second = await store.addDynamicKeys('regions', ['us', 'latam', 'latam', 'africa', 'eu']);
+      expect(second.map((e) => (e as { keys?: string[] }).keys)).toEqual([['latam', 'africa']]);
+      expect(await store.addDynamicKeys('regions', ['apac', 'eu'])).toEqual([]);
+      await store.addDynamicKeys('colors', ['red']);
+      const snapshot = await store.loadSnapshot(storeGraph(), (keys) => contextAt(NOW, keys));
+      expect(snapshot.dynamicKeys).toEqual({ regions: ['eu', 'us', 'apac', 'latam', 'africa'], colors: ['red'] });
+      expect(await countRows(db, 'weft_events')).toBe(3);
+    });
+
+    it('requests are stored, announced and part of the snapshot', async () => {
+      const request = { id: 'req-1', action: 'backfill' as const, assetKey: 'd', partitionKeys: [jan(1), jan(2)], priority: 5 };
+      const [event] = await store.submitRequest(request, 'alice');
+      expect(event).toMatchObject({ kind: 'request.submitted', request });
+      await store.submitRequest({ id: 'req-2', action: 'materialize', assetKey: 'e', partitionKeys: null, priority: 0 });
+      const snapshot = await store.loadSnapshot(storeGraph(), () => CTX);
+      expect(snapshot.requests).toEqual([request, { id: 'req-2', action: 'materialize', assetKey: 'e', partitionKeys: null, priority: 0 }]);
+      const rows = await db.query<{ id: string; requested_by: string | null; status: string }>('SELECT id, requested_by, status FROM weft_requests ORDER BY id');
+      expect(rows).toEqual([
+        { id: 'req-1', requested_by: 'alice', status: 'open' },
+        { id: 'req-2', requested_by: null, status: 'open' },
+      ]);
+      // The same id again is refused, and nothing else is written.
+      const digest = await tableDigest(db);
+      await expect(store.submitRequest(request)).rejects.toThrow();
+      expect(await tableDigest(db)).toEqual(digest);
+    });
+
+    // ─── planner round trip ──────────────────────────────────────────────────────────────────
+
+    describe('planner state (loadSnapshot / savePlan) with a real planner', () => {
+      const graph = storeGraph();
+      const codeVersions = Object.fromEntries(graph.order.map((k) => [k, `${k}-code-1`]));
+      const now = Date.parse('2024-02-01T00:00:00Z');
+      const ctxFor = (keys: Readonly<Record<string, readonly string[]>>): PartitionContext => contextAt(now, keys);
+      const dataVersions = new Map<string, string>();
+
+      async function plan(): Promise<{ planner: Planner; result: PlanResult; cursorBefore: number }> {
+        const snapshot = await store.loadSnapshot(graph, ctxFor);
+        const planner = new Planner(graph, { codeVersions, defaultBatchSize: 50 }).load(snapshot, now);
+        planner.apply(await store.eventsSince(snapshot.cursor));
+        const result = planner.plan(now);
+        await store.savePlan(result, graph, planner.context, (assetKey, key) => planner.state(assetKey, key).reasons);
+        return { planner, result, cursorBefore: snapshot.cursor };
+      }
+
+      async function run(result: PlanResult, ctx: PartitionContext): Promise<MaterializationRecord[]> {
+        const records: MaterializationRecord[] = [];
+        for (const batch of result.batches) {
+          for (const p of batch.partitions) {
+            const inputs: InputRecord[] = p.inputs.map((i) => {
+              const def = graph.node(i.assetKey).partitions;
+              const keys = i.ranges.flatMap(([a, b]) => Array.from({ length: b - a }, (_, k) => def.keyAt(a + k, ctx)));
+              if (i.cardinality === 'one') {
+                const key = keys[0] as string;
+                return { name: i.name, upstreamAsset: i.assetKey, partitionKey: key, dataVersion: dataVersions.get(`${i.assetKey}/${key}`) as string };
+              }
+              return { name: i.name, upstreamAsset: i.assetKey, range: { first: keys[0] as string, last: keys.at(-1) as string, count: keys.length, combinedHash: sha(keys.map((k) => dataVersions.get(`${i.assetKey}/${k}`)).join()) } };
+            });
+            const dataVersion = sha(`${batch.assetKey}/${p.partitionKey}/${inputs.map((i) => ('dataVersion' in i ? i.dataVersion : i.range.combinedHash)).join()}`);
+            dataVersions.set(`${batch.assetKey}/${p.partitionKey}`, dataVersion);
+            records.push({ token: p.token, assetKey: batch.assetKey, partitionKey: p.partitionKey, codeVersion: batch.codeVersion, dataVersion, finishedAt: now, inputsAsOf: batch.inputsAsOf, inputs });
+          }
+        }
+        const result2 = await store.recordMaterializations(records);
+        expect(result2.committed).toHaveLength(records.length);
+        return records;
+      }
+
+      it('round-trips the planner state: what was recorded is fresh after reloading, and only a changed source partition reruns', async () => {
+        dataVersions.clear();
+        const days = Array.from({ length: 31 }, (_, i) => jan(i + 1));
+        const observed = days.map((k) => ({ partitionKey: k, dataVersion: sha(`raw/${k}/1`) }));
+        for (const o of observed) dataVersions.set(`raw/${o.partitionKey}`, o.dataVersion);
+        await store.recordSourceObservations('raw', observed);
+
+        // Plan 1: every d and c0 partition of January (their source partitions are all there) starts.
+        const one = await plan();
+        const started = (asset: string) => one.result.batches.filter((b) => b.assetKey === asset).flatMap((b) => b.partitions.map((p) => p.partitionKey));
+        expect(started('d')).toEqual(days);
+        expect(started('c0')).toEqual(days);
+        expect(started('m')).toEqual([]);
+        const saved = await store.loadSnapshot(graph, ctxFor);
+        expect(saved.cursor).toBe(one.result.cursor);
+        const dSnap = saved.assets.find((a) => a.assetKey === 'd');
+        expect(dSnap?.running.map((r) => r.token)).toEqual(one.result.batches.filter((b) => b.assetKey === 'd').flatMap((b) => b.partitions.map((p) => p.token)));
+        expect(new Set((await store.partitions('d', { limit: 100 })).map((p) => p.status))).toEqual(new Set(['running']));
+        const mRows = await store.partitions('m');
+        expect(mRows.map((r) => r.partitionKey)).toEqual(['2024-01']);
+        expect(mRows[0]?.status).not.toBe('fresh');
+        expect(mRows[0]?.reasons?.length).toBeGreaterThan(0);
+
+        // A planner rebuilt from the snapshot alone (no events applied) sees what was recorded fresh.
+        await run(one.result, one.planner.context);
+        const reloaded = new Planner(graph, { codeVersions, defaultBatchSize: 50 }).load(await store.loadSnapshot(graph, ctxFor), now);
+        expect(reloaded.summary('d').fresh).toBe(31);
+        expect(reloaded.summary('c0').fresh).toBe(31);
+        expect(reloaded.state('d', jan(5)).status).toBe('fresh');
+        expect(reloaded.plan(now).batches.map((b) => b.assetKey).sort()).toEqual(['c1', 'e', 'm']);
+
+        // Plan 2 (snapshot + events): what reads d and c0 is ready now; d and c0 are not rerun.
+        const two = await plan();
+        expect(two.cursorBefore).toBe(one.result.cursor);
+        expect(two.result.batches.map((b) => b.assetKey).sort()).toEqual(['c1', 'e', 'm']);
+        await run(two.result, two.planner.context);
+        for (let i = 0; i < 8; i++) {
+          const next = await plan();
+          if (next.result.batches.length === 0) break;
+          await run(next.result, next.planner.context);
+        }
+        const settled = await plan();
+        expect(settled.result.batches).toEqual([]);
+        for (const key of ['d', 'e', 'c0', 'c5']) expect(settled.planner.summary(key).fresh).toBe(31);
+        expect(settled.planner.summary('m').fresh).toBe(1);
+        expect(await store.statusSummary('m', graph, settled.planner.context)).toEqual([{ firstKey: '2024-01', lastKey: '2024-01', count: 1, status: 'fresh' }]);
+
+        // One source partition changes: only its closure reruns.
+        const changedVersion = sha('raw/2024-01-05/2');
+        dataVersions.set(`raw/${jan(5)}`, changedVersion);
+        await store.recordSourceObservations('raw', [{ partitionKey: jan(5), dataVersion: changedVersion }]);
+        const three = await plan();
+        expect(three.result.batches.map((b) => [b.assetKey, b.partitions.map((p) => p.partitionKey)])).toEqual(
+          expect.arrayContaining([
+            ['d', [jan(5)]],
+            ['c0', [jan(5)]],
+          ]),
+        );
+        expect(three.result.batches).toHaveLength(2);
+      });
+    });
+
+    // ─── queries ─────────────────────────────────────────────────────────────────────────────
+
+    it('summarizes status as ranges in the definition order (missing where no state row is)', async () => {
+      const graph = storeGraph();
+      await store.recordMaterializations([1, 2, 3, 7, 8].map((d) => mat('d', jan(d))));
+      await store.recordFailures([failure('d', jan(4), 'fp', 'x')]);
+      await store.recordMaterializations([mat('d', '2023-12-31')]); // outside the definition: ignored
+      const ctx = contextAt(Date.parse('2024-01-11T00:00:00Z'));
+      expect(await store.statusSummary('d', graph, ctx)).toEqual([
+        { firstKey: jan(1), lastKey: jan(3), count: 3, status: 'fresh' },
+        { firstKey: jan(4), lastKey: jan(4), count: 1, status: 'failed' },
+        { firstKey: jan(5), lastKey: jan(6), count: 2, status: 'missing' },
+        { firstKey: jan(7), lastKey: jan(8), count: 2, status: 'fresh' },
+        { firstKey: jan(9), lastKey: jan(10), count: 2, status: 'missing' },
+      ]);
+      expect(await store.statusSummary('e', graph, ctx)).toEqual([{ firstKey: jan(1), lastKey: jan(10), count: 10, status: 'missing' }]);
+      expect(await store.statusSummary('d', graph, contextAt(Date.parse('2024-01-01T00:00:00Z')))).toEqual([]);
+    });
+
+    it('pages through partitions in key order, optionally by status', async () => {
+      const keys = Array.from({ length: 25 }, (_, i) => jan(i + 1));
+      await store.recordMaterializations([...keys].reverse().map((k) => mat('d', k)));
+      await store.recordFailures([failure('d', jan(3), 'fp', 'x'), failure('d', jan(17), 'fp', 'y')]);
+      const pages = [];
+      for (let offset = 0; offset < 30; offset += 10) pages.push(await store.partitions('d', { offset, limit: 10 }));
+      expect(pages.map((p) => p.length)).toEqual([10, 10, 5]);
+      expect(pages.flat().map((p) => p.partitionKey)).toEqual(keys);
+      const first = pages[0]?.[0];
+      expect(first).toMatchObject({ partitionKey: jan(1), status: 'fresh', token: mat('d', jan(1)).token, dataVersion: mat('d', jan(1)).dataVersion, codeVersion: 'code-1', reasons: null });
+      expect(typeof first?.materializationId).toBe('number');
+      expect((await store.partitions('d', { status: 'failed' })).map((p) => p.partitionKey)).toEqual([jan(3), jan(17)]);
+      expect((await store.partitions('d', { status: 'fresh', offset: 20 })).map((p) => p.partitionKey)).toEqual([jan(23), jan(24), jan(25)]);
+      expect(await store.partitions('nothing')).toEqual([]);
+    });
+
+    describe('lineage', () => {
+      const graph = storeGraph();
+
+      /** raw (source) → c0 → c1 → … → c5 for one day, recorded level by level. */
+      async function chain(day: string): Promise<MaterializationRecord[]> {
+        const records: MaterializationRecord[] = [];
+        let previous: InputRecord = { name: 'up', upstreamAsset: 'raw', partitionKey: day, dataVersion: sha(`raw/${day}`) };
+        for (let i = 0; i <= 5; i++) {
+          const r = mat(`c${i}`, day, { inputs: [previous] });
+          await store.recordMaterializations([r]);
+          records.push(r);
+          previous = readOne('up', r);
+        }
+        return records;
+      }
+
+      it('follows a chain upstream to depth N, and downstream', async () => {
+        const records = await chain(jan(1));
+        await chain(jan(2));
+        const up3 = await store.lineage(graph, CTX, { assetKey: 'c5', partitionKey: jan(1), direction: 'upstream', depth: 3 });
+        expect(up3.root).toMatchObject({ assetKey: 'c5', partitionKey: jan(1), token: records[5]?.token, dataVersion: records[5]?.dataVersion, codeVersion: 'code-1', depth: 0, finishedAt: NOW });
+        expect(up3.nodes.map((n) => [n.assetKey, n.depth])).toEqual([
+          ['c5', 0],
+          ['c4', 1],
+          ['c3', 2],
+          ['c2', 3],
+        ]);
+        expect(up3.edges.map((e) => e.inputName)).toEqual(['up', 'up', 'up']);
+        const ids = new Map(up3.nodes.map((n) => [n.assetKey, n.materializationId]));
+        expect(up3.edges[0]).toEqual({ downstreamId: ids.get('c5'), upstreamId: ids.get('c4'), inputName: 'up' });
+        expect(up3.unresolved).toEqual([]);
+
+        const full = await store.lineage(graph, CTX, { assetKey: 'c5', partitionKey: jan(1), direction: 'upstream', depth: 10 });
+        expect(full.nodes.map((n) => n.assetKey)).toEqual(['c5', 'c4', 'c3', 'c2', 'c1', 'c0']);
+        expect(full.nodes.every((n) => n.partitionKey === jan(1))).toBe(true);
+        // The source partition c0 read has no materialization: it is reported, not lost.
+        expect(full.unresolved).toEqual([{ downstreamId: full.nodes[5]?.materializationId, inputName: 'up', assetKey: 'raw', partitionKey: jan(1), dataVersion: sha(`raw/${jan(1)}`) }]);
+
+        const zero = await store.lineage(graph, CTX, { assetKey: 'c5', partitionKey: jan(1), direction: 'upstream', depth: 0 });
+        expect(zero.nodes).toHaveLength(1);
+        expect(zero.edges).toEqual([]);
+
+        const down = await store.lineage(graph, CTX, { assetKey: 'c1', partitionKey: jan(1), direction: 'downstream', depth: 2 });
+        expect(down.nodes.map((n) => [n.assetKey, n.depth])).toEqual([
+          ['c1', 0],
+          ['c2', 1],
+          ['c3', 2],
+        ]);
+        const byId = await store.lineage(graph, CTX, { assetKey: 'ignored', partitionKey: 'ignored', direction: 'upstream', depth: 1, materializationId: full.nodes[2]?.materializationId as number });
+        expect(byId.nodes.map((n) => n.assetKey)).toEqual(['c3', 'c2']);
+
+        expect(await store.lineage(graph, CTX, { assetKey: 'c5', partitionKey: jan(9), direction: 'upstream', depth: 3 })).toEqual({ root: undefined, nodes: [], edges: [], unresolved: [] });
+        await expect(store.lineage(graph, CTX, { assetKey: 'c5', partitionKey: jan(1), direction: 'upstream', depth: 1000 })).rejects.toThrow(/depth/);
+        await expect(store.lineage(graph, CTX, { assetKey: 'c5', partitionKey: jan(1), direction: 'upstream', depth: -1 })).rejects.toBeInstanceOf(WeftError);
+      });
+
+      it('expands a rollup range to the materializations current when it was read, not later ones', async () => {
+        const days = Array.from({ length: 31 }, (_, i) => mat('d', jan(i + 1), { inputs: [{ name: 'raw', upstreamAsset: 'raw', partitionKey: jan(i + 1), dataVersion: sha(`raw${i}`) }] }));
+        const { events } = await store.recordMaterializations(days);
+        const asOf = events.at(-1)?.seq as number;
+        const month = mat('m', '2024-01', { inputsAsOf: asOf, inputs: [readRange('days', 'd', jan(1), jan(31), 31)] });
+        await store.recordMaterializations([month]);
+        // Day 5 is recomputed after the month read it.
+        const later = mat('d', jan(5), { tag: 'v2' });
+        await store.recordMaterializations([later]);
+
+        const up = await store.lineage(graph, CTX, { assetKey: 'm', partitionKey: '2024-01', direction: 'upstream', depth: 1 });
+        expect(up.root?.token).toBe(month.token);
+        expect(up.nodes.slice(1).map((n) => n.token)).toEqual(days.map((d) => d.token));
+        expect(up.nodes.some((n) => n.token === later.token)).toBe(false);
+        expect(up.edges).toHaveLength(31);
+        expect(up.edges.every((e) => e.inputName === 'days' && e.downstreamId === up.root?.materializationId)).toBe(true);
+        expect(up.unresolved).toEqual([]);
+
+        const two = await store.lineage(graph, CTX, { assetKey: 'm', partitionKey: '2024-01', direction: 'upstream', depth: 2 });
+        expect(two.unresolved.map((u) => [u.assetKey, u.partitionKey])).toEqual(days.map((d) => ['raw', d.partitionKey]));
+
+        // Downstream: the old day 5 fed the month; the new one did not (yet).
+        const ids = new Map((await db.query<{ id: string; token: string }>('SELECT id, token FROM weft_materializations')).map((r) => [r.token, Number(r.id)]));
+        const fromOld = await store.lineage(graph, CTX, { assetKey: 'd', partitionKey: jan(5), direction: 'downstream', depth: 3, materializationId: ids.get(days[4]?.token as string) as number });
+        expect(fromOld.nodes.map((n) => n.token)).toEqual([days[4]?.token, month.token]);
+        expect(fromOld.edges).toEqual([{ downstreamId: ids.get(month.token), upstreamId: ids.get(days[4]?.token as string), inputName: 'days' }]);
+        const fromNew = await store.lineage(graph, CTX, { assetKey: 'd', partitionKey: jan(5), direction: 'downstream', depth: 3 });
+        expect(fromNew.nodes.map((n) => n.token)).toEqual([later.token]);
+      });
+
+      it('reaches single and range readers downstream at once', async () => {
+        const day = mat('d', jan(2));
+        const { events } = await store.recordMaterializations([day]);
+        const reader = mat('e', jan(2), { inputs: [readOne('day', day)] });
+        const month = mat('m', '2024-01', { inputsAsOf: events[0]?.seq as number, inputs: [readRange('days', 'd', jan(1), jan(31), 31)] });
+        await store.recordMaterializations([reader, month]);
+        const down = await store.lineage(graph, CTX, { assetKey: 'd', partitionKey: jan(2), direction: 'downstream', depth: 1 });
+        expect(down.nodes.map((n) => n.assetKey).sort()).toEqual(['d', 'e', 'm']);
+        expect(down.edges.map((e) => e.inputName).sort()).toEqual(['day', 'days']);
+        // Upstream from the month: day 2 found, the 30 days never materialized are unresolved.
+        const up = await store.lineage(graph, CTX, { assetKey: 'm', partitionKey: '2024-01', direction: 'upstream', depth: 1 });
+        expect(up.nodes.map((n) => n.partitionKey)).toEqual(['2024-01', jan(2)]);
+        expect(up.unresolved).toHaveLength(30);
+        expect(up.unresolved.every((u) => u.assetKey === 'd' && u.dataVersion === null && u.inputName === 'days')).toBe(true);
+      });
+    });
+
+    // ─── API tokens and audit ────────────────────────────────────────────────────────────────
+
+    it('stores only a hash of API tokens; verifies, expires and revokes them', async () => {
+      const a = await store.createApiToken('ci', { analytics: 'viewer' });
+      const b = await store.createApiToken('temp', { '*': 'admin' }, NOW + 60_000);
+      expect(a.secret).not.toBe(b.secret);
+      const dump = await db.query<{ row: string }>('SELECT t::text AS row FROM weft_api_tokens t');
+      expect(dump).toHaveLength(2);
+      for (const { row } of dump) {
+        expect(row).not.toContain(a.secret);
+        expect(row).not.toContain(b.secret);
+        expect(row).not.toContain(a.secret.slice(5));
+      }
+      expect(await countRows(db, 'weft_api_tokens', 'token_hash = $1', [sha(a.secret)])).toBe(1);
+
+      expect(await store.verifyApiToken(a.secret, NOW)).toEqual({ id: a.id, name: 'ci', roles: { analytics: 'viewer' } });
+      expect(await store.verifyApiToken(`${a.secret}x`, NOW)).toBeUndefined();
+      expect(await store.verifyApiToken('', NOW)).toBeUndefined();
+      const [used] = await db.query<{ last_used_at: Date | null }>('SELECT last_used_at FROM weft_api_tokens WHERE id = $1', [a.id]);
+      expect(new Date(used?.last_used_at ?? 0).getTime()).toBe(NOW);
+
+      expect((await store.verifyApiToken(b.secret, NOW + 59_999))?.id).toBe(b.id);
+      expect(await store.verifyApiToken(b.secret, NOW + 60_000)).toBeUndefined();
+
+      await store.revokeApiToken(a.id, NOW + 1);
+      expect(await store.verifyApiToken(a.secret, NOW + 2)).toBeUndefined();
+    });
+
+    it('keeps an audit log', async () => {
+      await store.audit('alice', 'materialize', 'asset:d', { partitions: [jan(1)] });
+      await store.audit('bob', 'token.revoke', null);
+      const rows = await db.query<{ actor: string; action: string; target: string | null; details: unknown; at: Date }>('SELECT actor, action, target, details, at FROM weft_audit_log ORDER BY id');
+      expect(rows.map((r) => [r.actor, r.action, r.target, r.details])).toEqual([
+        ['alice', 'materialize', 'asset:d', { partitions: [jan(1)] }],
+        ['bob', 'token.revoke', null, null],
+      ]);
+      expect(rows.every((r) => r.at instanceof Date || typeof r.at === 'string')).toBe(true);
+    });
+
+    // ─── retention ───────────────────────────────────────────────────────────────────────────
+
+    describe('retention (prune)', () => {
+      const OLD = NOW - 10 * DAY;
+      const policy = { eventsOlderThanMs: DAY, detailOlderThanMs: DAY, checksOlderThanMs: DAY };
+
+      function emptyPlan(cursor: number): PlanResult {
+        return { cursor, batches: [], changes: [], deferred: 0, wakeAt: null, ignored: [], reloadRequired: false };
+      }
+
+      it('drops old events up to the lowest planner cursor, never past it', async () => {
+        const graph = storeGraph();
+        const old = await store.appendEvents(Array.from({ length: 10 }, (_, i) => ({ kind: 'request.cancelled', requestId: `old-${i}`, at: OLD }) as NewEvent));
+        const recent = await store.appendEvents([{ kind: 'request.cancelled', requestId: 'recent' }]);
+        expect(await store.prune(policy, NOW)).toMatchObject({ events: 0 }); // no planner cursor yet
+        await store.savePlan(emptyPlan(old[4]?.seq as number), graph, CTX);
+        await new ProvenanceStore(db, 'second').savePlan(emptyPlan(recent[0]?.seq as number), graph, CTX);
+        const pruned = await store.prune(policy, NOW);
+        expect(pruned.events).toBe(5);
+        expect((await store.eventsSince(0)).map((e) => e.seq)).toEqual([...old.slice(5), ...recent].map((e) => e.seq));
+        // The cursor moves on: old events up to it go, the recent one stays (younger than the policy).
+        await store.savePlan(emptyPlan(recent[0]?.seq as number), graph, CTX);
+        expect((await store.prune(policy, NOW)).events).toBe(5);
+        expect((await store.eventsSince(0)).map((e) => e.seq)).toEqual([recent[0]?.seq]);
+        expect((await store.prune({}, NOW)).events).toBe(0);
+      });
+
+      it('drops superseded materializations but keeps current ones and everything upstream of them', async () => {
+        const at = (i: number) => OLD + i * 1000;
+        // d/jan1: v1 read by e/jan1 (current), then superseded by v2. d/jan2: v1 superseded by v2, read by nobody current.
+        // A failed attempt of a token that never succeeded (superseded), recorded first.
+        await store.recordFailures([failure('d', jan(2), 'fp', 'old failure', 'v0', at(0))]);
+        const d1v1 = mat('d', jan(1), { tag: 'v1', finishedAt: at(1) });
+        const d2v1 = mat('d', jan(2), { tag: 'v1', finishedAt: at(1) });
+        await store.recordMaterializations([d1v1, d2v1]);
+        const e2old = mat('e', jan(2), { tag: 'old', finishedAt: at(2), inputs: [readOne('day', d2v1)] });
+        const e1 = mat('e', jan(1), { tag: 'v1', finishedAt: at(2), inputs: [readOne('day', d1v1)] });
+        await store.recordMaterializations([e1, e2old]);
+        const d1v2 = mat('d', jan(1), { tag: 'v2', finishedAt: at(3) });
+        const d2v2 = mat('d', jan(2), { tag: 'v2', finishedAt: at(3) });
+        await store.recordMaterializations([d1v2, d2v2]);
+        const e2new = mat('e', jan(2), { tag: 'new', finishedAt: at(4), inputs: [readOne('day', d2v2)] });
+        await store.recordMaterializations([e2new]);
+        // The current failure of d/jan3: its attempt stays.
+        await store.recordFailures([failure('d', jan(3), 'fp', 'current failure', 'v1', at(5))]);
+        const lineageBefore = await store.lineage(storeGraph(), CTX, { assetKey: 'e', partitionKey: jan(1), direction: 'upstream', depth: 5 });
+
+        const pruned = await store.prune(policy, NOW);
+        const left = (await db.query<{ token: string }>('SELECT token FROM weft_materializations')).map((r) => r.token).sort();
+        expect(left).toEqual([d1v1, e1, d1v2, d2v2, e2new].map((r) => r.token).sort());
+        expect(pruned.materializations).toBe(2);
+        expect(await countRows(db, 'weft_input_edges')).toBe(2);
+        const attemptTokens = (await db.query<{ token: string; status: string }>('SELECT token, status FROM weft_attempts')).map((r) => `${r.status}:${r.token}`).sort();
+        expect(attemptTokens).toEqual([...[d1v2, d2v2, e1, e2new].map((r) => `succeeded:${r.token}`), `failed:${failure('d', jan(3), 'fp', '').token}`].sort());
+        expect(pruned.attempts).toBe(4);
+        expect(await store.lineage(storeGraph(), CTX, { assetKey: 'e', partitionKey: jan(1), direction: 'upstream', depth: 5 })).toEqual(lineageBefore);
+        // Nothing more to do the second time; recent detail is never touched.
+        expect(await store.prune(policy, NOW)).toEqual({ events: 0, attempts: 0, materializations: 0, checks: 0 });
+        expect(await store.prune(policy, OLD)).toEqual({ events: 0, attempts: 0, materializations: 0, checks: 0 });
+      });
+
+      it('keeps the provenance of a current rollup: what its range read, and what those read', async () => {
+        const at = (i: number) => OLD + i * 1000;
+        // c0 day 5 (v1) → d day 5 (v1, read by the month) → month; then c0 and d day 5 are recomputed.
+        const days = Array.from({ length: 31 }, (_, i) => mat('d', jan(i + 1), { finishedAt: at(1) }));
+        const c0v1 = mat('c0', jan(5), { tag: 'v1', finishedAt: at(0) });
+        await store.recordMaterializations([c0v1]);
+        days[4] = mat('d', jan(5), { finishedAt: at(1), inputs: [readOne('up', c0v1)] });
+        const { events } = await store.recordMaterializations(days);
+        const month = mat('m', '2024-01', { finishedAt: at(2), inputsAsOf: events.at(-1)?.seq as number, inputs: [readRange('days', 'd', jan(1), jan(31), 31)] });
+        await store.recordMaterializations([month]);
+        const c0v2 = mat('c0', jan(5), { tag: 'v2', finishedAt: at(3) });
+        await store.recordMaterializations([c0v2]);
+        const d5v2 = mat('d', jan(5), { tag: 'v2', finishedAt: at(4), inputs: [readOne('up', c0v2)] });
+        await store.recordMaterializations([d5v2]);
+        // Superseded and read by nothing: goes.
+        const c0day6 = mat('c0', jan(6), { tag: 'v1', finishedAt: at(0) });
+        await store.recordMaterializations([c0day6]);
+        await store.recordMaterializations([mat('c0', jan(6), { tag: 'v2', finishedAt: at(1) })]);
+
+        const graph = storeGraph();
+        const before = await store.lineage(graph, CTX, { assetKey: 'm', partitionKey: '2024-01', direction: 'upstream', depth: 3 });
+        expect(before.nodes.map((n) => n.token)).toContain(c0v1.token);
+        const pruned = await store.prune(policy, NOW);
+        expect(pruned.materializations).toBe(1);
+        const left = new Set((await db.query<{ token: string }>('SELECT token FROM weft_materializations')).map((r) => r.token));
+        expect(left.has(c0day6.token)).toBe(false);
+        for (const r of [...days, month, c0v1, c0v2, d5v2]) expect(left.has(r.token), `${r.assetKey}/${r.partitionKey}`).toBe(true);
+        expect(await store.lineage(graph, CTX, { assetKey: 'm', partitionKey: '2024-01', direction: 'upstream', depth: 3 })).toEqual(before);
+      });
+
+      it('drops old check results of data versions that are no longer current', async () => {
+        const v1 = mat('d', jan(1), { tag: 'v1', finishedAt: OLD });
+        await store.recordMaterializations([v1]);
+        await store.recordCheckResults([{ assetKey: 'd', partitionKey: jan(1), dataVersion: v1.dataVersion, check: 'c', passed: true, blocking: false, message: 'ok' }]);
+        await db.query('UPDATE weft_check_results SET at = $1', [new Date(OLD)]);
+        expect((await store.prune(policy, NOW)).checks).toBe(0); // still the current data version
+        const v2 = mat('d', jan(1), { tag: 'v2', finishedAt: OLD });
+        await store.recordMaterializations([v2]);
+        await store.recordCheckResults([{ assetKey: 'd', partitionKey: jan(1), dataVersion: v2.dataVersion, check: 'c', passed: true, blocking: false, message: 'ok' }]);
+        await db.query('UPDATE weft_check_results SET at = $1', [new Date(OLD)]);
+        expect((await store.prune(policy, NOW)).checks).toBe(1);
+        expect((await db.query<{ data_version: string }>('SELECT data_version FROM weft_check_results')).map((r) => r.data_version)).toEqual([v2.dataVersion]);
+      });
+    });
+
+    // ─── bad input ───────────────────────────────────────────────────────────────────────────
+
+    describe('bad input', () => {
+      const TRICKY = [
+        `it's a "quote"`,
+        'back\\slash \\\\ and \\u0000 spelled out',
+        'emoji 🧵👩‍👩‍👧‍👦 and RTL مرحبا بالعالم \u202Ereversed\u202C עברית',
+        "'; DROP TABLE weft_events; --",
+        "$1 $$ %s %% ' || pg_sleep(1) || '",
+        'line\nbreak\ttab\r\n',
+      ];
+      const MESSAGES = [...TRICKY, 'nul\u0000inside\u0000', '\u0000', `${'0123456789abcdef🧵'.repeat(6000)}\u0000end`];
+
+      it('round-trips error messages exactly (attempts, failure groups, partition state)', async () => {
+        expect(MESSAGES.at(-1)?.length).toBeGreaterThan(100_000);
+        const failures = MESSAGES.map((message, i) => failure('d', `p${i}`, `fp-${i}`, message));
+        await store.recordFailures(failures);
+        for (const [i, message] of MESSAGES.entries()) {
+          const attempts = await store.attempts('d', `p${i}`);
+          expect(attempts).toHaveLength(1);
+          expect(attempts[0]?.message === message, `message ${i}`).toBe(true);
+        }
+        const groups = await store.failureGroups('d');
+        for (const [i, message] of MESSAGES.entries()) expect(groups.find((g) => g.fingerprint === `fp-${i}`)?.sampleMessage === message, `group ${i}`).toBe(true);
+        // Events and state keep messages as JSON: NULs are spelled out, everything else is exact.
+        const events = await store.eventsSince(0);
+        for (const [i, message] of TRICKY.entries()) expect((events[i] as { message?: string }).message).toBe(message);
+        expect((events[6] as { message?: string }).message).toBe('nul\\u0000inside\\u0000');
+        const snapshot = await store.loadSnapshot(storeGraph(), () => CTX);
+        expect(snapshot.assets.flatMap((a) => a.failures)).toEqual([]); // p0… are not keys of d's definition
+        expect(await countRows(db, 'weft_events')).toBe(MESSAGES.length);
+      });
+
+      it('round-trips check messages exactly', async () => {
+        const r = mat('d', jan(1));
+        await store.recordMaterializations([r]);
+        await store.recordCheckResults(MESSAGES.map((message, i) => ({ assetKey: 'd', partitionKey: jan(1), dataVersion: r.dataVersion, check: `c${i}`, passed: false, blocking: false, message })));
+        const rows = await db.query<{ message: Uint8Array }>('SELECT message FROM weft_check_results ORDER BY id');
+        expect(rows.map((x) => Buffer.from(x.message).toString('utf8'))).toEqual(MESSAGES);
+      });
+
+      it('round-trips keys with quotes, backslashes, unicode and SQL exactly', async () => {
+        const keys = TRICKY;
+        const assetKey = `weird/${TRICKY[0]}/${TRICKY[3]}`;
+        const up = keys.map((k) => mat(assetKey, k));
+        await store.recordMaterializations(up);
+        const down = keys.map((k, i) => mat('e', k, { inputs: [readOne(`in ${TRICKY[3]}`, up[i] as MaterializationRecord), readRange('range', assetKey, keys[0] as string, k, 2)] }));
+        await store.recordMaterializations(down);
+        await store.recordFailures(keys.map((k) => failure(assetKey, `${k} failing`, TRICKY[3] as string, TRICKY[2] as string)));
+        await store.recordSourceObservations(TRICKY[0] as string, keys.map((k) => ({ partitionKey: k, dataVersion: sha(k) })));
+        await store.addDynamicKeys(TRICKY[3] as string, keys);
+        await store.submitRequest({ id: TRICKY[3] as string, action: 'materialize', assetKey, partitionKeys: keys, priority: 0 });
+        await store.audit(TRICKY[0] as string, TRICKY[3] as string, TRICKY[2] as string, { keys });
+
+        expect(await countRows(db, 'weft_events')).toBeGreaterThan(0); // the table survived
+        const page = await store.partitions(assetKey, { limit: 100 });
+        expect(page.map((p) => p.partitionKey).sort()).toEqual([...keys, ...keys.map((k) => `${k} failing`)].sort());
+        expect((await store.partitions('e', { limit: 100 })).map((p) => p.partitionKey).sort()).toEqual([...keys].sort());
+        const events = await store.eventsSince(0);
+        const succeeded = events.filter((e) => e.kind === 'materialization.succeeded') as Array<WeftEvent & { partitionKey: string; assetKey: string }>;
+        expect(succeeded.slice(0, keys.length).map((e) => [e.assetKey, e.partitionKey])).toEqual(keys.map((k) => [assetKey, k]));
+        const edges = await db.query<{ input_name: string; upstream_asset: string; upstream_partition: string | null; range_first: string | null; resolved: boolean }>(
+          'SELECT input_name, upstream_asset, upstream_partition, range_first, upstream_materialization_id IS NOT NULL AS resolved FROM weft_input_edges ORDER BY materialization_id, input_name',
+        );
+        expect(edges).toHaveLength(keys.length * 2);
+        expect(edges.filter((e) => e.input_name === `in ${TRICKY[3]}`).map((e) => [e.upstream_asset, e.upstream_partition, e.resolved])).toEqual(keys.map((k) => [assetKey, k, true]));
+        expect(edges.filter((e) => e.input_name === 'range').every((e) => e.range_first === keys[0])).toBe(true);
+        const lineage = await store.lineage(storeGraph(), CTX, { assetKey: 'e', partitionKey: keys[3] as string, direction: 'upstream', depth: 2 });
+        expect(lineage.nodes.map((n) => [n.assetKey, n.partitionKey])).toEqual([
+          ['e', keys[3]],
+          [assetKey, keys[3]],
+        ]);
+        const snapshot = await store.loadSnapshot(storeGraph(), (k) => contextAt(NOW, k));
+        expect(snapshot.dynamicKeys[TRICKY[3] as string]).toEqual(keys);
+        expect(snapshot.requests[0]).toEqual({ id: TRICKY[3], action: 'materialize', assetKey, partitionKeys: keys, priority: 0 });
+        expect((await store.attempts(assetKey, `${keys[2]} failing`))[0]?.message).toBe(TRICKY[2]);
+        const [audit] = await db.query<{ actor: string; action: string; target: string; details: unknown }>('SELECT actor, action, target, details FROM weft_audit_log');
+        expect(audit).toEqual({ actor: TRICKY[0], action: TRICKY[3], target: TRICKY[2], details: { keys } });
+      });
+
+      describe('keys with NUL bytes are rejected, naming the field, and nothing is written', () => {
+        const NUL = 'bad\u0000key';
+        const good = mat('d', jan(1));
+        const cases: Array<[string, string, (s: ProvenanceStore) => Promise<unknown>]> = [
+          ['materialization asset key', 'asset key', (s) => s.recordMaterializations([good, mat(NUL, jan(2))])],
+          ['materialization partition key', 'partition key', (s) => s.recordMaterializations([good, mat('d', NUL)])],
+          ['upstream asset key', 'upstream asset key', (s) => s.recordMaterializations([good, mat('e', jan(1), { inputs: [{ name: 'x', upstreamAsset: NUL, partitionKey: jan(1), dataVersion: sha('x') }] })])],
+          ['upstream partition key', 'upstream partition key', (s) => s.recordMaterializations([good, mat('e', jan(1), { inputs: [{ name: 'x', upstreamAsset: 'd', partitionKey: NUL, dataVersion: sha('x') }] })])],
+          ['upstream range key', 'upstream range key', (s) => s.recordMaterializations([good, mat('m', '2024-01', { inputs: [readRange('days', 'd', jan(1), NUL, 2)] })])],
+          ['input name', 'input name', (s) => s.recordMaterializations([good, mat('e', jan(1), { inputs: [{ name: NUL, upstreamAsset: 'd', partitionKey: jan(1), dataVersion: sha('x') }] })])],
+          ['failure partition key', 'partition key', (s) => s.recordFailures([failure('d', jan(1), 'fp', 'ok'), failure('d', NUL, 'fp', 'ok')])],
+          ['failure asset key', 'asset key', (s) => s.recordFailures([failure(NUL, jan(1), 'fp', 'ok')])],
+          ['check partition key', 'partition key', (s) => s.recordCheckResults([{ assetKey: 'd', partitionKey: jan(1), dataVersion: good.dataVersion, check: 'c', passed: false, blocking: true, message: 'm' }, { assetKey: 'd', partitionKey: NUL, dataVersion: good.dataVersion, check: 'c', passed: false, blocking: true, message: 'm' }])],
+          ['check name', 'check name', (s) => s.recordCheckResults([{ assetKey: 'd', partitionKey: jan(1), dataVersion: good.dataVersion, check: NUL, passed: false, blocking: true, message: 'm' }])],
+          ['source partition key', 'partition key', (s) => s.recordSourceObservations('raw', [{ partitionKey: jan(1), dataVersion: sha('a') }, { partitionKey: NUL, dataVersion: sha('b') }])],
+          ['source asset key', 'asset key', (s) => s.recordSourceObservations(NUL, [{ partitionKey: jan(1), dataVersion: sha('a') }])],
+          ['dynamic key', 'dynamic partition key', (s) => s.addDynamicKeys('regions', ['eu', NUL])],
+          ['dynamic partitions name', 'dynamic partitions name', (s) => s.addDynamicKeys(NUL, ['eu'])],
+          ['request asset key', 'asset key', (s) => s.submitRequest({ id: 'r', action: 'materialize', assetKey: NUL, partitionKeys: null, priority: 0 })],
+          ['request partition key', 'request partition key', (s) => s.submitRequest({ id: 'r', action: 'backfill', assetKey: 'd', partitionKeys: [jan(1), NUL], priority: 0 })],
+          ['event asset key', 'asset key', (s) => s.appendEvents([{ kind: 'request.cancelled', requestId: 'ok' }, { kind: 'materialization.started', assetKey: NUL, partitions: [] }])],
+        ];
+        for (const [what, field, call] of cases) {
+          it(what, async () => {
+            await store.recordMaterializations([mat('d', jan(9))]);
+            await store.addDynamicKeys('regions', ['apac']);
+            const before = await tableDigest(db);
+            const error = await expectBadKey(call(store), field);
+            expect(error.message).toContain('NUL');
+            expect(await tableDigest(db)).toEqual(before);
+          });
+        }
+      });
+
+      it('rejects 100 KB keys clearly, and keys too long for an index', async () => {
+        const huge = 'k'.repeat(100_000);
+        // sha256 hex has no repeats for PostgreSQL's compression to find.
+        const random = (bytes: number) => Array.from({ length: Math.ceil(bytes / 64) }, (_, i) => sha(`random ${i}`)).join('').slice(0, bytes);
+        const before = await tableDigest(db);
+        await expectBadKey(store.recordMaterializations([mat('d', huge)]), 'partition key');
+        await expectBadKey(store.recordMaterializations([mat(huge, jan(1))]), 'asset key');
+        await expectBadKey(store.recordFailures([failure('d', huge, 'fp', 'm')]), 'partition key');
+        await expectBadKey(store.recordSourceObservations('raw', [{ partitionKey: huge, dataVersion: sha('x') }]), 'partition key');
+        await expectBadKey(store.addDynamicKeys('regions', [huge]), 'dynamic partition key');
+        // Longer than PostgreSQL can index (~2.7 KB per index entry), even when incompressible.
+        const long = random(3000);
+        await expectBadKey(store.recordMaterializations([mat('d', long)]), 'partition key');
+        expect(await tableDigest(db)).toEqual(before);
+        // The longest key accepted round-trips, incompressible as it is.
+        const longest = random(1024);
+        await store.recordMaterializations([mat('d', longest)]);
+        await store.recordFailures([failure('e', longest, 'fp', 'm')]);
+        expect((await store.partitions('d'))[0]?.partitionKey).toBe(longest);
+        expect((await store.failureGroups('e'))[0]?.partitions).toEqual([longest]);
+      });
+    });
+
+    it('every table of the schema exists after migration', async () => {
+      for (const table of TABLES) expect(await countRows(db, table)).toBe(0);
+    });
+  });
+}

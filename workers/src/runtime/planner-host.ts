@@ -1,0 +1,93 @@
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
+import { Planner, type PlanResult } from '@weft/core';
+import { materializeWorkflowId } from '../workflows/ids.js';
+import { contextAt, type WeftRuntime } from './runtime.js';
+
+/** What one planning pass did (returned to the reconcile workflow: references, never data). */
+export interface PlanSummary {
+  readonly cursor: number;
+  readonly started: number;
+  readonly deferred: number;
+  /** When to plan again without news (a window closes, a retry falls due), epoch ms. */
+  readonly wakeAt: number | null;
+  /** Partitions whose state changed, for the workflow's view. */
+  readonly changed: number;
+  readonly rebuilt: boolean;
+}
+
+const PAGE = 10_000;
+
+/**
+ * Keeps the planner of a code location warm in this worker process: built from the store's
+ * snapshot on first use (or after a reload), then fed the events since its cursor. It is a cache:
+ * any worker can rebuild it from the store.
+ */
+export class PlannerHost {
+  private planner: Planner | undefined;
+  private busy: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly runtime: WeftRuntime) {}
+
+  /** Plans once: catches up on events, plans, saves the plan and starts its batches. Serialized. */
+  tick(): Promise<PlanSummary> {
+    const run = this.busy.then(() => this.tickNow());
+    this.busy = run.catch(() => {});
+    return run;
+  }
+
+  /** Drops the cached planner (the next tick rebuilds it from the store). */
+  reset(): void {
+    this.planner = undefined;
+  }
+
+  private async tickNow(): Promise<PlanSummary> {
+    const { runtime } = this;
+    const now = runtime.now();
+    let rebuilt = false;
+    if (!this.planner) {
+      const planner = new Planner(runtime.graph, { codeVersions: runtime.codeVersions, limits: runtime.limits, defaultBatchSize: runtime.batchSize });
+      const snapshot = await runtime.store.loadSnapshot(runtime.graph, (keys) => contextAt(now, keys));
+      planner.load(snapshot, now);
+      this.planner = planner;
+      rebuilt = true;
+    }
+    const planner = this.planner;
+    for (;;) {
+      const events = await runtime.store.eventsSince(planner.cursor, PAGE);
+      planner.apply(events);
+      if (events.length < PAGE) break;
+    }
+    let result: PlanResult;
+    try {
+      result = planner.plan(now);
+      await runtime.store.savePlan(result, runtime.graph, planner.context);
+    } catch (error) {
+      // The cache may now disagree with the store: rebuild it next time.
+      this.planner = undefined;
+      throw error;
+    }
+    if (result.reloadRequired) this.planner = undefined;
+    await Promise.all(
+      result.batches.map(async (batch) => {
+        for (const p of batch.partitions) runtime.onMaterializationStart?.(batch.assetKey, p.partitionKey, runtime.now());
+        const def = runtime.graph.node(batch.assetKey).definition;
+        const options = def.kind === 'asset' ? def.options : {};
+        try {
+          await runtime.client.workflow.start('materialize', {
+            taskQueue: runtime.taskQueue,
+            workflowId: materializeWorkflowId(runtime.location, batch.id),
+            args: [{ location: runtime.location, batch, ...(options.retry ? { retry: options.retry } : {}), ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) }],
+            // Identical batches (same tokens) run once; a failed one may run again.
+            workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+            workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+          });
+        } catch (error) {
+          // Already succeeded under this id: its tokens are committed and the planner will see them.
+          if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+        }
+      }),
+    );
+    const changed = result.changes.reduce((n, c) => n + c.ranges.reduce((m, [a, b]) => m + b - a, 0), 0);
+    return { cursor: result.cursor, started: result.batches.reduce((n, b) => n + b.partitions.length, 0), deferred: result.deferred, wakeAt: result.wakeAt, changed, rebuilt };
+  }
+}

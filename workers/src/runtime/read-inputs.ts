@@ -1,0 +1,77 @@
+import { ABSENT_INPUT, rangeInputHashOf, TransientError, WeftError, type PartitionContext, type PartitionKey, type PlannedInput } from '@weft/core';
+import type { InputRecord } from '@weft/core';
+import type { WeftRuntime } from './runtime.js';
+
+/** What an input of a partition resolved to: the values for the compute and the edge to record. */
+export interface ResolvedInputValue {
+  readonly value: unknown;
+  readonly record: InputRecord;
+}
+
+interface StoredPartition {
+  partition_key: string;
+  data_version: string | null;
+  storage_uri: string | null;
+}
+
+/**
+ * Reads the inputs of a planned partition: finds the current data version and stored object of
+ * every upstream partition, proves they are the versions the token was computed from (else the
+ * partition must be replanned: a transient failure), and decodes the values.
+ */
+export async function readInputs(runtime: WeftRuntime, ctx: PartitionContext, inputs: readonly PlannedInput[], signal: AbortSignal): Promise<Map<string, ResolvedInputValue>> {
+  const out = new Map<string, ResolvedInputValue>();
+  for (const input of inputs) {
+    const node = runtime.graph.node(input.assetKey);
+    const def = node.partitions;
+    const keys: PartitionKey[] = [];
+    for (const [a, b] of input.ranges) for (let i = a; i < b; i++) keys.push(def.keyAt(i, ctx));
+    const rows = await runtime.store.db.query<StoredPartition>(
+      `SELECT ps.partition_key, ps.data_version, m.storage_uri FROM unnest($2::text[]) WITH ORDINALITY AS u(k, n)
+       LEFT JOIN weft_partition_state ps ON ps.asset_key = $1 AND ps.partition_key = u.k
+       LEFT JOIN weft_materializations m ON m.id = ps.materialization_id
+       ORDER BY u.n`,
+      [input.assetKey, keys],
+    );
+    const versions = rows.map((r) => r.data_version ?? undefined);
+    if (input.cardinality === 'many') {
+      const runs = input.ranges.map(([a, b], k) => {
+        const offset = input.ranges.slice(0, k).reduce((n, [x, y]) => n + y - x, 0);
+        const keysOf = input.rangeKeys[k] as readonly [string, string];
+        return { firstKey: keysOf[0], lastKey: keysOf[1], versions: versions.slice(offset, offset + (b - a)) };
+      });
+      const hash = rangeInputHashOf(runs);
+      if (hash !== input.expected) throw new TransientError(`input ${input.name} (${input.assetKey}) changed since it was planned: replanning`);
+      const values = new Map<PartitionKey, unknown>();
+      for (const [k, key] of keys.entries()) values.set(key, await readValue(runtime, input.assetKey, key, rows[k]?.storage_uri ?? null, signal));
+      const first = input.rangeKeys[0]?.[0] ?? '';
+      const last = input.rangeKeys.at(-1)?.[1] ?? '';
+      out.set(input.name, { value: values, record: { name: input.name, upstreamAsset: input.assetKey, range: { first, last, count: keys.length, combinedHash: hash } } });
+    } else {
+      const key = keys[0];
+      if (key === undefined) {
+        if (input.expected !== ABSENT_INPUT) throw new TransientError(`input ${input.name} (${input.assetKey}) changed since it was planned: replanning`);
+        out.set(input.name, { value: undefined, record: { name: input.name, upstreamAsset: input.assetKey, partitionKey: '', dataVersion: ABSENT_INPUT } });
+        continue;
+      }
+      const version = versions[0];
+      if (version !== input.expected) throw new TransientError(`input ${input.name} (${input.assetKey} ${key}) changed since it was planned: replanning`);
+      const value = await readValue(runtime, input.assetKey, key, rows[0]?.storage_uri ?? null, signal);
+      out.set(input.name, { value, record: { name: input.name, upstreamAsset: input.assetKey, partitionKey: key, dataVersion: version } });
+    }
+  }
+  return out;
+}
+
+async function readValue(runtime: WeftRuntime, assetKey: string, partitionKey: PartitionKey, uri: string | null, signal: AbortSignal): Promise<unknown> {
+  const def = runtime.graph.node(assetKey).definition;
+  let bytes: Uint8Array;
+  if (def.kind === 'source') {
+    if (!def.observe) throw new WeftError('definition.bad_option', `source ${assetKey} has no connector to read partition ${JSON.stringify(partitionKey)} from`, { assetKey, partitionKey, field: 'observe' });
+    bytes = await def.observe.read(partitionKey, { sourceKey: assetKey, signal });
+  } else {
+    if (uri === null) throw new TransientError(`${assetKey} partition ${JSON.stringify(partitionKey)} has no stored value yet`);
+    bytes = await runtime.storage.get(uri);
+  }
+  return def.codec.decode(bytes);
+}

@@ -1,0 +1,34 @@
+import type { Client } from '@temporalio/client';
+import type { AssetGraph, ComputeProvider, ConcurrencyLimits, ObjectStorage, PartitionContext, PartitionKey, ProvenanceStore } from '@weft/core';
+
+/** Everything a worker's activities need: definitions, store, storage, compute and Temporal. */
+export interface WeftRuntime {
+  /** The code location (one reconcile loop each). */
+  readonly location: string;
+  readonly graph: AssetGraph;
+  /** Current code version of every asset. */
+  readonly codeVersions: Readonly<Record<string, string>>;
+  readonly deploymentId: string;
+  readonly store: ProvenanceStore;
+  readonly storage: ObjectStorage;
+  readonly compute: Readonly<Record<string, ComputeProvider>>;
+  readonly limits: ConcurrencyLimits;
+  /** Partitions per batch for assets without `batchSize`. */
+  readonly batchSize: number;
+  readonly client: Client;
+  /** The task queue workflows and materializations run on. */
+  readonly taskQueue: string;
+  /** This process's own task queue (the warm planner lives here). */
+  readonly workerQueue: string;
+  /** Name of this worker for provenance (host:pid). */
+  readonly workerName: string;
+  /** The wall clock (tests pass a fake). */
+  now(): number;
+  /** Records timings for the reaction benchmark (source change → first downstream start). */
+  readonly onMaterializationStart?: (assetKey: string, partitionKey: PartitionKey, at: number) => void;
+}
+
+/** A partition context at the current time with the stored dynamic keys. */
+export function contextAt(now: number, dynamicKeys: Readonly<Record<string, readonly PartitionKey[]>>): PartitionContext {
+  return { now, dynamicKeys: (name) => dynamicKeys[name] ?? [] };
+}

@@ -1,0 +1,29 @@
+/** Workflow ids and names shared by workflows, activities and clients (no imports: workflow-safe). */
+
+/** The reconcile loop of a code location. */
+export function reconcileWorkflowId(location: string): string {
+  return `weft/reconcile/${location}`;
+}
+
+/** The materialize workflow of a batch (its id is the hash of the batch's sorted tokens). */
+export function materializeWorkflowId(location: string, batchId: string): string {
+  return `weft/materialize/${location}/${batchId}`;
+}
+
+/** The source observation workflow of a source. */
+export function observeWorkflowId(location: string, sourceKey: string): string {
+  return `weft/observe/${location}/${sourceKey}`;
+}
+
+/** The schedule observing a source periodically. */
+export function observeScheduleId(location: string, sourceKey: string): string {
+  return `weft-observe-${location}-${sourceKey.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
+}
+
+/** Why the reconciler was woken up. */
+export type WakeReason = 'materialized' | 'source_observed' | 'deployed' | 'request' | 'started';
+
+/** ApplicationFailure type of a batch that failed for good (user code threw, bad data): not retried. */
+export const ACTIONABLE_FAILURE = 'WeftActionableFailure';
+/** ApplicationFailure type of a transient failure (retried with backoff). */
+export const TRANSIENT_FAILURE = 'WeftTransientFailure';
