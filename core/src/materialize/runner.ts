@@ -84,7 +84,7 @@ export class InProcessRunner {
   private emit(body: EventBody): WeftEvent {
     const event = { ...body, seq: ++this.seq, at: this.nowValue } as WeftEvent;
     this.log.push(event);
-    this.planner.apply([event]);
+    this.planner.apply([event], this.nowValue);
     return event;
   }
 

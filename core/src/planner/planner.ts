@@ -191,16 +191,17 @@ export class Planner {
 
   /**
    * Applies log events in order; events at or before the cursor are skipped (replays are
-   * harmless). The planner's clock moves up to each event's time: an observed partition exists.
+   * harmless). `now`, when given, moves the planner's clock first (so partitions that have just
+   * come into existence can be placed).
    */
-  apply(events: Iterable<WeftEvent>): this {
+  apply(events: Iterable<WeftEvent>, now?: number): this {
+    if (now !== undefined && now > this.now) {
+      this.now = now;
+      this.ctxValue = this.makeContext();
+    }
     for (const event of events) {
       if (event.seq <= this.cursorValue) continue;
       this.cursorValue = event.seq;
-      if (event.at > this.now) {
-        this.now = event.at;
-        this.ctxValue = this.makeContext();
-      }
       this.applyOne(event);
     }
     return this;

@@ -21,6 +21,7 @@ import { checkStoredText, jsonSafe, messageBytes, messageText } from './validate
 
 const NOTIFY_CHANNEL = 'weft_events';
 const DIGEST = 32;
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 const ts = (ms: number | null | undefined): Date | null => (ms === null || ms === undefined ? null : new Date(ms));
 
 /**
@@ -101,8 +102,10 @@ export class ProvenanceStore implements PlannerStore {
       checkStoredText(r.assetKey, 'asset key');
       checkStoredText(r.partitionKey, 'partition key', { assetKey: r.assetKey });
       for (const input of r.inputs) {
+        checkStoredText(input.name, 'input name', { assetKey: r.assetKey, partitionKey: r.partitionKey });
         checkStoredText(input.upstreamAsset, 'upstream asset key', { assetKey: r.assetKey, partitionKey: r.partitionKey });
         if ('partitionKey' in input) checkStoredText(input.partitionKey, 'upstream partition key', { assetKey: r.assetKey, partitionKey: r.partitionKey });
+        else for (const key of [input.range.first, input.range.last]) checkStoredText(key, 'upstream range key', { assetKey: r.assetKey, partitionKey: r.partitionKey });
       }
     }
     const unique = new Map(records.map((r) => [r.token, r]));
@@ -112,7 +115,8 @@ export class ProvenanceStore implements PlannerStore {
         `INSERT INTO weft_materializations (token, asset_key, partition_key, code_version, data_version, storage_uri, bytes, started_at, finished_at,
            attempt, worker, compute_provider, workflow_id, run_id, inputs_as_of, deployment_id)
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::timestamptz[], $9::timestamptz[],
-           $10::int[], $11::text[], $12::text[], $13::text[], $14::text[], $15::bigint[], $16::text[])
+           $10::int[], $11::text[], $12::text[], $13::text[], $14::text[], $15::bigint[], $16::text[]) AS u(t)
+         ORDER BY u.t -- one lock order for every writer: overlapping batches wait for each other instead of deadlocking
          ON CONFLICT (token) DO NOTHING
          RETURNING id, token`,
         [
@@ -139,7 +143,39 @@ export class ProvenanceStore implements PlannerStore {
       const duplicates = [...new Set(records.map((r) => r.token))].filter((t) => !ids.has(t));
       if (committed.length === 0) return { committed: [], duplicates, events: [] };
 
-      // Input edges: single inputs point at the upstream materialization they read (if stored).
+      const events = await this.appendEvents(
+        committed.map((r) => ({ kind: 'materialization.succeeded', assetKey: r.assetKey, partitionKey: r.partitionKey, token: r.token, dataVersion: r.dataVersion, codeVersion: r.codeVersion, inputsAsOf: r.inputsAsOf, at: r.finishedAt }) as NewEvent),
+        tx,
+      );
+      await tx.query(
+        `INSERT INTO weft_attempts (token, asset_key, partition_key, attempt, status, started_at, finished_at, worker, workflow_id, run_id)
+         SELECT t, a, p, n, 'succeeded', s, f, w, wf, r FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::timestamptz[], $7::text[], $8::text[], $9::text[]) AS u(t, a, p, n, s, f, w, wf, r)`,
+        [committed.map((r) => r.token), committed.map((r) => r.assetKey), committed.map((r) => r.partitionKey), committed.map((r) => r.attempt ?? 1), committed.map((r) => ts(r.startedAt)), committed.map((r) => ts(r.finishedAt)), committed.map((r) => r.worker ?? null), committed.map((r) => r.workflowId ?? null), committed.map((r) => r.runId ?? null)],
+      );
+      // Partition state: the new materialization; changed_at moves only when the data version changed.
+      await tx.query(
+        `INSERT INTO weft_partition_state AS ps (asset_key, partition_key, status, materialization_id, token, data_version, code_version, verified_at, changed_at, updated_event_id)
+         SELECT a, p, 'fresh', m, t, d, c, v, e, e FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[]) AS u(a, p, m, t, d, c, v, e)
+         ORDER BY a, p
+         ON CONFLICT (asset_key, partition_key) DO UPDATE SET
+           status = 'fresh', materialization_id = excluded.materialization_id, token = excluded.token, code_version = excluded.code_version,
+           verified_at = excluded.verified_at, updated_event_id = excluded.updated_event_id,
+           changed_at = CASE WHEN ps.data_version IS DISTINCT FROM excluded.data_version THEN excluded.changed_at ELSE ps.changed_at END,
+           data_version = excluded.data_version, failure = NULL, failure_fingerprint = NULL, running_token = NULL, running_since = NULL,
+           check_failure = CASE WHEN ps.data_version IS DISTINCT FROM excluded.data_version THEN NULL ELSE ps.check_failure END`,
+        [
+          committed.map((r) => r.assetKey),
+          committed.map((r) => r.partitionKey),
+          committed.map((r) => ids.get(r.token)),
+          committed.map((r) => r.token),
+          committed.map((r) => r.dataVersion),
+          committed.map((r) => r.codeVersion),
+          committed.map((r) => r.inputsAsOf),
+          events.map((e) => e.seq),
+        ],
+      );
+      // Input edges (after the partition state, so an upstream recorded in this call is found too):
+      // single inputs point at the upstream materialization they read (if stored).
       const edge = { mid: [] as number[], name: [] as string[], asset: [] as string[], part: [] as (string | null)[], dv: [] as (string | null)[], first: [] as (string | null)[], last: [] as (string | null)[], count: [] as (number | null)[], hash: [] as (string | null)[] };
       for (const r of committed) {
         for (const input of r.inputs) {
@@ -172,36 +208,6 @@ export class ProvenanceStore implements PlannerStore {
           [edge.mid, edge.name, edge.asset, edge.part, edge.dv, edge.first, edge.last, edge.count, edge.hash],
         );
       }
-      const events = await this.appendEvents(
-        committed.map((r) => ({ kind: 'materialization.succeeded', assetKey: r.assetKey, partitionKey: r.partitionKey, token: r.token, dataVersion: r.dataVersion, codeVersion: r.codeVersion, inputsAsOf: r.inputsAsOf, at: r.finishedAt }) as NewEvent),
-        tx,
-      );
-      await tx.query(
-        `INSERT INTO weft_attempts (token, asset_key, partition_key, attempt, status, started_at, finished_at, worker, workflow_id, run_id)
-         SELECT t, a, p, n, 'succeeded', s, f, w, wf, r FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::timestamptz[], $7::text[], $8::text[], $9::text[]) AS u(t, a, p, n, s, f, w, wf, r)`,
-        [committed.map((r) => r.token), committed.map((r) => r.assetKey), committed.map((r) => r.partitionKey), committed.map((r) => r.attempt ?? 1), committed.map((r) => ts(r.startedAt)), committed.map((r) => ts(r.finishedAt)), committed.map((r) => r.worker ?? null), committed.map((r) => r.workflowId ?? null), committed.map((r) => r.runId ?? null)],
-      );
-      // Partition state: the new materialization; changed_at moves only when the data version changed.
-      await tx.query(
-        `INSERT INTO weft_partition_state AS ps (asset_key, partition_key, status, materialization_id, token, data_version, code_version, verified_at, changed_at, updated_event_id)
-         SELECT a, p, 'fresh', m, t, d, c, v, e, e FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[]) AS u(a, p, m, t, d, c, v, e)
-         ON CONFLICT (asset_key, partition_key) DO UPDATE SET
-           status = 'fresh', materialization_id = excluded.materialization_id, token = excluded.token, code_version = excluded.code_version,
-           verified_at = excluded.verified_at, updated_event_id = excluded.updated_event_id,
-           changed_at = CASE WHEN ps.data_version IS DISTINCT FROM excluded.data_version THEN excluded.changed_at ELSE ps.changed_at END,
-           data_version = excluded.data_version, failure = NULL, failure_fingerprint = NULL, running_token = NULL, running_since = NULL,
-           check_failure = CASE WHEN ps.data_version IS DISTINCT FROM excluded.data_version THEN NULL ELSE ps.check_failure END`,
-        [
-          committed.map((r) => r.assetKey),
-          committed.map((r) => r.partitionKey),
-          committed.map((r) => ids.get(r.token)),
-          committed.map((r) => r.token),
-          committed.map((r) => r.dataVersion),
-          committed.map((r) => r.codeVersion),
-          committed.map((r) => r.inputsAsOf),
-          events.map((e) => e.seq),
-        ],
-      );
       await tx.query('UPDATE weft_materializations m SET event_id = u.e FROM unnest($1::bigint[], $2::bigint[]) AS u(id, e) WHERE m.id = u.id', [committed.map((r) => ids.get(r.token)), events.map((e) => e.seq)]);
       return { committed: committed.map((r) => r.token), duplicates, events };
     });
@@ -233,7 +239,8 @@ export class ProvenanceStore implements PlannerStore {
           failures.map((f) => messageBytes(f.message)),
         ],
       );
-      for (const f of failures) {
+      // In one order for every writer (no deadlock between concurrent batches).
+      for (const f of [...failures].sort((x, y) => (x.assetKey === y.assetKey ? cmp(x.fingerprint, y.fingerprint) : cmp(x.assetKey, y.assetKey)))) {
         await tx.query(
           `INSERT INTO weft_failure_groups AS g (fingerprint, asset_key, failure_class, first_seen, last_seen, occurrences, sample_message)
            VALUES ($1, $2, $3, $4, $4, 1, $5)
@@ -248,6 +255,7 @@ export class ProvenanceStore implements PlannerStore {
       await tx.query(
         `INSERT INTO weft_partition_state AS ps (asset_key, partition_key, status, failure, failure_fingerprint, updated_event_id)
          SELECT a, p, 'failed', f::jsonb, fp, e FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[]) AS u(a, p, f, fp, e)
+         ORDER BY a, p
          ON CONFLICT (asset_key, partition_key) DO UPDATE SET status = 'failed', failure = excluded.failure, failure_fingerprint = excluded.failure_fingerprint,
            running_token = NULL, running_since = NULL, updated_event_id = excluded.updated_event_id`,
         [
@@ -269,6 +277,7 @@ export class ProvenanceStore implements PlannerStore {
       for (const r of results) {
         checkStoredText(r.assetKey, 'asset key');
         checkStoredText(r.partitionKey, 'partition key', { assetKey: r.assetKey });
+        checkStoredText(r.check, 'check name', { assetKey: r.assetKey, partitionKey: r.partitionKey });
         await tx.query(
           `INSERT INTO weft_check_results (asset_key, partition_key, data_version, check_name, passed, blocking, message, metadata, materialization_id)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb,
@@ -276,10 +285,13 @@ export class ProvenanceStore implements PlannerStore {
           [r.assetKey, r.partitionKey, r.dataVersion, r.check, r.passed, r.blocking, messageBytes(r.message), r.metadata ? JSON.stringify(r.metadata) : null],
         );
         if (r.blocking) {
+          // A failure marks the partition; a pass clears only a failure of the same check.
           await tx.query(
-            `UPDATE weft_partition_state SET check_failure = $4::jsonb, status = CASE WHEN $5 THEN status ELSE 'check_failed' END
+            `UPDATE weft_partition_state SET
+               check_failure = CASE WHEN NOT $5::boolean THEN $4::jsonb WHEN check_failure->>'check' = $6 THEN NULL ELSE check_failure END,
+               status = CASE WHEN NOT $5::boolean THEN 'check_failed' WHEN status = 'check_failed' AND check_failure->>'check' = $6 THEN 'fresh' ELSE status END
              WHERE asset_key = $1 AND partition_key = $2 AND data_version = $3`,
-            [r.assetKey, r.partitionKey, r.dataVersion, r.passed ? null : JSON.stringify({ check: r.check, message: jsonSafe(r.message) }), r.passed],
+            [r.assetKey, r.partitionKey, r.dataVersion, r.passed ? null : JSON.stringify({ check: r.check, message: jsonSafe(r.message) }), r.passed, r.check],
           );
         }
       }
@@ -324,6 +336,7 @@ export class ProvenanceStore implements PlannerStore {
 
   /** Adds keys to a dynamic partitions definition (existing keys are ignored), in order. */
   async addDynamicKeys(name: string, keys: readonly PartitionKey[]): Promise<WeftEvent[]> {
+    checkStoredText(name, 'dynamic partitions name');
     for (const k of keys) checkStoredText(k, 'dynamic partition key');
     return this.db.transaction(async (tx) => {
       const existing = new Set((await tx.query<{ partition_key: string }>('SELECT partition_key FROM weft_dynamic_partitions WHERE name = $1 AND partition_key = ANY($2::text[])', [name, [...keys]])).map((r) => r.partition_key));
@@ -342,7 +355,9 @@ export class ProvenanceStore implements PlannerStore {
 
   /** Submits a user request (materialize, backfill, retry). */
   async submitRequest(request: PlannerRequest, requestedBy: string | null = null): Promise<WeftEvent[]> {
+    checkStoredText(request.id, 'request id');
     checkStoredText(request.assetKey, 'asset key');
+    for (const k of request.partitionKeys ?? []) checkStoredText(k, 'request partition key', { assetKey: request.assetKey });
     return this.db.transaction(async (tx) => {
       await tx.query('INSERT INTO weft_requests (id, action, asset_key, partition_keys, priority, requested_by) VALUES ($1, $2, $3, $4::jsonb, $5, $6)', [
         request.id,
@@ -575,7 +590,17 @@ export class ProvenanceStore implements PlannerStore {
             `WITH RECURSIVE kept(id) AS (
                SELECT materialization_id FROM weft_partition_state WHERE materialization_id IS NOT NULL
                UNION
-               SELECT e.upstream_materialization_id FROM weft_input_edges e JOIN kept ON e.materialization_id = kept.id WHERE e.upstream_materialization_id IS NOT NULL
+               -- What a kept materialization read: the upstream of a single input; for a range input,
+               -- the materializations of the upstream asset current at its inputs_as_of (every
+               -- partition: the range's order is the definition's, not SQL's), and so on upstream.
+               SELECT r.id FROM kept JOIN weft_input_edges e ON e.materialization_id = kept.id
+               CROSS JOIN LATERAL (
+                 SELECT e.upstream_materialization_id AS id WHERE e.upstream_materialization_id IS NOT NULL
+                 UNION ALL
+                 SELECT x.id FROM weft_materializations d JOIN weft_materializations x ON x.asset_key = e.upstream_asset AND coalesce(x.event_id, 0) <= d.inputs_as_of
+                 WHERE e.range_count IS NOT NULL AND d.id = e.materialization_id
+                   AND NOT EXISTS (SELECT 1 FROM weft_materializations n WHERE n.asset_key = x.asset_key AND n.partition_key = x.partition_key AND n.id > x.id AND coalesce(n.event_id, 0) <= d.inputs_as_of)
+               ) r
              ),
              doomed AS (
                SELECT m.id FROM weft_materializations m

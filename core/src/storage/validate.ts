@@ -1,10 +1,14 @@
 import { WeftError } from '../errors.js';
 
-const MAX_KEY_BYTES = 4096;
+/**
+ * Keys are indexed, and a PostgreSQL btree entry holds at most 2704 bytes (an asset key and a
+ * partition key share one in several indexes), whether or not the text compresses.
+ */
+const MAX_KEY_BYTES = 1024;
 
 /**
  * Rejects text the store cannot keep exactly in a text column: NUL bytes, lone surrogates, or
- * keys longer than 4 KB. Messages (bytea) are exempt: any string round-trips there.
+ * keys longer than 1 KB. Messages (bytea) are exempt: any string round-trips there.
  */
 export function checkStoredText(value: string, field: string, context: { assetKey?: string; partitionKey?: string } = {}): void {
   let problem: string | undefined;

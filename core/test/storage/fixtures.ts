@@ -104,19 +104,22 @@ export const readRange = (name: string, upstreamAsset: string, first: string, la
 
 /**
  * The graph of the store tests: a daily source `raw`; `d` (daily, reads raw); `m` (monthly rollup
- * of d); `e` (daily, reads d); and a chain `c0` (reads raw) → `c1` → … → `c5`, all daily.
+ * of d); `e` (daily, reads d); and a chain `c0` (reads raw) → `c1` → … → `c5`, all daily; every
+ * definition ends at `end` if given (so a planner whose clock follows the events' wall-clock
+ * times sees a fixed set of partitions).
  */
-export function storeGraph(): AssetGraph {
+export function storeGraph(end?: string): AssetGraph {
   const start = '2024-01-01';
-  const raw = source({ key: 'raw', partitions: daily({ start }) });
-  const d = asset({ key: 'd', partitions: daily({ start }), inputs: { raw }, compute: ({ raw: bytes }) => bytes.length });
-  const m = asset({ key: 'm', partitions: monthly({ start }), inputs: { days: input(d, rollup()) }, compute: ({ days }) => days.size });
-  const e = asset({ key: 'e', partitions: daily({ start }), inputs: { day: d }, compute: ({ day }) => day });
-  const c0 = asset({ key: 'c0', partitions: daily({ start }), inputs: { up: raw }, compute: ({ up }) => up.length });
+  const days = () => daily(end === undefined ? { start } : { start, end });
+  const raw = source({ key: 'raw', partitions: days() });
+  const d = asset({ key: 'd', partitions: days(), inputs: { raw }, compute: ({ raw: bytes }) => bytes.length });
+  const m = asset({ key: 'm', partitions: monthly(end === undefined ? { start } : { start, end }), inputs: { days: input(d, rollup()) }, compute: ({ days: values }) => values.size });
+  const e = asset({ key: 'e', partitions: days(), inputs: { day: d }, compute: ({ day }) => day });
+  const c0 = asset({ key: 'c0', partitions: days(), inputs: { up: raw }, compute: ({ up }) => up.length });
   const chain: Definition[] = [c0];
   let previous: AssetDefinition<number, InputSpecs> = c0 as unknown as AssetDefinition<number, InputSpecs>;
   for (let i = 1; i <= 5; i++) {
-    const next = asset({ key: `c${i}`, partitions: daily({ start }), inputs: { up: previous }, compute: ({ up }) => up });
+    const next = asset({ key: `c${i}`, partitions: days(), inputs: { up: previous }, compute: ({ up }) => up });
     chain.push(next);
     previous = next as unknown as AssetDefinition<number, InputSpecs>;
   }

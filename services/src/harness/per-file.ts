@@ -137,6 +137,8 @@ export interface TestTemporal {
   createWorker(options: Omit<WorkerOptions, 'connection' | 'namespace' | 'taskQueue'> & { taskQueue?: string }): Promise<Worker>;
   /** A unique workflow id with a readable prefix. */
   workflowId(prefix: string): string;
+  /** The file's worker connection (closed by the harness after the file). */
+  nativeConnection(): Promise<NativeConnection>;
 }
 
 /**
@@ -200,6 +202,10 @@ export function useTemporal(): TestTemporal {
     },
     workflowId(prefix) {
       return `${prefix}-${suffix()}`;
+    },
+    async nativeConnection() {
+      nativeConnection ??= await NativeConnection.connect({ address: useServices().temporal.address });
+      return nativeConnection;
     },
   };
 }

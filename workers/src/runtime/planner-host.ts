@@ -54,7 +54,7 @@ export class PlannerHost {
     const planner = this.planner;
     for (;;) {
       const events = await runtime.store.eventsSince(planner.cursor, PAGE);
-      planner.apply(events);
+      planner.apply(events, now);
       if (events.length < PAGE) break;
     }
     let result: PlanResult;

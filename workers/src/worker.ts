@@ -1,0 +1,159 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { Client, ScheduleOverlapPolicy, WorkflowIdConflictPolicy } from '@temporalio/client';
+import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { loadDefinitions, type ComputeProvider, type ConcurrencyLimits, type Definition, type ObjectStorage, type ProvenanceStore } from '@weft/core';
+import { createActivities } from './activities/index.js';
+import { bundleWorkflows } from './bundle.js';
+import { deploymentCode } from './code-versions.js';
+import { localCompute } from './local-compute.js';
+import { PlannerHost } from './runtime/planner-host.js';
+import type { WeftRuntime } from './runtime/runtime.js';
+import { observeScheduleId, reconcileWorkflowId, type WakeReason } from './workflows/ids.js';
+
+/** Options of {@link startWeftWorker}. */
+export interface WeftWorkerOptions {
+  readonly definitions: readonly Definition[];
+  /** @default 'default' */
+  readonly location?: string;
+  readonly store: ProvenanceStore;
+  readonly storage: ObjectStorage;
+  /** @default { default: localCompute() } */
+  readonly compute?: Readonly<Record<string, ComputeProvider>>;
+  /** Temporal: a worker connection, a client, the namespace. */
+  readonly connection: NativeConnection;
+  readonly client: Client;
+  /** @default `weft-<location>` */
+  readonly taskQueue?: string;
+  /** A prebuilt workflow bundle (tests build one per run). */
+  readonly workflowBundle?: WorkflowBundle;
+  /** Code versions per asset; default: from each asset's module graph (or its `version`). */
+  readonly codeVersions?: Readonly<Record<string, string>>;
+  /** Where module paths are taken relative to for code versions. @default process.cwd() */
+  readonly projectRoot?: string;
+  readonly limits?: ConcurrencyLimits;
+  /** @default 1 */
+  readonly batchSize?: number;
+  /** Start (or poke) the reconcile loop. @default true */
+  readonly startReconciler?: boolean;
+  /** Create a Temporal schedule per source with a connector. @default true */
+  readonly scheduleSources?: boolean;
+  readonly maxConcurrentActivityTaskExecutions?: number;
+  readonly onMaterializationStart?: WeftRuntime['onMaterializationStart'];
+  readonly now?: () => number;
+}
+
+/** A running Weft worker. */
+export interface WeftWorker {
+  readonly runtime: WeftRuntime;
+  readonly deploymentId: string;
+  /** Resolves when the worker has shut down. */
+  readonly done: Promise<void>;
+  /** Pokes the reconcile loop (starting it if needed). */
+  wake(reason: WakeReason): Promise<void>;
+  /** Stops polling, lets running activities finish, and resolves when the worker is down. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Starts a worker of a code location: records the deployment (definitions and code versions),
+ * registers the workflows and activities on the location's task queue and the planner on this
+ * process's own queue, schedules source observation, and starts or pokes the reconcile loop.
+ */
+export async function startWeftWorker(options: WeftWorkerOptions): Promise<WeftWorker> {
+  const location = options.location ?? 'default';
+  const graph = loadDefinitions(options.definitions);
+  const code = options.codeVersions ? { codeVersions: { ...options.codeVersions }, details: {} } : await deploymentCode(options.definitions, options.projectRoot ?? process.cwd());
+  const snapshot = graph.order.map((key) => {
+    const node = graph.node(key);
+    return { key, kind: node.definition.kind, partitions: node.partitions.toSpec(), inputs: node.inputs.map((i) => ({ name: i.name, upstream: i.upstreamKey, mapping: i.mapping.toSpec() })) };
+  });
+  const { id: deploymentId } = await options.store.recordDeployment({ assets: snapshot, code: code.details }, code.codeVersions);
+  const taskQueue = options.taskQueue ?? `weft-${location}`;
+  const workerName = `${hostname()}:${process.pid}`;
+  const workerQueue = `${taskQueue}/planner/${workerName}/${randomBytes(4).toString('hex')}`;
+  const runtime: WeftRuntime = {
+    location,
+    graph,
+    codeVersions: code.codeVersions,
+    deploymentId,
+    store: options.store,
+    storage: options.storage,
+    compute: options.compute ?? { default: localCompute() },
+    limits: options.limits ?? {},
+    batchSize: options.batchSize ?? 1,
+    client: options.client,
+    taskQueue,
+    workerQueue,
+    workerName,
+    now: options.now ?? Date.now,
+    ...(options.onMaterializationStart ? { onMaterializationStart: options.onMaterializationStart } : {}),
+  };
+  const host = new PlannerHost(runtime);
+  const activities = createActivities(runtime, host);
+  const workflowBundle = options.workflowBundle ?? (await bundleWorkflows());
+  const namespace = options.client.options.namespace;
+  const main = await Worker.create({
+    connection: options.connection,
+    namespace,
+    taskQueue,
+    workflowBundle,
+    activities: { plannerQueue: activities.plannerQueue, materializeBatch: activities.materializeBatch, recordBatchFailure: activities.recordBatchFailure, observeSource: activities.observeSource },
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 50,
+    shutdownGraceTime: '30 seconds',
+  });
+  const plannerWorker = await Worker.create({ connection: options.connection, namespace, taskQueue: workerQueue, activities: { plan: activities.plan }, maxConcurrentActivityTaskExecutions: 1 });
+  const done = Promise.all([main.run(), plannerWorker.run()]).then(() => undefined);
+
+  const wake = async (reason: WakeReason): Promise<void> => {
+    await options.client.workflow.signalWithStart('reconcile', {
+      taskQueue,
+      workflowId: reconcileWorkflowId(location),
+      args: [{ location }],
+      signal: 'wake',
+      signalArgs: [reason],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    });
+  };
+  try {
+    if (options.scheduleSources ?? true) await scheduleSources(options.client, graph, location, taskQueue);
+    if (options.startReconciler ?? true) await wake('deployed');
+  } catch (error) {
+    main.shutdown();
+    plannerWorker.shutdown();
+    await done.catch(() => {});
+    throw error;
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    runtime,
+    deploymentId,
+    done,
+    wake,
+    shutdown() {
+      stopping ??= (async () => {
+        plannerWorker.shutdown();
+        main.shutdown();
+        await done;
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** One Temporal schedule per source with a connector, polling at its interval (created or updated). */
+async function scheduleSources(client: Client, graph: ReturnType<typeof loadDefinitions>, location: string, taskQueue: string): Promise<void> {
+  for (const key of graph.order) {
+    const def = graph.node(key).definition;
+    if (def.kind !== 'source' || !def.observe) continue;
+    const scheduleId = observeScheduleId(location, key);
+    const spec = { intervals: [{ every: def.observeIntervalMs }] };
+    const action = { type: 'startWorkflow' as const, workflowType: 'observeSource', taskQueue, args: [{ location, sourceKey: key }], workflowId: `weft/observe/${location}/${key}` };
+    try {
+      await client.schedule.create({ scheduleId, spec, action, policies: { overlap: ScheduleOverlapPolicy.SKIP } });
+    } catch (error) {
+      if ((error as Error).name !== 'ScheduleAlreadyRunning') throw error;
+      await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec, action }));
+    }
+  }
+}
