@@ -7,3 +7,4 @@ export type { WeftRuntime } from './runtime/runtime.js';
 export { localCompute, type LocalComputeOptions } from './local-compute.js';
 export { deploymentCode, type DeploymentCode } from './code-versions.js';
 export { reconcileWorkflowId, materializeWorkflowId, observeScheduleId, type WakeReason, ACTIONABLE_FAILURE } from './workflows/ids.js';
+export { WeftClient } from './client.js';

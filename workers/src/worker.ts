@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { Client, ScheduleOverlapPolicy, WorkflowIdConflictPolicy } from '@temporalio/client';
-import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { type Client, ScheduleOverlapPolicy, WorkflowIdConflictPolicy } from '@temporalio/client';
+import { type NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { loadDefinitions, type ComputeProvider, type ConcurrencyLimits, type Definition, type ObjectStorage, type ProvenanceStore } from '@weft/core';
 import { createActivities } from './activities/index.js';
 import { bundleWorkflows } from './bundle.js';
@@ -132,6 +132,10 @@ export async function startWeftWorker(options: WeftWorkerOptions): Promise<WeftW
     wake,
     shutdown() {
       stopping ??= (async () => {
+        await options.client.workflow
+          .getHandle(reconcileWorkflowId(location))
+          .signal('plannerLeaving', workerQueue)
+          .catch(() => {});
         plannerWorker.shutdown();
         main.shutdown();
         await done;

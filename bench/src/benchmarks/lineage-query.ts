@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync, mkdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { loadDefinitions, pgDatabase, ProvenanceStore, readMigrations } from '@weft/core';
 import { cacheDir, startPostgres } from '@weft/services';
@@ -13,10 +14,10 @@ import { timedDatabase } from '../lineage/timed-db.js';
 /** From this many materializations the generated database is kept between runs (generation takes minutes). */
 const CACHE_FROM = 500_000;
 const DEPTH = 10;
-const CHAIN_ROOTS = 200;
-const TREE_ROOTS = 50;
+const CHAIN_ROOTS = 300;
+const TREE_ROOTS = 100;
 const DATABASE = 'weft_bench';
-/** Disk a generated database needs per materialization (measured: ~1.1 KB; with headroom for WAL during the load). */
+/** Disk a generated database needs per materialization (measured: ~1.3 KB at 1M; with headroom for WAL during the load). */
 const BYTES_PER_MATERIALIZATION = 1_600;
 
 /** The cache folder's key: the data set's shape version and the migrations (a schema change regenerates). */
@@ -172,6 +173,8 @@ export const lineageQueryBench: Benchmark = {
         const m = pick(shape.months);
         return { assetKey: `${siteKey(pick(shape.sites))}/monthly`, partitionKey: monthKey(m), expected: treeSize(m) };
       };
+      const load = loadavg()[0] ?? 0;
+      log(`load average before measuring: ${load.toFixed(2)} (2 cores: anything above ~0.5 means other work competes with the queries)`);
       const chain = await measure('chain', CHAIN_ROOTS, 20, chainRoot, async (a, p) => (await lineage(a, p)).nodes.length);
       const tree = await measure('tree', TREE_ROOTS, 5, treeRoot, async (a, p) => (await lineage(a, p)).nodes.length);
       const cte = await measure('chain, one recursive CTE (baseline, not the store)', CHAIN_ROOTS, 20, chainRoot, cteChain);
@@ -189,6 +192,7 @@ export const lineageQueryBench: Benchmark = {
         chainCteP95Ms: round(cte.p95),
         generationSeconds: Math.round(info.generationSeconds),
         reusedCache: reused,
+        loadAvg1m: round(load),
         sites: shape.sites,
         days: shape.days,
       };

@@ -1,3 +1,4 @@
+import { loadavg } from 'node:os';
 import { PGlite } from '@electric-sql/pglite';
 import { migrate, pgDatabase, pgliteDatabase, ProvenanceStore, type MaterializationRecord } from '@weft/core';
 import { startPostgres } from '@weft/services';
@@ -46,6 +47,8 @@ export const lineageWritesBench: Benchmark = {
 
     const server = await startPostgres({ durability: 'default', databaseUrl: '' });
     log(`PostgreSQL: ${server.version}`);
+    const load = loadavg()[0] ?? 0;
+    log(`load average before measuring: ${load.toFixed(2)} (2 cores: other work competes with both methods alike, they alternate)`);
     const result: Record<string, unknown> = {};
     try {
       const admin = new pg.Client({ connectionString: server.adminUrl });
@@ -140,6 +143,7 @@ export const lineageWritesBench: Benchmark = {
         copyBatchP50Ms: round(percentile(copyMs, 50), 1),
         storeBytesPerMaterialization: per(['weft_materializations', 'weft_input_edges', 'weft_events', 'weft_attempts', 'weft_partition_state']),
         copyBytesPerMaterialization: per(['copy_m', 'copy_e']),
+        loadAvg1m: round(load),
       });
     } finally {
       await server.stop();

@@ -1,9 +1,10 @@
 /**
- * Materialization records shaped like the workers' e2e pipeline (issue 5): an hourly source
- * `readings` → daily `cleaned` (a rollup of its 24 hours: one range input) → `monthly` (a rollup
- * of the month's cleaned days: one range input) and `rolling_7d` (a 7-day window over cleaned
- * days: one range input). Many sites run the same pipeline (`site0001/cleaned`…), so a large
- * count stays within realistic dates: two years per site, about 1,486 materializations.
+ * Materialization records shaped like the workers' e2e pipeline (workers/test/e2e/pipeline.ts): an
+ * hourly source `readings` → `daily_cleaned` (a rollup of its 24 hours: one range input) →
+ * `monthly_rollup` (a rollup of the month's cleaned days: one range input) and `rolling_7d` (a
+ * 7-day window over cleaned days: one range input). Many sites run the same pipeline
+ * (`site0001/daily_cleaned`…), so a large count stays within realistic dates: two years per site,
+ * about 1,486 materializations.
  */
 import { randomUUID } from 'node:crypto';
 import type { MaterializationRecord } from '@weft/core';
@@ -11,7 +12,7 @@ import { copyLine, type HexPool } from './copy.js';
 
 const DAY = 86_400_000;
 const START = Date.parse('2023-01-01T00:00:00Z');
-/** cleaned + rolling_7d per day, plus monthly about once every 30.4 days. */
+/** daily_cleaned + rolling_7d per day, plus monthly_rollup about once every 30.4 days. */
 const PER_SITE_DAY = 2 + 12 / 365.25;
 /** Days per site (2023 and 2024). */
 const SITE_DAYS = 731;
@@ -25,8 +26,8 @@ export function sitesFor(count: number): number {
 
 /**
  * An endless sequence of records in the order a reconcile loop would produce them: day by day,
- * every site's cleaned partition, then every site's rolling window, then (on a month's last day)
- * every site's monthly rollup. Tokens, data versions and hashes are random sha256-shaped hex.
+ * every site's daily_cleaned partition, then every site's rolling window, then (on a month's last
+ * day) every site's monthly rollup. Tokens, data versions and hashes are random sha256-shaped hex.
  */
 export function* e2eRecords(sites: number, hex: HexPool): Generator<MaterializationRecord> {
   const siteKeys = Array.from({ length: sites }, (_, s) => `site${String(s + 1).padStart(4, '0')}`);
@@ -69,9 +70,9 @@ export function* e2eRecords(sites: number, hex: HexPool): Generator<Materializat
     const key = dayKey(day);
     const dayEnd = START + (day + 1) * DAY;
     const workflow = (asset: string): string => `weft/materialize/${asset}/${hex.next().slice(0, 24)}`;
-    let wf = workflow('cleaned');
+    let wf = workflow('daily_cleaned');
     for (const site of siteKeys) {
-      yield record(site, 'cleaned', key, codeVersion.cleaned, dayEnd + 300_000, wf, {
+      yield record(site, 'daily_cleaned', key, codeVersion.cleaned, dayEnd + 300_000, wf, {
         name: 'hours',
         upstreamAsset: `${site}/readings`,
         range: { first: `${key}T00:00`, last: `${key}T23:00`, count: 24, combinedHash: hex.next() },
@@ -82,7 +83,7 @@ export function* e2eRecords(sites: number, hex: HexPool): Generator<Materializat
     for (const site of siteKeys) {
       yield record(site, 'rolling_7d', key, codeVersion.rolling, dayEnd + 420_000, wf, {
         name: 'days',
-        upstreamAsset: `${site}/cleaned`,
+        upstreamAsset: `${site}/daily_cleaned`,
         range: { first: dayKey(first), last: key, count: day - first + 1, combinedHash: hex.next() },
       });
     }
@@ -90,11 +91,11 @@ export function* e2eRecords(sites: number, hex: HexPool): Generator<Materializat
     if (next.getUTCDate() === 1) {
       const monthStart = Date.UTC(next.getUTCFullYear(), next.getUTCMonth() - 1, 1);
       const firstDay = Math.max(0, Math.round((monthStart - START) / DAY));
-      wf = workflow('monthly');
+      wf = workflow('monthly_rollup');
       for (const site of siteKeys) {
-        yield record(site, 'monthly', key.slice(0, 7), codeVersion.monthly, dayEnd + 600_000, wf, {
+        yield record(site, 'monthly_rollup', key.slice(0, 7), codeVersion.monthly, dayEnd + 600_000, wf, {
           name: 'days',
-          upstreamAsset: `${site}/cleaned`,
+          upstreamAsset: `${site}/daily_cleaned`,
           range: { first: dayKey(firstDay), last: key, count: day - firstDay + 1, combinedHash: hex.next() },
         });
       }

@@ -241,21 +241,24 @@ export function describeStore(name: string, factory: StoreFactory): void {
       });
 
       it('concurrent recordings of different tokens for the same partitions neither deadlock nor mix state', async () => {
-        const keys = Array.from({ length: 200 }, (_, i) => `p${String(i).padStart(3, '0')}`);
-        const a = keys.map((k) => mat('same', k, { tag: 'a' }));
-        const b = [...keys].reverse().map((k) => mat('same', k, { tag: 'b' }));
-        const failuresA = keys.map((k, i) => failure('failing', k, `fp-${i % 7}`, 'a', 'a'));
-        const failuresB = [...keys].reverse().map((k, i) => failure('failing', k, `fp-${i % 7}`, 'b', 'b'));
-        const [ra, rb] = await Promise.all([store.recordMaterializations(a), store.recordMaterializations(b), store.recordFailures(failuresA), store.recordFailures(failuresB)]);
-        expect(ra.committed).toHaveLength(200);
-        expect(rb.committed).toHaveLength(200);
-        const states = await db.query<{ token: string; materialization_id: string; mtoken: string }>(
-          "SELECT ps.token, ps.materialization_id, m.token AS mtoken FROM weft_partition_state ps JOIN weft_materializations m ON m.id = ps.materialization_id WHERE ps.asset_key = 'same'",
-        );
-        expect(states).toHaveLength(200);
-        expect(states.every((x) => x.token === x.mtoken)).toBe(true);
-        expect((await store.failureGroups('failing')).reduce((n, g) => n + g.occurrences, 0)).toBe(400);
-        expect(await countRows(db, 'weft_attempts', "asset_key = 'failing'")).toBe(400);
+        for (let round = 0; round < 2; round++) {
+          const keys = Array.from({ length: 1500 }, (_, i) => `p${round}-${String(i).padStart(4, '0')}`);
+          const a = keys.map((k) => mat('same', k, { tag: 'a' }));
+          const b = [...keys].reverse().map((k) => mat('same', k, { tag: 'b' }));
+          const failuresA = keys.slice(0, 300).map((k, i) => failure('failing', k, `fp-${i % 50}`, 'a', 'a'));
+          const failuresB = keys.slice(0, 300).reverse().map((k, i) => failure('failing', k, `fp-${i % 50}`, 'b', 'b'));
+          const [ra, rb] = await Promise.all([store.recordMaterializations(a), store.recordMaterializations(b), store.recordFailures(failuresA), store.recordFailures(failuresB)]);
+          expect(ra.committed).toHaveLength(keys.length);
+          expect(rb.committed).toHaveLength(keys.length);
+          const states = await db.query<{ token: string; mtoken: string }>(
+            "SELECT ps.token, m.token AS mtoken FROM weft_partition_state ps JOIN weft_materializations m ON m.id = ps.materialization_id WHERE ps.asset_key = 'same' AND ps.partition_key LIKE $1",
+            [`p${round}-%`],
+          );
+          expect(states).toHaveLength(keys.length);
+          expect(states.every((x) => x.token === x.mtoken)).toBe(true);
+        }
+        expect((await store.failureGroups('failing')).reduce((n, g) => n + g.occurrences, 0)).toBe(1200);
+        expect(await countRows(db, 'weft_attempts', "asset_key = 'failing'")).toBe(1200);
       });
 
       it('records a batch of 1,000 in one call: one event each, with their edges', async () => {

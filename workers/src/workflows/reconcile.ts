@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, continueAsNew, defineQuery, defineSignal, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, CancellationScope, condition, continueAsNew, defineQuery, defineSignal, isCancellation, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { PlanSummary, WeftActivities } from '../activities/index.js';
 import type { WakeReason } from './ids.js';
 
@@ -15,6 +15,9 @@ export interface ReconcileView {
   readonly plannerErrors: number;
 }
 export const viewQuery = defineQuery<ReconcileView>('view');
+
+/** A worker shutting down tells the loop its planner queue is going away (so it does not wait for it). */
+export const plannerLeavingSignal = defineSignal<[string]>('plannerLeaving');
 
 /** Input of {@link reconcile} (carried across continue-as-new). */
 export interface ReconcileInput {
@@ -44,22 +47,34 @@ export async function reconcile(input: ReconcileInput): Promise<void> {
     if (reasons.length < 16) reasons.push(reason);
   });
   setHandler(viewQuery, () => view);
+  const leaving = new Set<string>();
+  setHandler(plannerLeavingSignal, (q) => {
+    leaving.add(q);
+    if (leaving.size > 64) leaving.delete(leaving.values().next().value as string);
+    pending = true;
+  });
 
   for (;;) {
-    if (queue === undefined) queue = await shared.plannerQueue();
+    if (queue === undefined || leaving.has(queue)) queue = await shared.plannerQueue();
     // The planner's index is warm in one worker: plan there; if that worker is gone, pick another.
-    const planner = proxyActivities<WeftActivities>({ taskQueue: queue, scheduleToStartTimeout: '15 seconds', startToCloseTimeout: '5 minutes', retry: { maximumAttempts: 1 } });
+    const current = queue;
+    const planner = proxyActivities<WeftActivities>({ taskQueue: current, scheduleToStartTimeout: '10 seconds', startToCloseTimeout: '5 minutes', retry: { maximumAttempts: 1 } });
     const woken = reasons;
     pending = false;
     reasons = [];
     let summary: PlanSummary;
     try {
-      summary = await planner.plan({ location: input.location });
-    } catch {
-      view = { ...view, plannerQueue: undefined, plannerErrors: view.plannerErrors + 1 };
+      const scope = new CancellationScope();
+      const planning = scope.run(() => planner.plan({ location: input.location }));
+      // A worker that shuts down says so: stop waiting for its queue at once.
+      void condition(() => leaving.has(current)).then(() => scope.cancel());
+      summary = await planning;
+    } catch (error) {
+      if (!isCancellation(error) && !leaving.has(current)) view = { ...view, plannerErrors: view.plannerErrors + 1 };
+      view = { ...view, plannerQueue: undefined };
       queue = undefined;
       pending = true;
-      await sleep(Math.min(30_000, 500 * 2 ** Math.min(6, view.plannerErrors)));
+      if (view.plannerErrors > 0) await sleep(Math.min(30_000, 250 * 2 ** Math.min(7, view.plannerErrors)));
       continue;
     }
     view = { ...view, ticks: view.ticks + 1, plannerQueue: queue, lastPlan: summary, lastWakeReasons: woken, plannerErrors: 0 };
@@ -68,7 +83,10 @@ export async function reconcile(input: ReconcileInput): Promise<void> {
       await continueAsNew<typeof reconcile>({ location: input.location, maxSleepMs, ticks: view.ticks, plannerQueue: queue, plannerErrors: 0 });
     }
     if (pending) continue;
-    const untilWake = summary.wakeAt === null ? maxSleepMs : Math.max(0, Math.min(maxSleepMs, summary.wakeAt - Date.now()));
+    // A wake-up time already past (clocks disagree, or a window closed meanwhile) is honoured once,
+    // but an idle loop never spins: it waits at least a moment for news.
+    const idle = summary.started === 0 && summary.changed === 0;
+    const untilWake = summary.wakeAt === null ? maxSleepMs : Math.max(idle ? 1000 : 0, Math.min(maxSleepMs, summary.wakeAt - Date.now()));
     await condition(() => pending, untilWake);
   }
 }
