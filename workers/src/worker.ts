@@ -40,6 +40,8 @@ export interface WeftWorkerOptions {
   readonly scheduleSources?: boolean;
   readonly maxConcurrentActivityTaskExecutions?: number;
   readonly onMaterializationStart?: WeftRuntime['onMaterializationStart'];
+  /** How long a crashed worker holds a batch before it is retried elsewhere, ms. @default 30000 */
+  readonly heartbeatTimeoutMs?: number;
   readonly now?: () => number;
 }
 
@@ -86,6 +88,7 @@ export async function startWeftWorker(options: WeftWorkerOptions): Promise<WeftW
     taskQueue,
     workerQueue,
     workerName,
+    heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 30_000,
     now: options.now ?? Date.now,
     ...(options.onMaterializationStart ? { onMaterializationStart: options.onMaterializationStart } : {}),
   };

@@ -96,6 +96,25 @@ export async function materializeBatch(runtime: WeftRuntime, { batch }: Material
   const ctx = contextAt(Math.max(runtime.now(), Date.now()), dynamicKeys);
   const signal = cancellation();
 
+  // Heartbeat while alive (computes need not): a killed worker stops, and Temporal retries elsewhere.
+  const beat = setInterval(() => heartbeat({ alive: true }), 1000);
+  try {
+    return await runBatch(runtime, batch, asset, provider, todo, alreadyCommitted, ctx, signal);
+  } finally {
+    clearInterval(beat);
+  }
+}
+
+async function runBatch(
+  runtime: WeftRuntime,
+  batch: PlannedBatch,
+  asset: AssetDefinition<unknown, InputSpecs>,
+  provider: ComputeProvider,
+  todo: readonly PlannedPartition[],
+  alreadyCommitted: ReadonlySet<string>,
+  ctx: PartitionContext,
+  signal: AbortSignal,
+): Promise<MaterializeBatchResult> {
   const records: MaterializationRecord[] = [];
   const checks: CheckResultInput[] = [];
   const failures: FailureInput[] = [];

@@ -76,7 +76,7 @@ export class PlannerHost {
           await runtime.client.workflow.start('materialize', {
             taskQueue: runtime.taskQueue,
             workflowId: materializeWorkflowId(runtime.location, batch.id),
-            args: [{ location: runtime.location, batch, ...(options.retry ? { retry: options.retry } : {}), ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) }],
+            args: [{ location: runtime.location, batch, heartbeatTimeoutMs: runtime.heartbeatTimeoutMs, ...(options.retry ? { retry: options.retry } : {}), ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) }],
             // Identical batches (same tokens) run once; a failed one may run again.
             workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
             workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,

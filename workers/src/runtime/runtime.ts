@@ -22,6 +22,8 @@ export interface WeftRuntime {
   readonly workerQueue: string;
   /** Name of this worker for provenance (host:pid). */
   readonly workerName: string;
+  /** How long a crashed worker holds a batch before Temporal retries it elsewhere, ms. */
+  readonly heartbeatTimeoutMs: number;
   /** The wall clock (tests pass a fake). */
   now(): number;
   /** Records timings for the reaction benchmark (source change → first downstream start). */

@@ -7,6 +7,8 @@ import { wakeSignal } from './reconcile.js';
 export interface MaterializeInput extends MaterializeBatchInput {
   readonly retry?: { maximumAttempts?: number; initialIntervalMs?: number; backoffCoefficient?: number; maximumIntervalMs?: number };
   readonly timeoutMs?: number;
+  /** How long a silent (crashed) worker keeps the batch before it is retried elsewhere, ms. @default 30000 */
+  readonly heartbeatTimeoutMs?: number;
 }
 
 async function wakeReconciler(location: string): Promise<void> {
@@ -27,7 +29,7 @@ export async function materialize(input: MaterializeInput): Promise<MaterializeB
   const maximumIntervalMs = retry.maximumIntervalMs ?? 60_000;
   const acts = proxyActivities<WeftActivities>({
     startToCloseTimeout: Math.max(60_000, (input.timeoutMs ?? 3_600_000) * Math.max(1, input.batch.partitions.length) + 60_000),
-    heartbeatTimeout: '2 minutes',
+    heartbeatTimeout: input.heartbeatTimeoutMs ?? 30_000,
     retry: {
       maximumAttempts: retry.maximumAttempts ?? 5,
       initialInterval: retry.initialIntervalMs ?? 1000,

@@ -8,6 +8,8 @@ export interface PipelineOptions {
   readonly cleanVersion?: string;
   /** Called whenever a compute runs (assetKey, partitionKey). */
   readonly onCompute?: (assetKey: string, partitionKey: string) => void;
+  /** Makes each daily compute take this long (the crash test kills a worker mid-batch). */
+  readonly slowMs?: number;
 }
 
 const number: Codec<number> = { name: 'number', encode: (n) => new TextEncoder().encode(JSON.stringify(n)), decode: (b) => JSON.parse(new TextDecoder().decode(b)) as number };
@@ -36,8 +38,9 @@ export function pipeline(options: PipelineOptions): Definition[] {
     codec: number,
     version: options.cleanVersion ?? 'clean-v1',
     checks: [check<number>({ name: 'non_negative', blocking: true, fn: (v) => ({ passed: v >= 0, message: `total ${v}` }) })],
-    compute: ({ hours }, ctx) => {
+    compute: async ({ hours }, ctx) => {
       seen('daily_cleaned', ctx.partitionKey);
+      if (options.slowMs) await new Promise((r) => setTimeout(r, options.slowMs));
       let total = 0;
       for (const bytes of hours.values()) for (const v of parseReadings(bytes)) total += v;
       // Rounded to tens: small changes stop here (early cutoff). Version 2 of the code counts in thousands more.
