@@ -1,15 +1,35 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { WeftError } from '@weft/core';
 import { runDev } from './commands/dev.js';
+import { runMigrate } from './commands/migrate.js';
+import { formatStatus, type StatusReport } from './status.js';
 
 const USAGE = `weft — a durable, partition-aware asset orchestrator
 
 Usage: weft <command> [options]
 
 Commands:
-  dev      run Weft on the embedded default: Temporal dev server, PGlite and a local object
-           folder under .weft/ (options: --dir <project folder>, --once, --port <temporal gRPC port>)
-  help     show this help
+  dev       run the project on the embedded default: Temporal dev server, PGlite and local
+            object storage under .weft/, with a worker and the reconcile loop
+            options: --dir <project folder> (default .), --once (exit when settled),
+                     --port <Temporal gRPC port>, --state <state folder> (default <dir>/.weft)
+  status    print each asset's partitions by state, asking the running \`weft dev\`
+            options: --dir <project folder>, --state <state folder>
+  migrate   apply the database migrations to DATABASE_URL
+  help      show this help
 `;
+
+/** A mistake in the command line: printed with the usage, exit code 2. */
+class UsageError extends Error {}
+
+function port(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!(Number.isInteger(n) && n > 0 && n < 65536)) throw new UsageError(`--port must be a TCP port number, got ${JSON.stringify(value)}`);
+  return n;
+}
 
 /** Runs the `weft` command line and returns the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -17,17 +37,30 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     switch (command) {
       case 'dev': {
-        const { values } = parseArgs({
-          args: [...rest],
-          options: { dir: { type: 'string' }, once: { type: 'boolean', default: false }, port: { type: 'string' } },
-          strict: true,
-        });
-        const port = values.port === undefined ? undefined : Number(values.port);
-        if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) {
-          throw new UsageError(`--port must be a TCP port number, got ${JSON.stringify(values.port)}`);
-        }
-        return await runDev({ dir: values.dir ?? process.cwd(), once: values.once ?? false, port });
+        const { values } = parseArgs({ args: [...rest], options: { dir: { type: 'string' }, once: { type: 'boolean', default: false }, port: { type: 'string' }, state: { type: 'string' } }, strict: true });
+        return await runDev({ dir: values.dir ?? process.cwd(), once: values.once ?? false, port: port(values.port), stateDir: values.state === undefined ? undefined : resolve(values.state) });
       }
+      case 'status': {
+        const { values } = parseArgs({ args: [...rest], options: { dir: { type: 'string' }, state: { type: 'string' } }, strict: true });
+        const stateDir = values.state ?? join(values.dir ?? process.cwd(), '.weft');
+        let info: { url: string };
+        try {
+          info = JSON.parse(readFileSync(join(stateDir, 'dev.json'), 'utf8')) as { url: string };
+        } catch {
+          process.stderr.write(`weft status: no running \`weft dev\` found (no ${join(stateDir, 'dev.json')}); start one with \`weft dev\`\n`);
+          return 1;
+        }
+        const response = await fetch(`${info.url}/status`).catch(() => undefined);
+        if (!response?.ok) {
+          process.stderr.write(`weft status: the \`weft dev\` at ${info.url} does not answer; is it still running?\n`);
+          return 1;
+        }
+        process.stdout.write(`${formatStatus((await response.json()) as StatusReport)}\n`);
+        return 0;
+      }
+      case 'migrate':
+        parseArgs({ args: [...rest], options: {}, strict: true });
+        return await runMigrate();
       case undefined:
       case 'help':
       case '--help':
@@ -42,10 +75,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`weft: ${error.message}\n\n${USAGE}`);
       return 2;
     }
+    if (error instanceof WeftError) {
+      process.stderr.write(`weft: ${error.message}\n`);
+      return 1;
+    }
     process.stderr.write(`weft: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     return 1;
   }
 }
-
-/** A mistake in the command line: printed with the usage, exit code 2. */
-class UsageError extends Error {}

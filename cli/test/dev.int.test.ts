@@ -1,33 +1,65 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const exec = promisify(execFile);
 const weft = new URL('../bin/weft.js', import.meta.url).pathname;
-const project = mkdtempSync(join(tmpdir(), 'weft-dev-test-'));
-afterAll(() => rmSync(project, { recursive: true, force: true }));
+const example = new URL('../../examples/readings', import.meta.url).pathname;
+const state = mkdtempSync(join(tmpdir(), 'weft-dev-test-'));
+afterAll(() => rmSync(state, { recursive: true, force: true }));
 
-describe('weft dev (the README main command)', () => {
-  it('runs the pipeline on the embedded default and keeps its state across runs', async () => {
-    for (let run = 1; run <= 2; run++) {
-      const { stdout } = await exec(process.execPath, [weft, 'dev', '--dir', project, '--once'], { timeout: 120_000 });
-      expect(stdout).toMatch(/Temporal dev server 127\.0\.0\.1:\d+/);
-      expect(stdout).toContain(`smoke pipeline done: sum 500500`);
-      expect(stdout).toContain(`${run} run(s) recorded in PGlite`);
-    }
-    expect(readdirSync(join(project, '.weft')).sort()).toEqual(expect.arrayContaining(['objects', 'pglite', 'temporal.db']));
-    const db = await PGlite.create(join(project, '.weft', 'pglite'));
+describe('weft dev (the README main command) on the example project', () => {
+  it('makes every asset of the example fresh on the embedded default, and keeps its state', async () => {
+    const { stdout } = await exec(process.execPath, [weft, 'dev', '--dir', example, '--state', state, '--once'], { timeout: 150_000 });
+    expect(stdout).toMatch(/Temporal dev server 127\.0\.0\.1:\d+/);
+    expect(stdout).toContain('readings         72 fresh');
+    expect(stdout).toContain('daily_total      3 fresh');
+    expect(stdout).toContain('monthly_total    1 fresh');
+    expect(stdout).toContain('rolling_mean_7d  3 fresh');
+    expect(existsSync(join(state, 'temporal.db'))).toBe(true);
+    const db = await PGlite.create(join(state, 'pglite'));
     try {
-      const { rows } = await db.query<{ sum: number }>('SELECT sum::int AS sum FROM dev_runs ORDER BY id');
-      expect(rows).toEqual([{ sum: 500500 }, { sum: 500500 }]);
+      const { rows } = await db.query<{ asset_key: string; n: number }>("SELECT asset_key, count(*)::int AS n FROM weft_materializations GROUP BY 1 ORDER BY 1");
+      expect(rows).toEqual([
+        { asset_key: 'daily_total', n: 3 },
+        { asset_key: 'monthly_total', n: 1 },
+        { asset_key: 'rolling_mean_7d', n: 3 },
+      ]);
     } finally {
       await db.close();
     }
-  });
+    // A second run finds everything fresh and computes nothing again.
+    const again = await exec(process.execPath, [weft, 'dev', '--dir', example, '--state', state, '--once'], { timeout: 150_000 });
+    expect(again.stdout).toContain('daily_total      3 fresh');
+    const db2 = await PGlite.create(join(state, 'pglite'));
+    try {
+      const { rows } = await db2.query<{ n: number }>('SELECT count(*)::int AS n FROM weft_materializations');
+      expect(rows[0]?.n).toBe(7);
+    } finally {
+      await db2.close();
+    }
+  }, 320_000);
+
+  it('weft status asks the running weft dev', async () => {
+    const dev = spawn(process.execPath, [weft, 'dev', '--dir', example, '--state', state], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const deadline = Date.now() + 120_000;
+      while (!existsSync(join(state, 'dev.json')) && Date.now() < deadline) await sleep(200);
+      const { stdout } = await exec(process.execPath, [weft, 'status', '--state', state]);
+      expect(stdout).toMatch(/daily_total\s+3 fresh/);
+    } finally {
+      dev.kill('SIGINT');
+      await new Promise((r) => dev.once('exit', r));
+    }
+    const gone = (await exec(process.execPath, [weft, 'status', '--state', state]).catch((e: unknown) => e)) as { code: number; stderr: string };
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain('no running `weft dev` found');
+  }, 200_000);
 
   it('rejects bad options with the usage and exit code 2', async () => {
     const error = (await exec(process.execPath, [weft, 'dev', '--port', 'abc']).catch((e: unknown) => e)) as { code: number; stderr: string };
@@ -36,5 +68,15 @@ describe('weft dev (the README main command)', () => {
     const unknown = (await exec(process.execPath, [weft, 'frobnicate']).catch((e: unknown) => e)) as { code: number; stderr: string };
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown command "frobnicate"');
+    const noConfig = (await exec(process.execPath, [weft, 'dev', '--dir', state, '--once']).catch((e: unknown) => e)) as { code: number; stderr: string };
+    expect(noConfig.code).toBe(1);
+    expect(noConfig.stderr).toContain('no weft.config.ts in');
+  });
+
+  it('weft migrate needs DATABASE_URL', async () => {
+    const { DATABASE_URL: _ignored, ...env } = process.env;
+    const error = (await exec(process.execPath, [weft, 'migrate'], { env }).catch((e: unknown) => e)) as { code: number; stderr: string };
+    expect(error.code).toBe(1);
+    expect(error.stderr).toContain('set DATABASE_URL');
   });
 });

@@ -139,8 +139,8 @@ export async function startWeftWorker(options: WeftWorkerOptions): Promise<WeftW
           .getHandle(reconcileWorkflowId(location))
           .signal('plannerLeaving', workerQueue)
           .catch(() => {});
-        plannerWorker.shutdown();
-        main.shutdown();
+        // Temporal's runtime may have stopped the workers already (it handles SIGINT/SIGTERM itself).
+        for (const w of [plannerWorker, main]) if (w.getState() === 'RUNNING') w.shutdown();
         await done;
       })();
       return stopping;

@@ -1,90 +1,144 @@
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { createServer, type Server } from 'node:http';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { migrate, pgliteDatabase, ProvenanceStore } from '@weft/core';
 import { fsStorage } from '@weft/plugin-fs';
 import { startTemporal } from '@weft/services';
-import { bundleWorkflows, createSmokeActivities, type SmokeResult } from '@weft/workers';
+import { startWeftWorker, WeftClient } from '@weft/workers';
+import { loadProject } from '../project.js';
+import { statusCounts, formatStatus, type StatusReport } from '../status.js';
 
 /** Options of `weft dev`. */
 export interface DevOptions {
-  /** The project folder; state lives in `<dir>/.weft/`. */
+  /** The project folder (holding weft.config.ts); state lives in `<dir>/.weft/`. */
   readonly dir: string;
-  /** Run one pass and exit instead of serving until interrupted. */
+  /** Exit once every partition has settled instead of serving until interrupted. */
   readonly once: boolean;
   /** Temporal gRPC port. @default a free port */
   readonly port?: number | undefined;
+  /** Where the state lives. @default `<dir>/.weft` */
+  readonly stateDir?: string | undefined;
   readonly log?: (line: string) => void;
 }
 
-const TASK_QUEUE = 'weft-dev';
-
 /**
- * `weft dev`: Weft on the embedded default. Starts the Temporal dev server (state in
- * `.weft/temporal.db`), opens PGlite in `.weft/pglite` and a local object folder `.weft/objects`,
- * runs a worker and the smoke pipeline through it, and records each run in PGlite.
- * (The reconcile loop over the project's assets replaces the smoke pipeline with the workers issue.)
+ * `weft dev`: the whole loop on the embedded default, in one process: the Temporal dev server
+ * (state in `.weft/temporal.db`), PGlite in `.weft/pglite` (one process per data folder: this one),
+ * objects in `.weft/objects`, a worker running the planner and the materializations, and a local
+ * endpoint (`.weft/dev.json`) that `weft status` asks.
  */
 export async function runDev(options: DevOptions): Promise<number> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const stateDir = join(resolve(options.dir), '.weft');
+  const project = await loadProject(options.dir);
+  const stateDir = options.stateDir ?? join(project.root, '.weft');
   mkdirSync(stateDir, { recursive: true });
+  log(`weft dev: ${project.definitions.length} definitions from ${project.configPath}; state in ${stateDir}`);
 
-  log(`weft dev: state in ${stateDir}`);
   const temporal = await startTemporal({ dbFilename: join(stateDir, 'temporal.db'), ui: !options.once, port: options.port, logLevel: 'error' });
-  log(`  Temporal dev server ${temporal.address}${temporal.uiUrl ? `, UI ${temporal.uiUrl}` : ''}`);
-  log(`    ${temporal.version}`);
-  const db = await PGlite.create(join(stateDir, 'pglite'));
-  log(`  PGlite ${join(stateDir, 'pglite')}`);
-  const storage = fsStorage({ root: join(stateDir, 'objects') });
-  log(`  objects ${join(stateDir, 'objects')}`);
+  log(`  Temporal dev server ${temporal.address}${temporal.uiUrl ? `, web UI ${temporal.uiUrl}` : ''}`);
+  const pglite = await PGlite.create(join(stateDir, 'pglite'));
+  const db = pgliteDatabase(pglite);
+  const applied = await migrate(db);
+  log(`  PGlite ${join(stateDir, 'pglite')}${applied.length ? ` (migrations applied: ${applied.join(', ')})` : ''}`);
+  const store = new ProvenanceStore(db, project.location);
+  const storage = project.config.storage ?? fsStorage({ root: join(stateDir, 'objects') });
 
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
   const nativeConnection = await NativeConnection.connect({ address: temporal.address });
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection, namespace: temporal.namespace });
+  const taskQueue = `weft-${project.location}`;
+  let server: Server | undefined;
+  let worker: Awaited<ReturnType<typeof startWeftWorker>> | undefined;
   try {
-    await db.exec(`CREATE TABLE IF NOT EXISTS dev_runs (
-      id serial PRIMARY KEY, workflow_id text NOT NULL, sum bigint NOT NULL, sum_uri text NOT NULL, finished_at timestamptz NOT NULL DEFAULT now())`);
-    const worker = await Worker.create({
+    worker = await startWeftWorker({
+      definitions: project.definitions,
+      location: project.location,
+      store,
+      storage,
+      ...(project.config.compute ? { compute: project.config.compute } : {}),
+      ...(project.config.concurrency ? { limits: project.config.concurrency } : {}),
+      ...(project.config.batchSize ? { batchSize: project.config.batchSize } : {}),
       connection: nativeConnection,
-      namespace: temporal.namespace,
-      taskQueue: TASK_QUEUE,
-      workflowBundle: await bundleWorkflows(),
-      activities: createSmokeActivities(storage),
+      client,
+      taskQueue,
+      projectRoot: project.root,
     });
+    log(`  worker on task queue ${taskQueue} (deployment ${worker.deploymentId})`);
+    const weft = new WeftClient({ store, client, location: project.location, taskQueue });
+    // Observe every source now rather than at its first interval.
+    for (const def of project.definitions) {
+      if (def.kind === 'source' && def.observe) await client.workflow.start('observeSource', { taskQueue, workflowId: `weft/observe-now/${project.location}/${def.key}/${Date.now()}`, args: [{ location: project.location, sourceKey: def.key }] });
+    }
+    server = await serveStatus(store, project.definitions.map((d) => d.key), join(stateDir, 'dev.json'));
     const stop = new AbortController();
     const onSignal = (): void => stop.abort();
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     try {
-      await worker.runUntil(async () => {
-        const workflowId = `weft-dev-smoke-${new Date().toISOString()}`;
-        log(`  running the smoke pipeline (workflow ${workflowId})…`);
-        const result = (await client.workflow.execute('smokePipeline', {
-          taskQueue: TASK_QUEUE,
-          workflowId,
-          args: [{ runKey: workflowId.replace(/[:.]/g, '-'), count: 1000 }],
-        })) as SmokeResult;
-        await db.query('INSERT INTO dev_runs (workflow_id, sum, sum_uri) VALUES ($1, $2, $3)', [workflowId, result.sum, result.sumUri]);
-        const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM dev_runs');
-        log(`  smoke pipeline done: sum ${result.sum} stored at ${result.sumUri}; ${rows[0]?.n ?? 0} run(s) recorded in PGlite`);
-        if (!options.once) {
-          log('weft dev is running. Press Ctrl-C to stop.');
-          await new Promise<void>((resolveStop) => stop.signal.addEventListener('abort', () => resolveStop(), { once: true }));
+      let last = '';
+      let quietSince = 0;
+      for (;;) {
+        const report = await statusCounts(store, project.definitions.map((d) => d.key));
+        const text = formatStatus(report);
+        if (text !== last) {
+          log(text);
+          last = text;
         }
-      });
+        const busy = report.assets.some((a) => a.counts.running + a.counts.stale + a.counts.missing > 0 && a.kind === 'asset');
+        quietSince = busy ? 0 : quietSince || Date.now();
+        if (options.once && quietSince && Date.now() - quietSince > 1500) {
+          const view = await weft.view().catch(() => undefined);
+          log(`weft dev: settled after ${view?.ticks ?? '?'} planning passes`);
+          break;
+        }
+        if (stop.signal.aborted) break;
+        await Promise.race([sleep(500), new Promise((r) => stop.signal.addEventListener('abort', r, { once: true }))]);
+      }
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
     return 0;
   } finally {
+    server?.closeAllConnections();
+    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+    rmSync(join(stateDir, 'dev.json'), { force: true });
+    await worker?.shutdown();
+    await client.workflow.getHandle(`weft/reconcile/${project.location}`).terminate('weft dev stopped').catch(() => {});
     await connection.close();
     await nativeConnection.close();
     await db.close();
     await temporal.stop();
     log('weft dev: stopped');
   }
+}
+
+/** The local endpoint `weft status` asks: GET /status → the status report as JSON. */
+async function serveStatus(store: ProvenanceStore, keys: string[], infoFile: string): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (req.method === 'GET' && req.url === '/status') {
+      statusCounts(store, keys).then(
+        (report: StatusReport) => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(report));
+        },
+        (error: unknown) => {
+          res.writeHead(500, { 'content-type': 'text/plain' });
+          res.end(String(error));
+        },
+      );
+      return;
+    }
+    res.writeHead(404);
+    res.end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const address = server.address();
+  writeFileSync(infoFile, JSON.stringify({ pid: process.pid, url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}` }));
+  return server;
 }

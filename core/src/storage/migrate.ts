@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WeftError } from '../errors.js';
-import type { SqlDatabase } from './sql-client.js';
+import type { SqlClient, SqlDatabase } from './sql-client.js';
 
 /** The folder holding the SQL migrations drizzle-kit generated from the schema. */
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../migrations', import.meta.url));
@@ -37,35 +37,35 @@ function simpleHash(text: string): string {
 }
 
 /**
- * Applies the migrations not applied yet, each in its own transaction, on PostgreSQL or PGlite;
- * concurrent callers on PostgreSQL serialize on an advisory lock. A migration whose file changed
- * after it was applied is an error (released migrations are never edited).
+ * Applies the migrations not applied yet, on PostgreSQL or PGlite. On PostgreSQL they run on one
+ * connection, in one transaction holding an advisory lock, so concurrent callers serialize (and a
+ * pool of one connection is enough); on PGlite each runs in its own transaction. A migration whose
+ * file changed after it was applied is an error (released migrations are never edited).
  * @returns the names of the migrations applied now.
  */
 export async function migrate(db: SqlDatabase, folder = MIGRATIONS_FOLDER): Promise<string[]> {
   const migrations = readMigrations(folder);
-  const run = async (): Promise<string[]> => {
-    await db.query('CREATE TABLE IF NOT EXISTS weft_migrations (name text PRIMARY KEY, hash text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
-    const applied = new Map((await db.query<{ name: string; hash: string }>('SELECT name, hash FROM weft_migrations')).map((r) => [r.name, r.hash]));
-    const done: string[] = [];
+  const run = async (q: SqlClient, inTransaction: (fn: (tx: SqlClient) => Promise<void>) => Promise<void>): Promise<string[]> => {
+    await q.query('CREATE TABLE IF NOT EXISTS weft_migrations (name text PRIMARY KEY, hash text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
+    const applied = new Map((await q.query<{ name: string; hash: string }>('SELECT name, hash FROM weft_migrations')).map((r) => [r.name, r.hash]));
+    const pending: Migration[] = [];
     for (const m of migrations) {
       const previous = applied.get(m.name);
-      if (previous !== undefined) {
-        if (previous !== m.hash) throw new WeftError('internal', `migration ${m.name} was edited after it was applied (hash ${previous} → ${m.hash}); add a new migration instead`);
-        continue;
-      }
-      await db.transaction(async (tx) => {
+      if (previous === undefined) pending.push(m);
+      else if (previous !== m.hash) throw new WeftError('internal', `migration ${m.name} was edited after it was applied (hash ${previous} → ${m.hash}); add a new migration instead`);
+    }
+    for (const m of pending) {
+      await inTransaction(async (tx) => {
         for (const statement of m.statements) await tx.query(statement);
         await tx.query('INSERT INTO weft_migrations (name, hash) VALUES ($1, $2)', [m.name, m.hash]);
       });
-      done.push(m.name);
     }
-    return done;
+    return pending.map((m) => m.name);
   };
-  if (db.kind === 'pglite') return run();
-  // One migrator at a time per database.
+  if (db.kind === 'pglite') return run(db, (fn) => db.transaction(fn));
+  // One migrator at a time per database; everything on the connection that holds the lock.
   return db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(7340331)');
-    return run();
+    return run(tx, (fn) => fn(tx));
   });
 }

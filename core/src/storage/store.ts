@@ -153,9 +153,20 @@ export class ProvenanceStore implements PlannerStore {
         [committed.map((r) => r.token), committed.map((r) => r.assetKey), committed.map((r) => r.partitionKey), committed.map((r) => r.attempt ?? 1), committed.map((r) => ts(r.startedAt)), committed.map((r) => ts(r.finishedAt)), committed.map((r) => r.worker ?? null), committed.map((r) => r.workflowId ?? null), committed.map((r) => r.runId ?? null)],
       );
       // Partition state: the new materialization; changed_at moves only when the data version changed.
+      // One row per partition: the last record of a partition recorded more than once in this call,
+      // its data version dating from the first record of the trailing run with that version.
+      const latest = new Map<string, { index: number; changedIndex: number }>();
+      committed.forEach((r, index) => {
+        const key = `${r.assetKey}\u0000${r.partitionKey}`; // keys never hold NUL (checked above)
+        const previous = latest.get(key);
+        const same = previous !== undefined && committed[previous.index]?.dataVersion === r.dataVersion;
+        latest.set(key, { index, changedIndex: same ? previous.changedIndex : index });
+      });
+      const state = [...latest.values()];
+      const at = <T>(f: (r: MaterializationRecord, i: number) => T) => state.map(({ index }) => f(committed[index] as MaterializationRecord, index));
       await tx.query(
         `INSERT INTO weft_partition_state AS ps (asset_key, partition_key, status, materialization_id, token, data_version, code_version, verified_at, changed_at, updated_event_id)
-         SELECT a, p, 'fresh', m, t, d, c, v, e, e FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[]) AS u(a, p, m, t, d, c, v, e)
+         SELECT a, p, 'fresh', m, t, d, c, v, ch, e FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[]) AS u(a, p, m, t, d, c, v, e, ch)
          ORDER BY a, p
          ON CONFLICT (asset_key, partition_key) DO UPDATE SET
            status = 'fresh', materialization_id = excluded.materialization_id, token = excluded.token, code_version = excluded.code_version,
@@ -164,14 +175,15 @@ export class ProvenanceStore implements PlannerStore {
            data_version = excluded.data_version, failure = NULL, failure_fingerprint = NULL, running_token = NULL, running_since = NULL,
            check_failure = CASE WHEN ps.data_version IS DISTINCT FROM excluded.data_version THEN NULL ELSE ps.check_failure END`,
         [
-          committed.map((r) => r.assetKey),
-          committed.map((r) => r.partitionKey),
-          committed.map((r) => ids.get(r.token)),
-          committed.map((r) => r.token),
-          committed.map((r) => r.dataVersion),
-          committed.map((r) => r.codeVersion),
-          committed.map((r) => r.inputsAsOf),
-          events.map((e) => e.seq),
+          at((r) => r.assetKey),
+          at((r) => r.partitionKey),
+          at((r) => ids.get(r.token)),
+          at((r) => r.token),
+          at((r) => r.dataVersion),
+          at((r) => r.codeVersion),
+          at((r) => r.inputsAsOf),
+          at((_, i) => events[i]?.seq),
+          state.map(({ changedIndex }) => events[changedIndex]?.seq),
         ],
       );
       // Input edges (after the partition state, so an upstream recorded in this call is found too):
@@ -252,6 +264,8 @@ export class ProvenanceStore implements PlannerStore {
         failures.map((f) => ({ kind: 'materialization.failed', assetKey: f.assetKey, partitionKey: f.partitionKey, token: f.token, failureClass: f.failureClass, fingerprint: f.fingerprint, message: jsonSafe(f.message), retryAt: f.retryAt, at: f.finishedAt }) as NewEvent),
         tx,
       );
+      // One state row per partition: the last failure of a partition that failed more than once here.
+      const last = [...new Map(failures.map((f, i) => [`${f.assetKey}\u0000${f.partitionKey}`, i])).values()];
       await tx.query(
         `INSERT INTO weft_partition_state AS ps (asset_key, partition_key, status, failure, failure_fingerprint, updated_event_id)
          SELECT a, p, 'failed', f::jsonb, fp, e FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[]) AS u(a, p, f, fp, e)
@@ -259,11 +273,14 @@ export class ProvenanceStore implements PlannerStore {
          ON CONFLICT (asset_key, partition_key) DO UPDATE SET status = 'failed', failure = excluded.failure, failure_fingerprint = excluded.failure_fingerprint,
            running_token = NULL, running_since = NULL, updated_event_id = excluded.updated_event_id`,
         [
-          failures.map((f) => f.assetKey),
-          failures.map((f) => f.partitionKey),
-          failures.map((f) => JSON.stringify({ token: f.token, failureClass: f.failureClass, fingerprint: f.fingerprint, message: jsonSafe(f.message), retryAt: f.retryAt })),
-          failures.map((f) => f.fingerprint),
-          events.map((e) => e.seq),
+          last.map((i) => failures[i]?.assetKey),
+          last.map((i) => failures[i]?.partitionKey),
+          last.map((i) => {
+            const f = failures[i] as FailureInput;
+            return JSON.stringify({ token: f.token, failureClass: f.failureClass, fingerprint: f.fingerprint, message: jsonSafe(f.message), retryAt: f.retryAt });
+          }),
+          last.map((i) => failures[i]?.fingerprint),
+          last.map((i) => events[i]?.seq),
         ],
       );
       return events;
@@ -303,9 +320,11 @@ export class ProvenanceStore implements PlannerStore {
   }
 
   /** Records source observations: only partitions whose data version changed produce an event. */
-  async recordSourceObservations(assetKey: string, partitions: ReadonlyArray<{ partitionKey: PartitionKey; dataVersion: string; reported?: unknown }>): Promise<WeftEvent[]> {
+  async recordSourceObservations(assetKey: string, observations: ReadonlyArray<{ partitionKey: PartitionKey; dataVersion: string; reported?: unknown }>): Promise<WeftEvent[]> {
     checkStoredText(assetKey, 'asset key');
-    for (const p of partitions) checkStoredText(p.partitionKey, 'partition key', { assetKey });
+    for (const p of observations) checkStoredText(p.partitionKey, 'partition key', { assetKey });
+    // A partition reported more than once: its last report counts.
+    const partitions = [...new Map(observations.map((p) => [p.partitionKey, p])).values()];
     if (partitions.length === 0) return [];
     return this.db.transaction(async (tx) => {
       const changed = await tx.query<{ partition_key: string; data_version: string }>(

@@ -2,14 +2,14 @@
  * Migrations on both drivers: every migration applies from empty, a second run applies nothing,
  * the result is exactly the drizzle schema, and an edited migration is refused.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import { useTestDatabase } from '@weft/services/harness';
 import { getTableConfig } from 'drizzle-orm/pg-core';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS_FOLDER, WeftError, migrate, pgDatabase, pgliteDatabase, readMigrations, storageSchema, type SqlClient, type SqlDatabase } from '../../src/index.js';
 
@@ -53,7 +53,7 @@ async function emptyPg(options: Omit<pg.PoolConfig, 'connectionString'> = {}): P
 /** PGlite: a clone of an instance nothing was ever applied to. */
 async function emptyPglite(): Promise<EmptyDatabase> {
   if (!pgliteBase) throw new Error('PGlite did not start');
-  const db = pgliteDatabase(await pgliteBase.clone());
+  const db = pgliteDatabase((await pgliteBase.clone()) as PGlite);
   opened.push(db);
   return { db, schema: 'public' };
 }

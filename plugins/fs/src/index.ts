@@ -1,1 +1,2 @@
 export { fsStorage, type FsStorageOptions } from './fs-storage.js';
+export { fsFiles, type FsFilesOptions } from './fs-files.js';

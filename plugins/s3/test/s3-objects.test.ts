@@ -1,6 +1,7 @@
 import { WeftError } from '@weft/core';
 import { describe, expect, it } from 'vitest';
-import { compileKeyPattern, memoryS3, s3Objects, s3Storage } from '../src/index.js';
+import { compileKeyPattern } from '@weft/core';
+import { memoryS3, s3Objects, s3Storage } from '../src/index.js';
 
 describe('key patterns', () => {
   it.each([

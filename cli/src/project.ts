@@ -1,0 +1,37 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { collectDefinitions, DefinitionError, loadDefinitions, type Definition, type WeftConfig } from '@weft/core';
+import { glob } from 'tinyglobby';
+
+/** A loaded project: its config, its definitions and where it lives. */
+export interface Project {
+  readonly root: string;
+  readonly configPath: string;
+  readonly config: WeftConfig;
+  readonly definitions: Definition[];
+  readonly location: string;
+}
+
+const CONFIG_NAMES = ['weft.config.ts', 'weft.config.mts', 'weft.config.js', 'weft.config.mjs'];
+
+/**
+ * Loads `weft.config.ts` from `dir` and the asset modules its `assets` globs name (TypeScript is
+ * compiled on load by the tsx loader the `weft` command registers), and validates the definitions.
+ */
+export async function loadProject(dir: string): Promise<Project> {
+  const root = resolve(dir);
+  const configPath = CONFIG_NAMES.map((n) => join(root, n)).find((p) => existsSync(p));
+  if (!configPath) throw new DefinitionError('definition.bad_option', `no weft.config.ts in ${root} (create one with defineConfig({ assets: ['./assets/**/*.ts'] }))`, { field: 'config' });
+  const loaded = (await import(pathToFileURL(configPath).href)) as { default?: WeftConfig };
+  const config = loaded.default;
+  if (!config || typeof config !== 'object') throw new DefinitionError('definition.bad_option', `${configPath} must export default defineConfig({ … })`, { field: 'config' });
+  const patterns = config.assets ?? ['./assets/**/*.ts'];
+  const files = (await glob([...patterns], { cwd: dirname(configPath), absolute: true })).sort();
+  if (files.length === 0) throw new DefinitionError('definition.bad_option', `no asset modules match ${JSON.stringify(patterns)} in ${dirname(configPath)}`, { field: 'assets' });
+  const modules: Array<Record<string, unknown>> = [];
+  for (const file of files) modules.push((await import(pathToFileURL(file).href)) as Record<string, unknown>);
+  const definitions = collectDefinitions(modules);
+  loadDefinitions(definitions); // validates: throws a DefinitionError naming the asset and field
+  return { root, configPath, config, definitions, location: config.location ?? 'default' };
+}

@@ -1,0 +1,30 @@
+import { PARTITION_STATUSES, type PartitionStatus, type ProvenanceStore } from '@weft/core';
+
+/** Partition counts per status of every asset. */
+export interface StatusReport {
+  readonly assets: ReadonlyArray<{ readonly key: string; readonly kind: 'asset' | 'source'; readonly counts: Record<PartitionStatus, number> }>;
+}
+
+/** Counts each asset's partitions by status, from the partition-state table. */
+export async function statusCounts(store: ProvenanceStore, keys: readonly string[]): Promise<StatusReport> {
+  const rows = await store.db.query<{ asset_key: string; status: PartitionStatus; n: string }>('SELECT asset_key, status, count(*) AS n FROM weft_partition_state GROUP BY 1, 2');
+  const sources = new Set((await store.db.query<{ asset_key: string }>('SELECT DISTINCT asset_key FROM weft_source_observations')).map((r) => r.asset_key));
+  return {
+    assets: keys.map((key) => {
+      const counts = Object.fromEntries(PARTITION_STATUSES.map((s) => [s, 0])) as Record<PartitionStatus, number>;
+      for (const r of rows) if (r.asset_key === key) counts[r.status] = Number(r.n);
+      return { key, kind: sources.has(key) ? ('source' as const) : ('asset' as const), counts };
+    }),
+  };
+}
+
+/** One line per asset: `daily_total  3 fresh, 1 failed`. */
+export function formatStatus(report: StatusReport): string {
+  const width = Math.max(...report.assets.map((a) => a.key.length), 5);
+  return report.assets
+    .map((a) => {
+      const parts = PARTITION_STATUSES.filter((s) => a.counts[s] > 0).map((s) => `${a.counts[s]} ${s.replace('_', ' ')}`);
+      return `  ${a.key.padEnd(width)}  ${parts.length ? parts.join(', ') : 'no partitions yet'}`;
+    })
+    .join('\n');
+}
