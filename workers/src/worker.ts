@@ -40,6 +40,7 @@ export interface WeftWorkerOptions {
   readonly scheduleSources?: boolean;
   readonly maxConcurrentActivityTaskExecutions?: number;
   readonly onMaterializationStart?: WeftRuntime['onMaterializationStart'];
+  readonly onBatchStart?: WeftRuntime['onBatchStart'];
   /** How long a crashed worker holds a batch before it is retried elsewhere, ms. @default 30000 */
   readonly heartbeatTimeoutMs?: number;
   readonly now?: () => number;
@@ -91,6 +92,7 @@ export async function startWeftWorker(options: WeftWorkerOptions): Promise<WeftW
     heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 30_000,
     now: options.now ?? Date.now,
     ...(options.onMaterializationStart ? { onMaterializationStart: options.onMaterializationStart } : {}),
+    ...(options.onBatchStart ? { onBatchStart: options.onBatchStart } : {}),
   };
   const host = new PlannerHost(runtime);
   const activities = createActivities(runtime, host);

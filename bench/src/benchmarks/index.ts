@@ -3,7 +3,9 @@ import { lineageQueryBench } from './lineage-query.js';
 import { lineageWritesBench } from './lineage-writes.js';
 import { minimalityBench } from './minimality.js';
 import { plannerBench } from './planner.js';
+import { reactionBench } from './reaction.js';
+import { throughputBench } from './throughput.js';
 import { servicesStartup } from './services-startup.js';
 
 /** Every benchmark, by name. */
-export const benchmarks: readonly Benchmark[] = [plannerBench, minimalityBench, servicesStartup, lineageWritesBench, lineageQueryBench];
+export const benchmarks: readonly Benchmark[] = [plannerBench, minimalityBench, servicesStartup, lineageWritesBench, lineageQueryBench, throughputBench, reactionBench];

@@ -18,6 +18,9 @@ export interface SqlDatabase extends SqlClient {
 
 /** A PostgreSQL database behind a connection pool. */
 export function pgDatabase(pool: pg.Pool, options: { ownsPool?: boolean } = {}): SqlDatabase & { readonly pool: pg.Pool } {
+  // An idle pooled connection that the server drops (restart, failover) must not crash the process:
+  // the pool discards it and the next query opens a new one.
+  if (pool.listenerCount('error') === 0) pool.on('error', (error) => process.emitWarning(`weft: PostgreSQL connection lost: ${error.message}`));
   return {
     kind: 'pg',
     pool,

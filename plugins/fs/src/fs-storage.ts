@@ -26,6 +26,8 @@ function checkKey(key: string): void {
  */
 export function fsStorage(options: FsStorageOptions = {}): ObjectStorage {
   const root = resolve(options.root ?? '.weft/objects');
+  // Folders created so far: one mkdir per folder, not per object.
+  const made = new Set<string>();
 
   const pathOf = (uri: string): string => {
     if (!uri.startsWith('file://')) throw new WeftError('storage.bad_key', `not a file URI: ${uri}`, { field: 'uri' });
@@ -39,7 +41,11 @@ export function fsStorage(options: FsStorageOptions = {}): ObjectStorage {
     async put(key, bytes) {
       checkKey(key);
       const path = resolve(root, key);
-      await mkdir(dirname(path), { recursive: true });
+      const dir = dirname(path);
+      if (!made.has(dir)) {
+        await mkdir(dir, { recursive: true });
+        made.add(dir);
+      }
       const temp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
       try {
         await writeFile(temp, bytes);

@@ -37,8 +37,12 @@ export interface MaterializeBatchResult {
 }
 
 
-function objectKey(assetKey: string, partitionKey: string, dataVersion: string): string {
-  return `${assetKey}/${partitionKey === '' ? '_' : encodeURIComponent(partitionKey)}/${dataVersion}`;
+/**
+ * Values are stored by content: `<asset>/<first two hex digits>/<data version>`. Equal bytes are
+ * one object, and no folder is made per partition (a million partitions, 256 folders per asset).
+ */
+function objectKey(assetKey: string, dataVersion: string): string {
+  return `${assetKey}/${dataVersion.slice(0, 2)}/${dataVersion}`;
 }
 
 function heartbeat(details?: unknown): void {
@@ -81,6 +85,7 @@ function attemptNumber(): number {
  * Actionable failures are recorded per partition; a transient one fails the activity (retried).
  */
 export async function materializeBatch(runtime: WeftRuntime, { batch }: MaterializeBatchInput): Promise<MaterializeBatchResult> {
+  runtime.onBatchStart?.(batch.assetKey, batch.partitions.map((p) => p.partitionKey), Date.now());
   const def = runtime.graph.node(batch.assetKey).definition;
   if (def.kind !== 'asset') throw ApplicationFailure.nonRetryable(`${batch.assetKey} is not an asset`, ACTIONABLE_FAILURE);
   const asset = def as AssetDefinition<unknown, InputSpecs>;
@@ -115,6 +120,7 @@ async function runBatch(
   ctx: PartitionContext,
   signal: AbortSignal,
 ): Promise<MaterializeBatchResult> {
+  const computeStarted = Date.now();
   const records: MaterializationRecord[] = [];
   const checks: CheckResultInput[] = [];
   const failures: FailureInput[] = [];
@@ -137,7 +143,9 @@ async function runBatch(
       failures.push({ token: partition.token, assetKey: batch.assetKey, partitionKey: partition.partitionKey, attempt: attemptNumber(), failureClass: 'actionable', fingerprint: failureFingerprint(cause), message: error.message, retryAt: null, startedAt, finishedAt: Date.now(), worker: runtime.workerName });
     }
   }
+  const recordStarted = Date.now();
   const result = await runtime.store.recordMaterializations(records);
+  if (process.env['WEFT_DEBUG_TIMING']) process.stderr.write(`[weft] ${batch.assetKey}: ${records.length} computed in ${recordStarted - computeStarted} ms, recorded in ${Date.now() - recordStarted} ms\n`);
   // Checks belong to what this attempt committed (a duplicate's checks were recorded by the winner).
   const committedKeys = new Set(records.filter((r) => result.committed.includes(r.token)).map((r) => r.partitionKey));
   await runtime.store.recordCheckResults(checks.filter((c) => committedKeys.has(c.partitionKey)));
@@ -196,7 +204,7 @@ async function runOne(
   );
   const bytes = await callUserCode('encoding the value', context, () => asset.codec.encode(value));
   const dataVersion = dataVersionOf(bytes);
-  const storageUri = await runtime.storage.put(objectKey(batch.assetKey, partition.partitionKey, dataVersion), bytes);
+  const storageUri = await runtime.storage.put(objectKey(batch.assetKey, dataVersion), bytes);
   const checks: CheckResultInput[] = [];
   for (const check of asset.checks) {
     let passed: boolean;

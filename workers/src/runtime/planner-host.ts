@@ -87,6 +87,7 @@ export class PlannerHost {
         }
       }),
     );
+    if (process.env['WEFT_DEBUG_TIMING']) process.stderr.write(`[weft] plan at cursor ${result.cursor}: ${result.batches.length} batches, ${Date.now() - now} ms\n`);
     const changed = result.changes.reduce((n, c) => n + c.ranges.reduce((m, [a, b]) => m + b - a, 0), 0);
     return { cursor: result.cursor, started: result.batches.reduce((n, b) => n + b.partitions.length, 0), deferred: result.deferred, wakeAt: result.wakeAt, changed, rebuilt };
   }

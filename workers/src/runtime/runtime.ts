@@ -26,8 +26,10 @@ export interface WeftRuntime {
   readonly heartbeatTimeoutMs: number;
   /** The wall clock (tests pass a fake). */
   now(): number;
-  /** Records timings for the reaction benchmark (source change → first downstream start). */
+  /** Called when the planner starts a partition's workflow (timings for benchmarks). */
   readonly onMaterializationStart?: (assetKey: string, partitionKey: PartitionKey, at: number) => void;
+  /** Called when a materialization activity starts working on a batch (timings for benchmarks). */
+  readonly onBatchStart?: (assetKey: string, partitionKeys: readonly PartitionKey[], at: number) => void;
 }
 
 /** A partition context at the current time with the stored dynamic keys. */
