@@ -305,8 +305,9 @@ export class Planner {
         const i = index && this.partitionIndex(index, event.partitionKey, event.kind);
         if (!index || i === undefined || !event.blocking) return;
         if (index.materialized[i] !== 1 || index.dataVersionHex(i) !== event.dataVersion) return;
-        if (event.passed) index.checkFailures.delete(i);
-        else index.checkFailures.set(i, { check: event.check, message: event.message });
+        // A pass clears only the failure of the same check.
+        if (!event.passed) index.checkFailures.set(i, { check: event.check, message: event.message });
+        else if (index.checkFailures.get(i)?.check === event.check) index.checkFailures.delete(i);
         this.markDirty(index, i);
         return;
       }

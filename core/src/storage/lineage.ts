@@ -85,16 +85,34 @@ export async function readLineage(
   for (let depth = 1; depth <= options.depth && frontier.length > 0; depth++) {
     const next: MaterializationRow[] = [];
     if (options.direction === 'upstream') {
-      const edgeRows = await db.query<EdgeRow>(
-        'SELECT materialization_id, input_name, upstream_asset, upstream_partition, upstream_materialization_id, data_version, range_first, range_last FROM weft_input_edges WHERE materialization_id = ANY($1::bigint[])',
+      // One round trip per level: the edges with the materializations one-partition inputs point at.
+      const joined = await db.query<EdgeRow & { [K in keyof MaterializationRow as `u_${K}`]: MaterializationRow[K] | null }>(
+        `SELECT e.materialization_id, e.input_name, e.upstream_asset, e.upstream_partition, e.upstream_materialization_id, e.data_version, e.range_first, e.range_last,
+           u.id AS u_id, u.asset_key AS u_asset_key, u.partition_key AS u_partition_key, u.token AS u_token, u.code_version AS u_code_version,
+           u.data_version AS u_data_version, u.finished_at AS u_finished_at, u.event_id AS u_event_id, u.inputs_as_of AS u_inputs_as_of
+         FROM weft_input_edges e LEFT JOIN weft_materializations u ON u.id = e.upstream_materialization_id
+         WHERE e.materialization_id = ANY($1::bigint[])`,
         [frontier],
       );
-      const singleIds = edgeRows.filter((e) => e.upstream_materialization_id !== null).map((e) => Number(e.upstream_materialization_id));
+      const edgeRows: EdgeRow[] = joined;
+      for (const j of joined) {
+        if (j.u_id === null || j.u_id === undefined) continue;
+        next.push({
+          id: j.u_id,
+          asset_key: j.u_asset_key as string,
+          partition_key: j.u_partition_key as string,
+          token: j.u_token as string,
+          code_version: j.u_code_version as string,
+          data_version: j.u_data_version as string,
+          finished_at: j.u_finished_at as Date,
+          event_id: j.u_event_id,
+          inputs_as_of: j.u_inputs_as_of as string,
+        });
+      }
       for (const e of edgeRows) {
         if (e.upstream_materialization_id !== null) edges.push({ downstreamId: Number(e.materialization_id), upstreamId: Number(e.upstream_materialization_id), inputName: e.input_name });
         else if (e.upstream_partition !== null) unresolved.push({ downstreamId: Number(e.materialization_id), inputName: e.input_name, assetKey: e.upstream_asset, partitionKey: e.upstream_partition, dataVersion: e.data_version });
       }
-      if (singleIds.length > 0) next.push(...(await db.query<MaterializationRow>(`SELECT ${COLUMNS} FROM weft_materializations WHERE id = ANY($1::bigint[])`, [singleIds])));
       // Range inputs: per upstream asset, the latest materialization of each key as of the read.
       const byAsset = new Map<string, { down: number[]; keys: string[]; asOf: number[]; input: string[] }>();
       for (const e of edgeRows) {

@@ -37,8 +37,12 @@ export class ProvenanceStore implements PlannerStore {
 
   // ─── events ────────────────────────────────────────────────────────────────────────────────
 
-  /** Appends events in one transaction (inside `tx` when given) and wakes listeners. */
-  async appendEvents(events: readonly NewEvent[], tx?: SqlClient): Promise<WeftEvent[]> {
+  /**
+   * Appends events in one transaction (inside `tx` when given) and wakes listeners. Every writer
+   * of events takes the same transaction lock first, so event ids commit in increasing order and a
+   * reader that has seen id n has seen every id below it (cursors never skip a late commit).
+   */
+  async appendEvents(events: readonly NewEvent[], tx?: SqlClient, ids?: readonly number[]): Promise<WeftEvent[]> {
     if (events.length === 0) return [];
     const run = async (q: SqlClient): Promise<WeftEvent[]> => {
       const cols = events.map(eventColumns);
@@ -46,13 +50,14 @@ export class ProvenanceStore implements PlannerStore {
         if (c.assetKey !== null) checkStoredText(c.assetKey, 'asset key');
         if (c.partitionKey !== null) checkStoredText(c.partitionKey, 'partition key', { assetKey: c.assetKey ?? undefined });
       }
+      if (!ids) await lockEvents(q);
       const rows = await q.query<EventRow>(
-        `INSERT INTO weft_events (at, kind, location, asset_key, partition_key, payload)
-         SELECT coalesce(a, now()), k, $2, ak, pk, p::jsonb
-         FROM unnest($1::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS u(a, k, ak, pk, p, n)
+        `INSERT INTO weft_events (id, at, kind, location, asset_key, partition_key, payload)
+         SELECT coalesce(i, nextval('weft_events_id_seq')), coalesce(a, now()), k, $2, ak, pk, p::jsonb
+         FROM unnest($1::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[]) WITH ORDINALITY AS u(a, k, ak, pk, p, i, n)
          ORDER BY n
          RETURNING id, at, kind, payload`,
-        [cols.map((c) => c.at), this.location, cols.map((c) => c.kind), cols.map((c) => c.assetKey), cols.map((c) => c.partitionKey), cols.map((c) => c.payload)],
+        [cols.map((c) => c.at), this.location, cols.map((c) => c.kind), cols.map((c) => c.assetKey), cols.map((c) => c.partitionKey), cols.map((c) => c.payload), ids ? [...ids] : cols.map(() => null)],
       );
       await q.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, String(rows.at(-1)?.id ?? '')]);
       return rows.map(eventFromRow).sort((a, b) => a.seq - b.seq);
@@ -111,14 +116,19 @@ export class ProvenanceStore implements PlannerStore {
     const unique = new Map(records.map((r) => [r.token, r]));
     const batch = [...unique.values()];
     return this.db.transaction(async (tx) => {
-      const inserted = await tx.query<{ id: string; token: string }>(
+      await lockEvents(tx);
+      // Event ids are taken up front, in input order, and written with each row: no second write.
+      // (Ids of duplicates are left unused: gaps are fine, order is what cursors rely on.)
+      const seqRows = await tx.query<{ id: string }>("SELECT nextval('weft_events_id_seq') AS id FROM generate_series(1, $1::int)", [batch.length]);
+      const reserved = seqRows.map((r) => Number(r.id)).sort((a, b) => a - b);
+      const inserted = await tx.query<{ id: string; token: string; event_id: string }>(
         `INSERT INTO weft_materializations (token, asset_key, partition_key, code_version, data_version, storage_uri, bytes, started_at, finished_at,
-           attempt, worker, compute_provider, workflow_id, run_id, inputs_as_of, deployment_id)
+           attempt, worker, compute_provider, workflow_id, run_id, inputs_as_of, deployment_id, event_id)
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::timestamptz[], $9::timestamptz[],
-           $10::int[], $11::text[], $12::text[], $13::text[], $14::text[], $15::bigint[], $16::text[]) AS u(t)
+           $10::int[], $11::text[], $12::text[], $13::text[], $14::text[], $15::bigint[], $16::text[], $17::bigint[]) AS u(t)
          ORDER BY u.t -- one lock order for every writer: overlapping batches wait for each other instead of deadlocking
          ON CONFLICT (token) DO NOTHING
-         RETURNING id, token`,
+         RETURNING id, token, event_id`,
         [
           batch.map((r) => r.token),
           batch.map((r) => r.assetKey),
@@ -136,21 +146,20 @@ export class ProvenanceStore implements PlannerStore {
           batch.map((r) => r.runId ?? null),
           batch.map((r) => r.inputsAsOf),
           batch.map((r) => r.deploymentId ?? null),
+          reserved,
         ],
       );
       const ids = new Map(inserted.map((row) => [row.token, Number(row.id)]));
+      const eventIds = new Map(inserted.map((row) => [row.token, Number(row.event_id)]));
       const committed = batch.filter((r) => ids.has(r.token));
       const duplicates = [...new Set(records.map((r) => r.token))].filter((t) => !ids.has(t));
       if (committed.length === 0) return { committed: [], duplicates, events: [] };
 
+      // (The materialization row is the record of its successful attempt: weft_attempts keeps the others.)
       const events = await this.appendEvents(
         committed.map((r) => ({ kind: 'materialization.succeeded', assetKey: r.assetKey, partitionKey: r.partitionKey, token: r.token, dataVersion: r.dataVersion, codeVersion: r.codeVersion, inputsAsOf: r.inputsAsOf, at: r.finishedAt }) as NewEvent),
         tx,
-      );
-      await tx.query(
-        `INSERT INTO weft_attempts (token, asset_key, partition_key, attempt, status, started_at, finished_at, worker, workflow_id, run_id)
-         SELECT t, a, p, n, 'succeeded', s, f, w, wf, r FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::timestamptz[], $7::text[], $8::text[], $9::text[]) AS u(t, a, p, n, s, f, w, wf, r)`,
-        [committed.map((r) => r.token), committed.map((r) => r.assetKey), committed.map((r) => r.partitionKey), committed.map((r) => r.attempt ?? 1), committed.map((r) => ts(r.startedAt)), committed.map((r) => ts(r.finishedAt)), committed.map((r) => r.worker ?? null), committed.map((r) => r.workflowId ?? null), committed.map((r) => r.runId ?? null)],
+        committed.map((r) => eventIds.get(r.token) as number),
       );
       // Partition state: the new materialization; changed_at moves only when the data version changed.
       // One row per partition: the last record of a partition recorded more than once in this call,
@@ -182,8 +191,8 @@ export class ProvenanceStore implements PlannerStore {
           at((r) => r.dataVersion),
           at((r) => r.codeVersion),
           at((r) => r.inputsAsOf),
-          at((_, i) => events[i]?.seq),
-          state.map(({ changedIndex }) => events[changedIndex]?.seq),
+          at((r) => eventIds.get(r.token)),
+          state.map(({ changedIndex }) => eventIds.get((committed[changedIndex] as MaterializationRecord).token)),
         ],
       );
       // Input edges (after the partition state, so an upstream recorded in this call is found too):
@@ -214,13 +223,14 @@ export class ProvenanceStore implements PlannerStore {
       if (edge.mid.length > 0) {
         await tx.query(
           `INSERT INTO weft_input_edges (materialization_id, input_name, upstream_asset, upstream_partition, upstream_materialization_id, data_version, range_first, range_last, range_count, combined_hash)
-           SELECT u.mid, u.name, u.asset, u.part, ps.materialization_id, u.dv, u.first, u.last, u.cnt, u.hash
-           FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::text[]) AS u(mid, name, asset, part, dv, first, last, cnt, hash)
-           LEFT JOIN weft_partition_state ps ON u.part IS NOT NULL AND ps.asset_key = u.asset AND ps.partition_key = u.part AND ps.data_version = u.dv`,
+           SELECT u.mid, u.name, u.asset, u.part,
+             -- a primary-key lookup per single input (a join would scan the whole state table)
+             CASE WHEN u.part IS NULL THEN NULL ELSE (SELECT ps.materialization_id FROM weft_partition_state ps WHERE ps.asset_key = u.asset AND ps.partition_key = u.part AND ps.data_version = u.dv) END,
+             u.dv, u.first, u.last, u.cnt, u.hash
+           FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::text[]) AS u(mid, name, asset, part, dv, first, last, cnt, hash)`,
           [edge.mid, edge.name, edge.asset, edge.part, edge.dv, edge.first, edge.last, edge.count, edge.hash],
         );
       }
-      await tx.query('UPDATE weft_materializations m SET event_id = u.e FROM unnest($1::bigint[], $2::bigint[]) AS u(id, e) WHERE m.id = u.id', [committed.map((r) => ids.get(r.token)), events.map((e) => e.seq)]);
       return { committed: committed.map((r) => r.token), duplicates, events };
     });
   }
@@ -567,8 +577,13 @@ export class ProvenanceStore implements PlannerStore {
 
   /** Every attempt of a partition, newest first, with exact error messages. */
   async attempts(assetKey: string, partitionKey: PartitionKey): Promise<Array<{ token: string; attempt: number; status: string; failureClass: string | null; fingerprint: string | null; message: string | null }>> {
+    // Failed (and started) attempts have their own rows; a success is its materialization row.
     const rows = await this.db.query<{ token: string; attempt: number; status: string; failure_class: string | null; fingerprint: string | null; error_message: Uint8Array | null }>(
-      'SELECT token, attempt, status, failure_class, fingerprint, error_message FROM weft_attempts WHERE asset_key = $1 AND partition_key = $2 ORDER BY id DESC',
+      `SELECT token, attempt, status, failure_class, fingerprint, error_message FROM (
+         SELECT token, attempt, status, failure_class, fingerprint, error_message, coalesce(finished_at, started_at) AS t, id AS o, 0 AS k FROM weft_attempts WHERE asset_key = $1 AND partition_key = $2
+         UNION ALL
+         SELECT token, attempt, 'succeeded', NULL, NULL, NULL, finished_at, id, 1 FROM weft_materializations WHERE asset_key = $1 AND partition_key = $2
+       ) a ORDER BY t DESC NULLS LAST, k DESC, o DESC`,
       [assetKey, partitionKey],
     );
     return rows.map((r) => ({ token: r.token, attempt: r.attempt, status: r.status, failureClass: r.failure_class, fingerprint: r.fingerprint, message: r.error_message === null ? null : messageText(r.error_message) }));
@@ -679,6 +694,11 @@ export class ProvenanceStore implements PlannerStore {
   async audit(actor: string, action: string, target: string | null, details: unknown = null): Promise<void> {
     await this.db.query('INSERT INTO weft_audit_log (actor, action, target, details) VALUES ($1, $2, $3, $4::jsonb)', [actor, action, target, details === null ? null : JSON.stringify(details)]);
   }
+}
+
+/** The transaction lock every event writer takes before its events get ids (released at commit). */
+async function lockEvents(q: SqlClient): Promise<void> {
+  await q.query('SELECT pg_advisory_xact_lock(7340332)');
 }
 
 function sha256(text: string): string {

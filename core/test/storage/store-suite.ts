@@ -207,7 +207,7 @@ export function describeStore(name: string, factory: StoreFactory): void {
         const second = await store.recordMaterializations([{ ...r, attempt: 2, worker: 'worker-2' }]);
         expect(second).toEqual({ committed: [], duplicates: [r.token], events: [] });
         expect(await tableDigest(db)).toEqual(digest);
-        expect(await detailCounts(r.token)).toEqual({ materializations: 1, edges: 2, attempts: 1, events: 1 });
+        expect(await detailCounts(r.token)).toEqual({ materializations: 1, edges: 2, attempts: 0, events: 1 });
       });
 
       it('admits one of many concurrent recordings of the same token (Promise.all)', async () => {
@@ -217,7 +217,7 @@ export function describeStore(name: string, factory: StoreFactory): void {
           const results = await Promise.all([0, 1, 2, 3].map((i) => store.recordMaterializations([{ ...r, attempt: i + 1, worker: `worker-${i}` }])));
           expect(results.filter((x) => x.committed.length === 1)).toHaveLength(1);
           expect(results.filter((x) => x.duplicates.length === 1 && x.committed.length === 0 && x.events.length === 0)).toHaveLength(3);
-          expect(await detailCounts(r.token)).toEqual({ materializations: 1, edges: 2, attempts: 1, events: 1 });
+          expect(await detailCounts(r.token)).toEqual({ materializations: 1, edges: 2, attempts: 0, events: 1 });
         }
       });
 
@@ -235,7 +235,7 @@ export function describeStore(name: string, factory: StoreFactory): void {
           expect([...committed].sort()).toEqual(records.map((r) => r.token).sort());
           for (const [i, r] of results.entries()) expect([...r.committed, ...r.duplicates].sort()).toEqual((i === 3 ? records.slice(100, 200) : records).map((x) => x.token).sort());
           expect(await countRows(db, 'weft_materializations', 'asset_key = $1', [`race${round}`])).toBe(300);
-          expect(await countRows(db, 'weft_attempts', 'asset_key = $1', [`race${round}`])).toBe(300);
+          expect(await countRows(db, 'weft_attempts', 'asset_key = $1', [`race${round}`])).toBe(0); // successes are their materialization rows
           expect(await countRows(db, 'weft_events', "kind = 'materialization.succeeded' AND asset_key = $1", [`race${round}`])).toBe(300);
           expect(await countRows(db, 'weft_partition_state', "status = 'fresh' AND asset_key = $1", [`race${round}`])).toBe(300);
         }
@@ -274,7 +274,7 @@ export function describeStore(name: string, factory: StoreFactory): void {
         expect(await countRows(db, 'weft_materializations')).toBe(1000);
         expect(await countRows(db, 'weft_input_edges')).toBe(2000);
         expect(await countRows(db, 'weft_input_edges', 'range_count = 10')).toBe(1000);
-        expect(await countRows(db, 'weft_attempts')).toBe(1000);
+        expect(await countRows(db, 'weft_attempts')).toBe(0); // successes are their materialization rows
         expect(await countRows(db, 'weft_events')).toBe(1000);
         expect(await countRows(db, 'weft_materializations m JOIN weft_events e ON e.id = m.event_id', "e.payload->>'token' = m.token AND e.kind = 'materialization.succeeded'")).toBe(1000);
         const page = await store.partitions('batch', { offset: 998, limit: 10 });
@@ -370,7 +370,7 @@ export function describeStore(name: string, factory: StoreFactory): void {
       const s1 = await state('d', jan(1));
       expect(s1).toMatchObject({ token: records[3]?.token, data_version: sha('data:Y'), status: 'fresh' });
       expect(Number(s1?.changed_at)).toBe(result.events[1]?.seq);
-      expect(await countRows(db, 'weft_attempts', "asset_key = 'd'")).toBe(4);
+      expect((await store.attempts('d', jan(1))).map((a) => a.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
 
       const attempts = [1, 2].map((n) => ({ ...failure('e', jan(1), `fp-${n}`, `attempt ${n}`), attempt: n }));
       const events = await store.recordFailures(attempts);
@@ -890,8 +890,9 @@ export function describeStore(name: string, factory: StoreFactory): void {
         expect(pruned.materializations).toBe(2);
         expect(await countRows(db, 'weft_input_edges')).toBe(2);
         const attemptTokens = (await db.query<{ token: string; status: string }>('SELECT token, status FROM weft_attempts')).map((r) => `${r.status}:${r.token}`).sort();
-        expect(attemptTokens).toEqual([...[d1v2, d2v2, e1, e2new].map((r) => `succeeded:${r.token}`), `failed:${failure('d', jan(3), 'fp', '').token}`].sort());
-        expect(pruned.attempts).toBe(4);
+        // Successes are their materialization rows; the attempts table keeps the failures: the current one stays.
+        expect(attemptTokens).toEqual([`failed:${failure('d', jan(3), 'fp', '').token}`]);
+        expect(pruned.attempts).toBe(1);
         expect(await store.lineage(storeGraph(), CTX, { assetKey: 'e', partitionKey: jan(1), direction: 'upstream', depth: 5 })).toEqual(lineageBefore);
         // Nothing more to do the second time; recent detail is never touched.
         expect(await store.prune(policy, NOW)).toEqual({ events: 0, attempts: 0, materializations: 0, checks: 0 });
