@@ -81,75 +81,17 @@ export async function readLineage(
   const rows = new Map<number, MaterializationRow>([[Number(rootRow.id), rootRow]]);
   const edges: LineageEdge[] = [];
   const unresolved: Array<Lineage['unresolved'][number]> = [];
+  if (options.direction === 'upstream') {
+    await walkUpstream(db, graph, ctx, Number(rootRow.id), options.depth, { nodes, rows, edges, unresolved });
+    // Nearest first (a stable sort keeps the order of discovery within a level).
+    const depthOf = (id: number): number => nodes.get(id)?.depth ?? 0;
+    edges.sort((a, b) => depthOf(a.downstreamId) - depthOf(b.downstreamId));
+    return { root: nodes.get(Number(rootRow.id)), nodes: [...nodes.values()].sort((a, b) => a.depth - b.depth), edges, unresolved };
+  }
   let frontier = [Number(rootRow.id)];
   for (let depth = 1; depth <= options.depth && frontier.length > 0; depth++) {
     const next: MaterializationRow[] = [];
-    if (options.direction === 'upstream') {
-      // One round trip per level: the edges with the materializations one-partition inputs point at.
-      const joined = await db.query<EdgeRow & { [K in keyof MaterializationRow as `u_${K}`]: MaterializationRow[K] | null }>(
-        `SELECT e.materialization_id, e.input_name, e.upstream_asset, e.upstream_partition, e.upstream_materialization_id, e.data_version, e.range_first, e.range_last,
-           u.id AS u_id, u.asset_key AS u_asset_key, u.partition_key AS u_partition_key, u.token AS u_token, u.code_version AS u_code_version,
-           u.data_version AS u_data_version, u.finished_at AS u_finished_at, u.event_id AS u_event_id, u.inputs_as_of AS u_inputs_as_of
-         FROM weft_input_edges e LEFT JOIN weft_materializations u ON u.id = e.upstream_materialization_id
-         WHERE e.materialization_id = ANY($1::bigint[])`,
-        [frontier],
-      );
-      const edgeRows: EdgeRow[] = joined;
-      for (const j of joined) {
-        if (j.u_id === null || j.u_id === undefined) continue;
-        next.push({
-          id: j.u_id,
-          asset_key: j.u_asset_key as string,
-          partition_key: j.u_partition_key as string,
-          token: j.u_token as string,
-          code_version: j.u_code_version as string,
-          data_version: j.u_data_version as string,
-          finished_at: j.u_finished_at as Date,
-          event_id: j.u_event_id,
-          inputs_as_of: j.u_inputs_as_of as string,
-        });
-      }
-      for (const e of edgeRows) {
-        if (e.upstream_materialization_id !== null) edges.push({ downstreamId: Number(e.materialization_id), upstreamId: Number(e.upstream_materialization_id), inputName: e.input_name });
-        else if (e.upstream_partition !== null) unresolved.push({ downstreamId: Number(e.materialization_id), inputName: e.input_name, assetKey: e.upstream_asset, partitionKey: e.upstream_partition, dataVersion: e.data_version });
-      }
-      // Range inputs: per upstream asset, the latest materialization of each key as of the read.
-      const byAsset = new Map<string, { down: number[]; keys: string[]; asOf: number[]; input: string[] }>();
-      for (const e of edgeRows) {
-        if (e.range_first === null || e.range_last === null) continue;
-        const down = rows.get(Number(e.materialization_id));
-        if (!down) continue;
-        const group = byAsset.get(e.upstream_asset) ?? { down: [], keys: [], asOf: [], input: [] };
-        for (const key of rangeKeys(graph, ctx, e.upstream_asset, e.range_first, e.range_last)) {
-          group.down.push(Number(e.materialization_id));
-          group.keys.push(key);
-          group.asOf.push(Number(down.inputs_as_of));
-          group.input.push(e.input_name);
-        }
-        byAsset.set(e.upstream_asset, group);
-      }
-      for (const [assetKey, g] of byAsset) {
-        const found = await db.query<MaterializationRow & { down: string; n: string; input_name: string; wanted: string }>(
-          `SELECT u.down, u.n, u.input_name, u.k AS wanted, m.${COLUMNS.split(', ').join(', m.')}
-           FROM unnest($2::bigint[], $3::text[], $4::bigint[], $5::text[]) WITH ORDINALITY AS u(down, k, as_of, input_name, n)
-           LEFT JOIN LATERAL (
-             SELECT ${COLUMNS} FROM weft_materializations x
-             WHERE x.asset_key = $1 AND x.partition_key = u.k AND coalesce(x.event_id, 0) <= u.as_of
-             ORDER BY x.id DESC LIMIT 1
-           ) m ON true
-           ORDER BY u.n`,
-          [assetKey, g.down, g.keys, g.asOf, g.input],
-        );
-        for (const f of found) {
-          if (f.id === null || f.id === undefined) {
-            unresolved.push({ downstreamId: Number(f.down), inputName: f.input_name, assetKey, partitionKey: f.wanted, dataVersion: null });
-            continue;
-          }
-          edges.push({ downstreamId: Number(f.down), upstreamId: Number(f.id), inputName: f.input_name });
-          next.push(f);
-        }
-      }
-    } else {
+    {
       const edgeRows = await db.query<EdgeRow>(
         'SELECT materialization_id, input_name, upstream_asset, upstream_partition, upstream_materialization_id, data_version, range_first, range_last FROM weft_input_edges WHERE upstream_materialization_id = ANY($1::bigint[])',
         [frontier],
@@ -192,4 +134,114 @@ export async function readLineage(
     }
   }
   return { root: nodes.get(Number(rootRow.id)), nodes: [...nodes.values()], edges, unresolved };
+}
+
+interface WalkState {
+  readonly nodes: Map<number, LineageNode>;
+  readonly rows: Map<number, MaterializationRow>;
+  readonly edges: LineageEdge[];
+  readonly unresolved: Array<Lineage['unresolved'][number]>;
+}
+
+type WalkRow = MaterializationRow & { depth: number; down: string | null; via: string | null };
+
+/**
+ * Upstream provenance: one recursive query follows every one-partition input (they point at the
+ * materialization they read) down to the depth limit; then the range inputs of what was reached
+ * are expanded (one query per upstream asset) and the walk continues from there. A chain of one
+ * partition inputs costs one round trip whatever its depth.
+ */
+async function walkUpstream(db: SqlDatabase, graph: AssetGraph, ctx: PartitionContext, rootId: number, limit: number, state: WalkState): Promise<void> {
+  const seenEdges = new Set<string>();
+  const addEdge = (down: number, up: number, input: string): void => {
+    const key = `${down}/${up}/${input}`;
+    if (seenEdges.has(key)) return;
+    seenEdges.add(key);
+    state.edges.push({ downstreamId: down, upstreamId: up, inputName: input });
+  };
+  let frontier: Array<{ id: number; depth: number }> = [{ id: rootId, depth: 0 }];
+  while (frontier.length > 0) {
+    const walked = await db.query<WalkRow>(
+      `WITH RECURSIVE walk(id, depth, down, via) AS (
+         SELECT f.id, f.depth, NULL::bigint, NULL::text FROM unnest($1::bigint[], $2::int[]) AS f(id, depth)
+         UNION
+         SELECT e.upstream_materialization_id, w.depth + 1, w.id, e.input_name
+         FROM walk w JOIN weft_input_edges e ON e.materialization_id = w.id
+         WHERE w.depth < $3 AND e.upstream_materialization_id IS NOT NULL
+       )
+       SELECT w.depth, w.down, w.via, m.${COLUMNS.split(', ').join(', m.')} FROM walk w JOIN weft_materializations m ON m.id = w.id`,
+      [frontier.map((f) => f.id), frontier.map((f) => f.depth), limit],
+    );
+    const reached = new Map<number, number>();
+    for (const w of walked) {
+      const id = Number(w.id);
+      if (w.down !== null && w.via !== null) addEdge(Number(w.down), id, w.via);
+      const known = state.nodes.get(id);
+      if (!known || known.depth > w.depth) {
+        state.nodes.set(id, node(w, w.depth));
+        state.rows.set(id, w);
+      }
+      reached.set(id, Math.min(reached.get(id) ?? Number.POSITIVE_INFINITY, w.depth));
+    }
+    const open = [...reached].filter(([, depth]) => depth < limit).map(([id]) => id);
+    if (open.length === 0) break;
+    const others = await db.query<EdgeRow>(
+      `SELECT materialization_id, input_name, upstream_asset, upstream_partition, upstream_materialization_id, data_version, range_first, range_last
+       FROM weft_input_edges WHERE materialization_id = ANY($1::bigint[]) AND upstream_materialization_id IS NULL`,
+      [open],
+    );
+    const byAsset = new Map<string, { down: number[]; keys: string[]; asOf: number[]; input: string[] }>();
+    for (const e of others) {
+      if (e.upstream_partition !== null) {
+        state.unresolved.push({ downstreamId: Number(e.materialization_id), inputName: e.input_name, assetKey: e.upstream_asset, partitionKey: e.upstream_partition, dataVersion: e.data_version });
+        continue;
+      }
+      if (e.range_first === null || e.range_last === null) continue;
+      const down = state.rows.get(Number(e.materialization_id));
+      if (!down) continue;
+      const group = byAsset.get(e.upstream_asset) ?? { down: [], keys: [], asOf: [], input: [] };
+      for (const key of rangeKeys(graph, ctx, e.upstream_asset, e.range_first, e.range_last)) {
+        group.down.push(Number(e.materialization_id));
+        group.keys.push(key);
+        group.asOf.push(Number(down.inputs_as_of));
+        group.input.push(e.input_name);
+      }
+      byAsset.set(e.upstream_asset, group);
+    }
+    const next = new Map<number, number>();
+    for (const [assetKey, g] of byAsset) {
+      if (graph.nodes.get(assetKey)?.definition.kind === 'source') {
+        // Source partitions are leaves: observed, never materialized.
+        g.keys.forEach((key, k) => state.unresolved.push({ downstreamId: g.down[k] as number, inputName: g.input[k] as string, assetKey, partitionKey: key, dataVersion: null }));
+        continue;
+      }
+      const found = await db.query<MaterializationRow & { down: string; input_name: string; wanted: string }>(
+        `SELECT u.down, u.input_name, u.k AS wanted, m.${COLUMNS.split(', ').join(', m.')}
+         FROM unnest($2::bigint[], $3::text[], $4::bigint[], $5::text[]) WITH ORDINALITY AS u(down, k, as_of, input_name, n)
+         LEFT JOIN LATERAL (
+           SELECT ${COLUMNS} FROM weft_materializations x
+           WHERE x.asset_key = $1 AND x.partition_key = u.k AND coalesce(x.event_id, 0) <= u.as_of
+           ORDER BY x.id DESC LIMIT 1
+         ) m ON true
+         ORDER BY u.n`,
+        [assetKey, g.down, g.keys, g.asOf, g.input],
+      );
+      for (const f of found) {
+        if (f.id === null || f.id === undefined) {
+          state.unresolved.push({ downstreamId: Number(f.down), inputName: f.input_name, assetKey, partitionKey: f.wanted, dataVersion: null });
+          continue;
+        }
+        const id = Number(f.id);
+        const depth = (reached.get(Number(f.down)) ?? 0) + 1;
+        addEdge(Number(f.down), id, f.input_name);
+        const known = state.nodes.get(id);
+        if (!known || known.depth > depth) {
+          state.nodes.set(id, node(f, depth));
+          state.rows.set(id, f);
+          next.set(id, Math.min(next.get(id) ?? Number.POSITIVE_INFINITY, depth));
+        }
+      }
+    }
+    frontier = [...next].map(([id, depth]) => ({ id, depth }));
+  }
 }
