@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { callUserCode, sourceDataVersion, type PlannedBatch } from '@weft/core';
 import { PlannerHost, type PlanSummary } from '../runtime/planner-host.js';
 import type { WeftRuntime } from '../runtime/runtime.js';
@@ -20,7 +21,21 @@ export interface WeftActivities {
 export function createActivities(runtime: WeftRuntime, host = new PlannerHost(runtime)): WeftActivities {
   return {
     plannerQueue: async () => runtime.workerQueue,
-    plan: async () => host.tick(),
+    async plan() {
+      // Heartbeat while planning (a first plan over a million partitions takes seconds).
+      const beat = setInterval(() => {
+        try {
+          Context.current().heartbeat();
+        } catch {
+          // not in an activity (tests)
+        }
+      }, 2000);
+      try {
+        return await host.tick();
+      } finally {
+        clearInterval(beat);
+      }
+    },
     materializeBatch: (input) => materializeBatch(runtime, input),
     async recordBatchFailure({ batch, message, failureClass, retryAfterMs }) {
       const rows = await runtime.store.db.query<{ token: string }>('SELECT token FROM weft_materializations WHERE token = ANY($1::text[])', [batch.partitions.map((p) => p.token)]);

@@ -60,6 +60,9 @@ export class PlannerHost {
     let result: PlanResult;
     try {
       result = planner.plan(now);
+      // Start the batches before saving the plan: a crash in between leaves workflows whose results
+      // arrive as events, never partitions marked running that no workflow will ever finish.
+      await this.start(result);
       await runtime.store.savePlan(result, runtime.graph, planner.context);
     } catch (error) {
       // The cache may now disagree with the store: rebuild it next time.
@@ -67,6 +70,14 @@ export class PlannerHost {
       throw error;
     }
     if (result.reloadRequired) this.planner = undefined;
+    if (process.env['WEFT_DEBUG_TIMING']) process.stderr.write(`[weft] plan at cursor ${result.cursor}: ${result.batches.length} batches\n`);
+    const changed = result.changes.reduce((n, c) => n + c.ranges.reduce((m, [a, b]) => m + b - a, 0), 0);
+    return { cursor: result.cursor, started: result.batches.reduce((n, b) => n + b.partitions.length, 0), deferred: result.deferred, wakeAt: result.wakeAt, changed, rebuilt };
+  }
+
+  /** Starts one materialize workflow per batch (an identical batch already running or done is not started again). */
+  private async start(result: PlanResult): Promise<void> {
+    const { runtime } = this;
     await Promise.all(
       result.batches.map(async (batch) => {
         for (const p of batch.partitions) runtime.onMaterializationStart?.(batch.assetKey, p.partitionKey, runtime.now());
@@ -87,8 +98,5 @@ export class PlannerHost {
         }
       }),
     );
-    if (process.env['WEFT_DEBUG_TIMING']) process.stderr.write(`[weft] plan at cursor ${result.cursor}: ${result.batches.length} batches, ${Date.now() - now} ms\n`);
-    const changed = result.changes.reduce((n, c) => n + c.ranges.reduce((m, [a, b]) => m + b - a, 0), 0);
-    return { cursor: result.cursor, started: result.batches.reduce((n, b) => n + b.partitions.length, 0), deferred: result.deferred, wakeAt: result.wakeAt, changed, rebuilt };
   }
 }

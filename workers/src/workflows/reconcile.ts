@@ -58,7 +58,8 @@ export async function reconcile(input: ReconcileInput): Promise<void> {
     if (queue === undefined || leaving.has(queue)) queue = await shared.plannerQueue();
     // The planner's index is warm in one worker: plan there; if that worker is gone, pick another.
     const current = queue;
-    const planner = proxyActivities<WeftActivities>({ taskQueue: current, scheduleToStartTimeout: '10 seconds', startToCloseTimeout: '5 minutes', retry: { maximumAttempts: 1 } });
+    // A planner that dies mid-plan stops heartbeating: after 15 s another worker takes over.
+    const planner = proxyActivities<WeftActivities>({ taskQueue: current, scheduleToStartTimeout: '10 seconds', startToCloseTimeout: '10 minutes', heartbeatTimeout: '15 seconds', retry: { maximumAttempts: 1 } });
     const woken = reasons;
     pending = false;
     reasons = [];

@@ -66,7 +66,7 @@ describe('e2e: a worker killed mid-batch', () => {
       await new Promise((r) => first.once('exit', r));
 
       const second = await startWorkerProcess(0);
-      const settled = Date.now() + 90_000;
+      const settled = Date.now() + 150_000;
       let states: Array<{ asset_key: string; status: string }> = [];
       while (Date.now() < settled) {
         states = await store.db.query<{ asset_key: string; status: string }>("SELECT asset_key, status FROM weft_partition_state WHERE asset_key <> 'readings'");
@@ -86,5 +86,5 @@ describe('e2e: a worker killed mid-batch', () => {
     } finally {
       await pool.end();
     }
-  }, 180_000);
+  }, 240_000);
 });
