@@ -81,6 +81,19 @@ describe('planner scenarios', () => {
     expect(limited.planner.plan(limited.now).batches.flatMap((b) => b.partitions.map((p) => p.partitionKey))).toEqual([dayKey(9), dayKey(8)]);
   });
 
+  it('respects per-compute-provider limits', () => {
+    const src = source<number>({ key: 'src', partitions: daily({ start: '2024-01-01' }), codec: intCodec });
+    const heavy = asset({ key: 'heavy', partitions: daily({ start: '2024-01-01' }), inputs: { s: src }, codec: intCodec, computeProvider: 'gpu', compute: ({ s }) => s });
+    const light = asset({ key: 'light', partitions: daily({ start: '2024-01-01' }), inputs: { s: src }, codec: intCodec, compute: ({ s }) => s });
+    const runner = new InProcessRunner([src, heavy, light], { now: T0 + 6 * DAY, limits: { perProvider: { gpu: 2 } } });
+    for (let d = 0; d < 6; d++) runner.setSource('src', dayKey(d), d);
+    const plan = runner.planner.plan(runner.now);
+    const byAsset = (key: string) => plan.batches.filter((b) => b.assetKey === key).flatMap((b) => b.partitions.map((p) => p.partitionKey));
+    expect(byAsset('heavy')).toEqual([dayKey(5), dayKey(4)]);
+    expect(byAsset('light')).toHaveLength(6);
+    expect(plan.batches.filter((b) => b.assetKey === 'heavy').every((b) => b.computeProvider === 'gpu')).toBe(true);
+  });
+
   it('runs what user requests need first, upstream included', () => {
     const runner = seeded(10, { concurrency: 2 }, { limits: { global: 2 } });
     runner.request({ id: 'r1', action: 'backfill', assetKey: 'weekly', partitionKeys: [dayKey(2)], priority: 5 });
