@@ -164,6 +164,7 @@ export const lineageQueryBench: Benchmark = {
         const statements = [...times.byStatement.values()].reduce((s, v) => s + v.calls, 0) / roots;
         ms.sort((a, b) => a - b);
         nodes.sort((a, b) => a - b);
+        for (const line of times.report()) log(`  ${what}: ${line}`);
         log(`${what}: p50 ${percentile(ms, 50).toFixed(2)} ms, p95 ${percentile(ms, 95).toFixed(2)} ms, max ${ms.at(-1)?.toFixed(2)} ms over ${roots} roots (${warmup} warm-up); ${percentile(nodes, 50)} nodes (${nodes[0]}–${nodes.at(-1)}), ${statements.toFixed(1)} statements each`);
         return { p50: percentile(ms, 50), p95: percentile(ms, 95), nodes: percentile(nodes, 50), statements };
       };

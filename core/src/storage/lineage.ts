@@ -160,18 +160,49 @@ async function walkUpstream(db: SqlDatabase, graph: AssetGraph, ctx: PartitionCo
     state.edges.push({ downstreamId: down, upstreamId: up, inputName: input });
   };
   let frontier: Array<{ id: number; depth: number }> = [{ id: rootId, depth: 0 }];
+  const exploredAll = new Set<number>();
   while (frontier.length > 0) {
-    const walked = await db.query<WalkRow>(
-      `WITH RECURSIVE walk(id, depth, down, via) AS (
-         SELECT f.id, f.depth, NULL::bigint, NULL::text FROM unnest($1::bigint[], $2::int[]) AS f(id, depth)
-         UNION
-         SELECT e.upstream_materialization_id, w.depth + 1, w.id, e.input_name
-         FROM walk w JOIN weft_input_edges e ON e.materialization_id = w.id
-         WHERE w.depth < $3 AND e.upstream_materialization_id IS NOT NULL
+    // One statement: the walk along one-partition inputs, and the other inputs of what it explored.
+    // A few roots (chains) walk recursively to the depth limit; a wide frontier (a rollup's
+    // partitions) takes one plain step, which PostgreSQL plans far better for hundreds of nodes.
+    const recursive = frontier.length <= 16;
+    const walk = recursive
+      ? `WITH RECURSIVE walk(id, depth, down, via) AS (
+           SELECT f.id, f.depth, NULL::bigint, NULL::text FROM unnest($1::bigint[], $2::int[]) AS f(id, depth)
+           UNION
+           -- LATERAL: an index lookup per reached node (a recursive term's join may hash the whole table)
+           SELECT x.upstream_materialization_id, w.depth + 1, w.id, x.input_name
+           FROM walk w CROSS JOIN LATERAL (
+             SELECT e.upstream_materialization_id, e.input_name FROM weft_input_edges e
+             WHERE e.materialization_id = w.id AND e.upstream_materialization_id IS NOT NULL
+           ) x
+           WHERE w.depth < $3
+         ),
+         explored AS (SELECT DISTINCT id FROM walk WHERE depth < $3),`
+      : `WITH f AS (SELECT * FROM unnest($1::bigint[], $2::int[]) AS f(id, depth)),
+         walk AS (
+           SELECT f.id, f.depth, NULL::bigint AS down, NULL::text AS via FROM f
+           UNION ALL
+           SELECT e.upstream_materialization_id, f.depth + 1, f.id, e.input_name
+           FROM f JOIN weft_input_edges e ON e.materialization_id = f.id AND e.upstream_materialization_id IS NOT NULL
+           WHERE f.depth < $3
+         ),
+         explored AS (SELECT id FROM f WHERE depth < $3),`;
+    const result = await db.query<{ t: 'n' | 'e'; j: WalkRow | EdgeRow }>(
+      `${walk}
+       reached AS (SELECT w.depth, w.down, w.via, m.${COLUMNS.split(', ').join(', m.')} FROM walk w JOIN weft_materializations m ON m.id = w.id),
+       others AS (
+         SELECT e.materialization_id, e.input_name, e.upstream_asset, e.upstream_partition, e.upstream_materialization_id, e.data_version, e.range_first, e.range_last
+         FROM weft_input_edges e JOIN explored o ON e.materialization_id = o.id
+         WHERE e.upstream_materialization_id IS NULL
        )
-       SELECT w.depth, w.down, w.via, m.${COLUMNS.split(', ').join(', m.')} FROM walk w JOIN weft_materializations m ON m.id = w.id`,
+       SELECT 'n' AS t, row_to_json(reached) AS j FROM reached
+       UNION ALL
+       SELECT 'e', row_to_json(others) FROM others`,
       [frontier.map((f) => f.id), frontier.map((f) => f.depth), limit],
     );
+    const walked = result.filter((r) => r.t === 'n').map((r) => r.j as WalkRow);
+    const others = result.filter((r) => r.t === 'e').map((r) => r.j as EdgeRow);
     const reached = new Map<number, number>();
     for (const w of walked) {
       const id = Number(w.id);
@@ -183,13 +214,6 @@ async function walkUpstream(db: SqlDatabase, graph: AssetGraph, ctx: PartitionCo
       }
       reached.set(id, Math.min(reached.get(id) ?? Number.POSITIVE_INFINITY, w.depth));
     }
-    const open = [...reached].filter(([, depth]) => depth < limit).map(([id]) => id);
-    if (open.length === 0) break;
-    const others = await db.query<EdgeRow>(
-      `SELECT materialization_id, input_name, upstream_asset, upstream_partition, upstream_materialization_id, data_version, range_first, range_last
-       FROM weft_input_edges WHERE materialization_id = ANY($1::bigint[]) AND upstream_materialization_id IS NULL`,
-      [open],
-    );
     const byAsset = new Map<string, { down: number[]; keys: string[]; asOf: number[]; input: string[] }>();
     for (const e of others) {
       if (e.upstream_partition !== null) {
@@ -242,6 +266,12 @@ async function walkUpstream(db: SqlDatabase, graph: AssetGraph, ctx: PartitionCo
         }
       }
     }
-    frontier = [...next].map(([id, depth]) => ({ id, depth }));
+    if (recursive) {
+      for (const [id, depth] of reached) if (depth < limit) exploredAll.add(id);
+    } else {
+      for (const f of frontier) exploredAll.add(f.id);
+      for (const [id, depth] of reached) if (!exploredAll.has(id) && depth < limit) next.set(id, Math.min(next.get(id) ?? Number.POSITIVE_INFINITY, depth));
+    }
+    frontier = [...next].filter(([id]) => !exploredAll.has(id)).map(([id, depth]) => ({ id, depth }));
   }
 }
