@@ -8,3 +8,4 @@ export { localCompute, type LocalComputeOptions } from './local-compute.js';
 export { deploymentCode, type DeploymentCode } from './code-versions.js';
 export { reconcileWorkflowId, materializeWorkflowId, observeScheduleId, type WakeReason, ACTIONABLE_FAILURE } from './workflows/ids.js';
 export { WeftClient } from './client.js';
+export type { ReconcileView, ReconcileInput } from './workflows/reconcile.js';

@@ -582,6 +582,16 @@ export class Planner {
     return out;
   }
 
+  /** Forgets a request (done or cancelled). */
+  forgetRequest(id: string): void {
+    this.requests.delete(id);
+  }
+
+  /** Ids of the requests the planner holds. */
+  requestIds(): string[] {
+    return [...this.requests.keys()];
+  }
+
   /** Progress of a request: its partitions (and what they need upstream) by status. */
   requestProgress(requestId: string): { total: number; byStatus: Record<PartitionStatus, number> } | undefined {
     const state = this.requests.get(requestId);

@@ -512,6 +512,28 @@ export class ProvenanceStore implements PlannerStore {
     });
   }
 
+  /** Records requests' progress (partitions by status); a request whose partitions are all settled is done. */
+  async saveRequestProgress(progress: ReadonlyArray<{ id: string; total: number; byStatus: Readonly<Record<string, number>> }>): Promise<void> {
+    if (progress.length === 0) return;
+    await this.db.query(
+      `UPDATE weft_requests r SET total = u.total, progress = u.progress::jsonb,
+         status = CASE WHEN u.done THEN 'done' ELSE r.status END, finished_at = CASE WHEN u.done AND r.finished_at IS NULL THEN now() ELSE r.finished_at END
+       FROM unnest($1::text[], $2::int[], $3::text[], $4::boolean[]) AS u(id, total, progress, done) WHERE r.id = u.id`,
+      [
+        progress.map((p) => p.id),
+        progress.map((p) => p.total),
+        progress.map((p) => JSON.stringify(p.byStatus)),
+        progress.map((p) => (p.byStatus['running'] ?? 0) + (p.byStatus['stale'] ?? 0) + (p.byStatus['missing'] ?? 0) === 0),
+      ],
+    );
+  }
+
+  /** A request and its recorded progress. */
+  async request(id: string): Promise<{ id: string; status: string; total: number | null; progress: Record<string, number> | null } | undefined> {
+    const rows = await this.db.query<{ id: string; status: string; total: number | null; progress: Record<string, number> | null }>('SELECT id, status, total, progress FROM weft_requests WHERE id = $1', [id]);
+    return rows[0];
+  }
+
   // ─── queries ───────────────────────────────────────────────────────────────────────────────
 
   /** One page of an asset's partitions with their state, ordered by partition key. */

@@ -44,7 +44,8 @@ const TEMPLATE_DB = 'weft_template';
 export async function startTestServices(options: StartTestServicesOptions = {}): Promise<TestServices> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const started = Date.now();
-  const results = await Promise.allSettled([startPostgres(), startTemporal(), startMinio()] as const);
+  // Continue-as-new is suggested after 40 events (not ~4,000) so long-lived loops exercise it in tests.
+  const results = await Promise.allSettled([startPostgres(), startTemporal({ dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 40 } }), startMinio()] as const);
   const [pgResult, temporalResult, minioResult] = results;
   const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
   if (failures.length > 0) {

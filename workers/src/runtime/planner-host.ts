@@ -70,6 +70,13 @@ export class PlannerHost {
       throw error;
     }
     if (result.reloadRequired) this.planner = undefined;
+    // Requests are durable in the store; their progress is recorded with each plan.
+    const progress = planner.requestIds().flatMap((id) => {
+      const p = planner.requestProgress(id);
+      return p ? [{ id, ...p }] : [];
+    });
+    await runtime.store.saveRequestProgress(progress);
+    for (const p of progress) if ((p.byStatus.running ?? 0) + (p.byStatus.stale ?? 0) + (p.byStatus.missing ?? 0) === 0) planner.forgetRequest(p.id);
     if (process.env['WEFT_DEBUG_TIMING']) process.stderr.write(`[weft] plan at cursor ${result.cursor}: ${result.batches.length} batches\n`);
     const changed = result.changes.reduce((n, c) => n + c.ranges.reduce((m, [a, b]) => m + b - a, 0), 0);
     return { cursor: result.cursor, started: result.batches.reduce((n, b) => n + b.partitions.length, 0), deferred: result.deferred, wakeAt: result.wakeAt, changed, rebuilt };

@@ -87,7 +87,7 @@ export async function reconcile(input: ReconcileInput): Promise<void> {
     // A wake-up time already past (clocks disagree, or a window closed meanwhile) is honoured once,
     // but an idle loop never spins: it waits at least a moment for news.
     const idle = summary.started === 0 && summary.changed === 0;
-    const untilWake = summary.wakeAt === null ? maxSleepMs : Math.max(idle ? 1000 : 0, Math.min(maxSleepMs, summary.wakeAt - Date.now()));
-    await condition(() => pending, untilWake);
+    const untilWake = Math.max(idle ? Math.min(1000, maxSleepMs) : 0, Math.min(maxSleepMs, summary.wakeAt === null ? maxSleepMs : summary.wakeAt - Date.now()));
+    if (untilWake > 0) await condition(() => pending, untilWake);
   }
 }

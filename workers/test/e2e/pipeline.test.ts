@@ -3,7 +3,7 @@ import { migrate, pgDatabase, ProvenanceStore } from '@weft/core';
 import { minioClient, s3Objects, s3Storage } from '@weft/plugin-s3';
 import { useBucket, useTemporal, useTestDatabase } from '@weft/services/harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWeftWorker, WeftClient, type WeftWorker } from '../../src/index.js';
+import { observeScheduleId, startWeftWorker, WeftClient, type WeftWorker } from '../../src/index.js';
 import { pipeline } from './pipeline.js';
 
 const db = useTestDatabase();
@@ -117,6 +117,10 @@ describe('e2e: the reconcile loop on real PostgreSQL, Temporal and MinIO', () =>
     expect(lineage.unresolved.filter((u) => u.assetKey === 'readings')).toHaveLength(72);
     expect(lineage.edges.filter((e) => e.inputName === 'days')).toHaveLength(3);
     expect(computed.filter((c) => c.startsWith('daily_cleaned')).sort()).toEqual(['daily_cleaned 2024-01-01', 'daily_cleaned 2024-01-02', 'daily_cleaned 2024-01-03']);
+    // The source is also observed on a Temporal schedule at its interval.
+    const schedule = await temporal.client.schedule.getHandle(observeScheduleId('e2e', 'readings')).describe();
+    expect(schedule.spec.intervals?.[0]?.every).toBe(3_600_000);
+    expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'observeSource' });
   });
 
   it('one source partition changes: exactly the affected closure recomputes', async () => {
@@ -167,6 +171,9 @@ describe('e2e: the reconcile loop on real PostgreSQL, Temporal and MinIO', () =>
     await waitUntil('the requested partition', async () => (await madeSince(mark)).includes('daily_cleaned 2024-01-01'));
     await settled();
     expect((await madeSince(mark)).filter((m) => m === 'daily_cleaned 2024-01-01')).toHaveLength(1);
+    // The requests are durable, with their progress recorded: done.
+    await waitUntil('request progress', async () => (await store.request('same-4'))?.status === 'done');
+    expect(await store.request('same-0')).toMatchObject({ status: 'done', progress: expect.objectContaining({ running: 0, stale: 0, missing: 0 }) });
     const [dup] = await store.db.query<{ n: string }>('SELECT count(*) - count(DISTINCT token) AS n FROM weft_materializations');
     expect(Number(dup?.n)).toBe(0);
   });
