@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
+import { useServices } from '@weft/services/harness';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const exec = promisify(execFile);
@@ -72,6 +73,22 @@ describe('weft dev (the README main command) on the example project', () => {
     expect(noConfig.code).toBe(1);
     expect(noConfig.stderr).toContain('no weft.config.ts in');
   });
+
+  it('uses a configured Temporal cluster (TEMPORAL_ADDRESS) instead of its own dev server', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'weft-dev-cluster-'));
+    try {
+      const { temporal } = useServices();
+      const { stdout } = await exec(process.execPath, [weft, 'dev', '--dir', example, '--state', other, '--once'], {
+        timeout: 150_000,
+        env: { ...process.env, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace },
+      });
+      expect(stdout).toContain(`Temporal cluster ${temporal.address} (namespace ${temporal.namespace})`);
+      expect(stdout).toContain('daily_total      3 fresh');
+      expect(existsSync(join(other, 'temporal.db'))).toBe(false);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  }, 200_000);
 
   it('weft migrate needs DATABASE_URL', async () => {
     const { DATABASE_URL: _ignored, ...env } = process.env;

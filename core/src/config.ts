@@ -3,6 +3,18 @@ import type { ConcurrencyLimits } from './planner/types.js';
 import type { ComputeProvider } from './plugins/compute.js';
 import type { ObjectStorage } from './storage/object-storage.js';
 
+/** Where the Temporal cluster is (environment variables override it; see the operations docs). */
+export interface TemporalSettings {
+  /** host:port of the frontend. When absent, `weft dev` starts a dev server. */
+  readonly address?: string;
+  /** @default 'default' */
+  readonly namespace?: string;
+  /** `true` for TLS with the system's roots, or file paths for a private CA and mutual TLS. */
+  readonly tls?: boolean | { readonly caPath?: string; readonly certPath?: string; readonly keyPath?: string; readonly serverName?: string };
+  /** An API key (sent over TLS). Prefer the TEMPORAL_API_KEY environment variable to writing it here. */
+  readonly apiKey?: string;
+}
+
 /** A project's `weft.config.ts`. */
 export interface WeftConfig {
   /** Globs of asset modules, relative to the config file. @default ['./assets/**\/*.ts'] */
@@ -17,6 +29,7 @@ export interface WeftConfig {
   readonly location?: string;
   /** Partitions per materialization batch for assets without their own `batchSize`. @default 1 */
   readonly batchSize?: number;
+  readonly temporal?: TemporalSettings;
 }
 
 /** Declares a project's configuration, validating it (errors name the field). */
@@ -35,6 +48,7 @@ export function defineConfig(config: WeftConfig): WeftConfig {
   for (const [name, provider] of Object.entries(config.compute ?? {})) {
     if (!provider || typeof provider.execute !== 'function') fail(`compute.${name}`, 'must be a compute provider (with execute())');
   }
+  if (config.temporal?.address !== undefined && !/^[^:\s]+:\d+$/.test(config.temporal.address)) fail('temporal.address', `must be host:port, got ${JSON.stringify(config.temporal.address)}`);
   if (config.storage !== undefined && (typeof config.storage.put !== 'function' || typeof config.storage.get !== 'function')) fail('storage', 'must be an object storage (put/get/exists/delete)');
   return config;
 }

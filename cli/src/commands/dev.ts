@@ -3,12 +3,11 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PGlite } from '@electric-sql/pglite';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { migrate, pgliteDatabase, ProvenanceStore } from '@weft/core';
 import { fsStorage } from '@weft/plugin-fs';
 import { startTemporal } from '@weft/services';
-import { startWeftWorker, WeftClient } from '@weft/workers';
+import { connectTemporal, startWeftWorker, temporalSettings, WeftClient } from '@weft/workers';
 import { loadProject } from '../project.js';
 import { statusCounts, formatStatus, type StatusReport } from '../status.js';
 
@@ -38,8 +37,13 @@ export async function runDev(options: DevOptions): Promise<number> {
   mkdirSync(stateDir, { recursive: true });
   log(`weft dev: ${project.definitions.length} definitions from ${project.configPath}; state in ${stateDir}`);
 
-  const temporal = await startTemporal({ dbFilename: join(stateDir, 'temporal.db'), ui: !options.once, port: options.port, logLevel: 'error' });
-  log(`  Temporal dev server ${temporal.address}${temporal.uiUrl ? `, web UI ${temporal.uiUrl}` : ''}`);
+  // A configured cluster (weft.config.ts `temporal`, or TEMPORAL_ADDRESS…) is used as it is;
+  // otherwise weft dev runs its own dev server.
+  const settings = temporalSettings(project.config.temporal);
+  const temporal = settings.address
+    ? { address: settings.address, namespace: settings.namespace ?? 'default', stop: async () => {} }
+    : await startTemporal({ dbFilename: join(stateDir, 'temporal.db'), ui: !options.once, port: options.port, logLevel: 'error' });
+  log(settings.address ? `  Temporal cluster ${settings.address} (namespace ${temporal.namespace})` : `  Temporal dev server ${temporal.address}${'uiUrl' in temporal && temporal.uiUrl ? `, web UI ${temporal.uiUrl}` : ''}`);
   const pglite = await PGlite.create(join(stateDir, 'pglite'));
   const db = pgliteDatabase(pglite);
   const applied = await migrate(db);
@@ -48,9 +52,7 @@ export async function runDev(options: DevOptions): Promise<number> {
   const storage = project.config.storage ?? fsStorage({ root: join(stateDir, 'objects') });
 
   Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const nativeConnection = await NativeConnection.connect({ address: temporal.address });
-  const connection = await Connection.connect({ address: temporal.address });
-  const client = new Client({ connection, namespace: temporal.namespace });
+  const { native: nativeConnection, connection, client } = await connectTemporal({ ...settings, address: temporal.address, namespace: temporal.namespace });
   const taskQueue = `weft-${project.location}`;
   let server: Server | undefined;
   let worker: Awaited<ReturnType<typeof startWeftWorker>> | undefined;

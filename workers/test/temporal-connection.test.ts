@@ -1,0 +1,48 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WeftError } from '@weft/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { connectionOptions, temporalSettings } from '../src/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'weft-tls-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const file = (name: string, body: string): string => {
+  const path = join(dir, name);
+  writeFileSync(path, body);
+  return path;
+};
+
+describe('Temporal connection settings', () => {
+  it('take the config, overridden by the environment', () => {
+    const config = { address: 'config:7233', namespace: 'prod', apiKey: 'from-config' };
+    expect(temporalSettings(config, {})).toEqual(config);
+    expect(temporalSettings(config, { TEMPORAL_ADDRESS: 'env:7233', TEMPORAL_NAMESPACE: 'staging', TEMPORAL_API_KEY: 'from-env' })).toEqual({ address: 'env:7233', namespace: 'staging', apiKey: 'from-env' });
+    expect(temporalSettings({}, { TEMPORAL_TLS: '1' })).toEqual({ tls: {} });
+  });
+
+  it('read TLS files for a private CA and mutual TLS', () => {
+    const ca = file('ca.pem', 'CA');
+    const cert = file('client.pem', 'CERT');
+    const key = file('client.key', 'KEY');
+    const settings = temporalSettings({ address: 'tls:7233' }, { TEMPORAL_TLS_CA: ca, TEMPORAL_TLS_CERT: cert, TEMPORAL_TLS_KEY: key, TEMPORAL_TLS_SERVER_NAME: 'temporal.internal' });
+    const options = connectionOptions({ ...settings, address: 'tls:7233' });
+    expect(options.tls).toEqual({ serverNameOverride: 'temporal.internal', serverRootCACertificate: Buffer.from('CA'), clientCertPair: { crt: Buffer.from('CERT'), key: Buffer.from('KEY') } });
+  });
+
+  it('send an API key over TLS only, and name what is wrong', () => {
+    expect(connectionOptions({ address: 'cloud:7233', apiKey: 'k' })).toEqual({ address: 'cloud:7233', tls: true, apiKey: 'k' });
+    expect(connectionOptions({ address: 'local:7233' })).toEqual({ address: 'local:7233' });
+    expect(() => connectionOptions({ address: 'x:1', tls: { certPath: file('c.pem', 'C') } })).toThrow(/certPath and keyPath go together/);
+    const error = (() => {
+      try {
+        connectionOptions({ address: 'x:1', tls: { caPath: join(dir, 'missing.pem') } });
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(WeftError);
+    expect(error).toMatchObject({ context: { field: 'temporal.tls.caPath' } });
+  });
+});
