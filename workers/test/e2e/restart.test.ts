@@ -1,0 +1,89 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { asset, daily, migrate, pgDatabase, ProvenanceStore, type Codec } from '@weft/core';
+import { fsStorage } from '@weft/plugin-fs';
+import { startTemporal, type TemporalServer } from '@weft/services';
+import { useTemporal, useTestDatabase } from '@weft/services/harness';
+import getPort from 'get-port';
+import { afterAll, describe, expect, it } from 'vitest';
+import { connectTemporal, startWeftWorker, WeftClient, type WeftWorker } from '../../src/index.js';
+
+const db = useTestDatabase();
+const harness = useTemporal();
+const dir = mkdtempSync(join(tmpdir(), 'weft-restart-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const intCodec: Codec<number> = { name: 'int', encode: (n) => new TextEncoder().encode(String(n)), decode: (b) => Number(new TextDecoder().decode(b)) };
+const DAYS = 8;
+
+describe('a backfill across a Temporal server restart', () => {
+  it('survives the server and the worker going down, and finishes exactly once', async () => {
+    const pool = db.pool({ max: 4 });
+    const store = new ProvenanceStore(pgDatabase(pool, { ownsPool: false }), 'restart');
+    await migrate(store.db);
+    const slow = asset({
+      key: 'slow',
+      partitions: daily({ start: '2024-01-01' }),
+      codec: intCodec,
+      version: 'v1',
+      concurrency: 1,
+      compute: async (_inputs, ctx) => {
+        await sleep(300);
+        return ctx.partitionKey.length;
+      },
+    });
+    const port = await getPort({ host: '127.0.0.1' });
+    const dbFilename = join(dir, 'temporal.db');
+    const now = Date.parse('2024-01-09T00:00:00Z');
+    let server: TemporalServer | undefined;
+    let worker: WeftWorker | undefined;
+    let conn: Awaited<ReturnType<typeof connectTemporal>> | undefined;
+    const up = async (): Promise<WeftClient> => {
+      server = await startTemporal({ dbFilename, port, existingAddress: '' });
+      conn = await connectTemporal({ address: server.address, namespace: server.namespace });
+      worker = await startWeftWorker({
+        definitions: [slow],
+        location: 'restart',
+        store,
+        storage: fsStorage({ root: join(dir, 'objects') }),
+        connection: conn.native,
+        client: conn.client,
+        taskQueue: 'weft-restart',
+        workflowBundle: harness.workflowBundle,
+        heartbeatTimeoutMs: 3000,
+        now: () => now,
+      });
+      return new WeftClient({ store, client: conn.client, location: 'restart', taskQueue: 'weft-restart' });
+    };
+    const down = async (): Promise<void> => {
+      await worker?.shutdown();
+      await conn?.close();
+      await server?.stop();
+    };
+    const made = async (): Promise<number> => Number((await store.db.query<{ n: string }>("SELECT count(*) AS n FROM weft_materializations WHERE asset_key = 'slow'"))[0]?.n ?? 0);
+    try {
+      const weft = await up();
+      await weft.request({ id: 'backfill-1', action: 'backfill', assetKey: 'slow', partitionKeys: null, priority: 5 });
+      const deadline = Date.now() + 60_000;
+      while ((await made()) < 2 && Date.now() < deadline) await sleep(50);
+      const before = await made();
+      expect(before).toBeGreaterThanOrEqual(2);
+      expect(before).toBeLessThan(DAYS);
+      // The server and the worker go away mid-backfill, then come back (state in the same file).
+      await down();
+      await up();
+      const settle = Date.now() + 120_000;
+      while (Date.now() < settle && (await store.request('backfill-1'))?.status !== 'done') await sleep(200);
+      expect(await store.request('backfill-1')).toMatchObject({ status: 'done', total: DAYS });
+      expect(await made()).toBe(DAYS);
+      const [row] = await store.db.query<{ n: string }>("SELECT count(*) - count(DISTINCT token) AS n FROM weft_materializations");
+      expect(Number(row?.n)).toBe(0);
+    } finally {
+      await conn?.client.workflow.getHandle('weft/reconcile/restart').terminate('test over').catch(() => {});
+      await down().catch(() => {});
+      await pool.end();
+    }
+  }, 240_000);
+});
