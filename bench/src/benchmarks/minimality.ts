@@ -1,22 +1,12 @@
 import { InProcessRunner } from '@weft/core';
 import type { Benchmark } from '../benchmark.js';
 import { minimalityGraph } from '../minimality/graph.js';
+import { prng } from '../support.js';
 
 const START = '2024-01-01';
 const T0 = Date.parse(`${START}T00:00:00Z`);
 const HOUR = 3_600_000;
 
-/** A deterministic pseudo-random sequence (mulberry32), so runs are reproducible. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const hourKey = (h: number): string => `${new Date(T0 + h * HOUR).toISOString().slice(0, 13)}:00`;
 
@@ -34,7 +24,7 @@ export const minimalityBench: Benchmark = {
     const days = Math.max(8, Math.floor(scale));
     const hours = days * 24;
     const now = T0 + hours * HOUR;
-    const rand = random(20261121);
+    const rand = prng(20261121);
     const initial = Array.from({ length: hours }, () => Math.floor(rand() * 10));
     const seeded = (values: readonly number[]): InProcessRunner => {
       const runner = new InProcessRunner(minimalityGraph(START), { now });

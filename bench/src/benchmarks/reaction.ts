@@ -1,14 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { asset, hourly, source, type Codec, type SourceConnector } from '@weft/core';
+import { asset, hourly, source, type SourceConnector } from '@weft/core';
 import { WeftClient } from '@weft/workers';
 import type { Benchmark } from '../benchmark.js';
+import { intCodec, percentile } from '../support.js';
 import { startWorkersBench } from '../workers/environment.js';
 
-const intCodec: Codec<number> = { name: 'int', encode: (n) => new TextEncoder().encode(String(n)), decode: (b) => Number(new TextDecoder().decode(b)) };
 
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-}
 
 /**
  * DESIGN §6 reaction: from the return of a push call reporting one changed source partition to

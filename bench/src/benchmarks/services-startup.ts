@@ -1,9 +1,7 @@
 import { startMinio, startPostgres, startTemporal } from '@weft/services';
 import type { Benchmark } from '../benchmark.js';
+import { percentile } from '../support.js';
 
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-}
 
 /**
  * Start-up time of each real service Weft's tests and `weft dev` start (ready = answering

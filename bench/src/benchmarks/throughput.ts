@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { asset, hourly, type Codec } from '@weft/core';
+import { asset, hourly } from '@weft/core';
 import type { Benchmark } from '../benchmark.js';
+import { intCodec } from '../support.js';
 import { startWorkersBench } from '../workers/environment.js';
 
 const BATCH = 500;
-const intCodec: Codec<number> = { name: 'int', encode: (n) => new TextEncoder().encode(String(n)), decode: (b) => Number(new TextDecoder().decode(b)) };
 
 /**
  * DESIGN §6 throughput: a trivial compute over `scale` partitions end to end (planner, Temporal

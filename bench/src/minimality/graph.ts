@@ -1,6 +1,6 @@
-import { asset, daily, hourly, input, monthly, offset, rollup, self, source, window, type Codec, type Definition } from '@weft/core';
+import { asset, daily, hourly, input, monthly, offset, rollup, self, source, window, type Definition } from '@weft/core';
+import { intCodec } from '../support.js';
 
-const intCodec: Codec<number> = { name: 'int', encode: (n) => new TextEncoder().encode(String(n)), decode: (b) => Number(new TextDecoder().decode(b)) };
 const sum = (m: ReadonlyMap<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
 
 /**

@@ -1,10 +1,11 @@
-import { asset, daily, hourly, input, monthly, offset, rollup, self, source, window, type Codec, type Definition } from '@weft/core';
+import { asset, daily, hourly, input, monthly, offset, rollup, self, source, window, type Definition } from '@weft/core';
+import { intCodec } from '../support.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 /** Values never flow through the planner benchmark: a codec is needed only to define the assets. */
-const numberCodec: Codec<number> = { name: 'number', encode: (n) => new TextEncoder().encode(String(n)), decode: (b) => Number(new TextDecoder().decode(b)) };
+const numberCodec = intCodec;
 
 /** The benchmark's clock: a fixed midnight, so runs are comparable. */
 export const BENCH_NOW = Date.parse('2025-01-01T00:00:00Z');
