@@ -6,6 +6,6 @@ export { ensureGoTool, findGoTool, cachedGoToolPath, describeTool, type GoToolSp
 export { findPostgresBinaries, postgresVersion, type PostgresBinaries } from './tools/postgres.js';
 export { findChromium, chromiumVersion, CHROMIUM_FLAGS } from './tools/chromium.js';
 export { ManagedProcess, type ManagedProcessOptions } from './launch/managed-process.js';
-export { startPostgres, type PostgresServer, type StartPostgresOptions } from './launch/postgres-server.js';
+export { startPostgres, unprivilegedAccount, type PostgresServer, type StartPostgresOptions } from './launch/postgres-server.js';
 export { startTemporal, type TemporalServer, type StartTemporalOptions } from './launch/temporal-server.js';
 export { startMinio, type MinioServer, type StartMinioOptions, type S3Endpoint } from './launch/minio-server.js';

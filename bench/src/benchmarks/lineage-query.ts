@@ -3,12 +3,12 @@ import { existsSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSyn
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { loadDefinitions, pgDatabase, ProvenanceStore, readMigrations } from '@weft/core';
-import { cacheDir, startPostgres } from '@weft/services';
+import { cacheDir, startPostgres, unprivilegedAccount } from '@weft/services';
 import pg from 'pg';
 import type { Benchmark } from '../benchmark.js';
 import { percentile, prng, round } from '../lineage/copy.js';
 import { CHAIN_LENGTH, DATASET_VERSION, datasetContext, datasetDefinitions, datasetShape, dayKey, loadDataset, monthKey, siteKey, treeSize, type DatasetShape } from '../lineage/dataset.js';
-import { reachableBy, startCachedPostgres, unprivilegedAccount } from '../lineage/pg-cluster.js';
+import { reachableBy } from '../lineage/pg-cluster.js';
 import { timedDatabase } from '../lineage/timed-db.js';
 
 /** From this many materializations the generated database is kept between runs (generation takes minutes). */
@@ -91,7 +91,7 @@ export const lineageQueryBench: Benchmark = {
         if (free.bavail * free.bsize < need) throw new Error(`${root}: ${Math.round((free.bavail * free.bsize) / 2 ** 30)} GB free, the data set needs about ${Math.round(need / 2 ** 30)} GB`);
       }
       mkdirSync(dir, { recursive: true });
-      server = await startCachedPostgres(join(dir, 'data'));
+      server = await startPostgres({ durability: 'default', databaseUrl: '', dataDir: join(dir, 'data') });
       if (existsSync(marker)) {
         info = JSON.parse(readFileSync(marker, 'utf8')) as DatasetInfo;
         reused = true;

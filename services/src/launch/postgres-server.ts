@@ -1,4 +1,4 @@
-import { chownSync, mkdirSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import getPort from 'get-port';
 import pg from 'pg';
@@ -16,6 +16,8 @@ export interface PostgresServer {
   readonly version: string;
   /** Whether the server was started here (true) or came from DATABASE_URL (false). */
   readonly owned: boolean;
+  /** Whether initdb ran now (false for an existing `dataDir` and for DATABASE_URL). */
+  readonly created?: boolean;
   /** URL of another database on the same server with the same credentials. */
   urlFor(database: string): string;
   stop(): Promise<void>;
@@ -33,6 +35,12 @@ export interface StartPostgresOptions {
   readonly maxConnections?: number;
   /** Use this server instead of starting one. @default process.env.DATABASE_URL */
   readonly databaseUrl?: string | undefined;
+  /**
+   * Keep the cluster in this folder across runs (initdb only when it holds none; never removed).
+   * The folder must be reachable by the unprivileged account when running as root.
+   * @default a temporary folder removed on stop
+   */
+  readonly dataDir?: string;
   readonly readyTimeoutMs?: number;
 }
 
@@ -43,7 +51,7 @@ interface Account {
 }
 
 /** initdb refuses to run as root: pick an unprivileged account (Debian's `postgres`, else `nobody`). */
-async function unprivilegedAccount(): Promise<Account | undefined> {
+export async function unprivilegedAccount(): Promise<Account | undefined> {
   if (process.getuid?.() !== 0) return undefined;
   for (const name of ['postgres', 'nobody']) {
     try {
@@ -89,7 +97,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   const account = await unprivilegedAccount();
   const spawnIds = account ? { uid: account.uid, gid: account.gid } : {};
   const temp = makeTempDir('pg');
-  const dataDir = join(temp.path, 'data');
+  const dataDir = options.dataDir ?? join(temp.path, 'data');
   const socketDir = join(temp.path, 'sock');
   mkdirSync(socketDir);
   if (account) {
@@ -97,8 +105,16 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     chownSync(socketDir, account.uid, account.gid);
   }
   const env = { ...process.env, LC_ALL: 'C', ...(account ? { HOME: temp.path } : {}) };
+  const created = !existsSync(join(dataDir, 'PG_VERSION'));
   try {
-    await run(bins.initdb, ['-D', dataDir, '-U', 'weft', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync'], { env, ...spawnIds });
+    if (created) {
+      if (options.dataDir) {
+        rmSync(dataDir, { recursive: true, force: true });
+        mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+        if (account) chownSync(dataDir, account.uid, account.gid);
+      }
+      await run(bins.initdb, ['-D', dataDir, '-U', 'weft', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync'], { env, ...spawnIds });
+    }
   } catch (error) {
     temp.remove();
     throw error;
@@ -143,10 +159,12 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     adminUrl,
     version: `${version} [${binaryVersion} from ${bins.binDir}]`,
     owned: true,
+    created,
     urlFor: (db) => withDatabase(adminUrl, db),
     stop: async () => {
-      // SIGINT is PostgreSQL's "fast" shutdown: roll back open transactions and exit.
-      await proc.stop('SIGINT', 15_000);
+      // SIGINT is PostgreSQL's "fast" shutdown: roll back open transactions and exit (a kept
+      // cluster may need a long shutdown checkpoint after a big load).
+      await proc.stop('SIGINT', options.dataDir ? 120_000 : 15_000);
       temp.remove();
     },
   };
