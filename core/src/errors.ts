@@ -15,6 +15,7 @@ export type WeftErrorCode =
   | 'codec.bad_value'
   | 'storage.not_found'
   | 'storage.bad_key'
+  | 'storage.bad_value'
   | 'internal';
 
 /** Context carried by every Weft error: what the error is about. */

@@ -35,27 +35,30 @@ export function timedDatabase(db: SqlDatabase): { db: SqlDatabase; times: Statem
       return lines;
     },
   };
-  const timed =
-    (client: SqlClient): SqlClient['query'] =>
-    async <T>(text: string, params?: readonly unknown[]): Promise<T[]> => {
-      const t0 = performance.now();
-      try {
-        return await client.query<T>(text, params);
-      } finally {
-        const key = label(text);
-        const entry = times.byStatement.get(key) ?? { ms: 0, calls: 0 };
-        entry.ms += performance.now() - t0;
-        entry.calls++;
-        times.byStatement.set(key, entry);
-      }
-    };
+  const measure = async <R>(text: string, run: () => Promise<R>): Promise<R> => {
+    const t0 = performance.now();
+    try {
+      return await run();
+    } finally {
+      const key = label(text);
+      const entry = times.byStatement.get(key) ?? { ms: 0, calls: 0 };
+      entry.ms += performance.now() - t0;
+      entry.calls++;
+      times.byStatement.set(key, entry);
+    }
+  };
+  const timed = (client: SqlClient): SqlClient => ({
+    query: <T>(text: string, params?: readonly unknown[]) => measure(text, () => client.query<T>(text, params)),
+    // (formatting the lines is part of the COPY: they are produced while the server reads)
+    copy: (table, columns, lines) => measure(`COPY ${table}`, () => client.copy(table, columns, lines)),
+  });
   const wrapped: SqlDatabase = {
     kind: db.kind,
-    query: timed(db),
+    ...timed(db),
     async transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
       const t0 = performance.now();
       try {
-        return await db.transaction((tx) => fn({ query: timed(tx) }));
+        return await db.transaction((tx) => fn(timed(tx)));
       } finally {
         times.transactionMs += performance.now() - t0;
         times.transactions++;

@@ -9,6 +9,35 @@ export interface EventRow {
   readonly payload: Record<string, unknown>;
 }
 
+/** A `materialization.succeeded` event read from its materialization row (payload null). */
+export interface MaterializationEventRow {
+  readonly id: string | number;
+  readonly at: Date | string;
+  readonly payload: null;
+  readonly asset_key: string;
+  readonly partition_key: string;
+  readonly token: string;
+  readonly data_version: string;
+  readonly code_version: string;
+  readonly inputs_as_of: string | number;
+}
+
+/** The event a materialization row stands for. */
+export function materializationEventFromRow(row: MaterializationEventRow): WeftEvent {
+  const at = row.at instanceof Date ? row.at.getTime() : Date.parse(row.at);
+  return {
+    kind: 'materialization.succeeded',
+    seq: Number(row.id),
+    at,
+    assetKey: row.asset_key,
+    partitionKey: row.partition_key,
+    token: row.token,
+    dataVersion: row.data_version,
+    codeVersion: row.code_version,
+    inputsAsOf: Number(row.inputs_as_of),
+  } as WeftEvent;
+}
+
 /** The event a stored row holds. */
 export function eventFromRow(row: EventRow): WeftEvent {
   const at = row.at instanceof Date ? row.at.getTime() : Date.parse(row.at);

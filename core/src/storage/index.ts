@@ -4,3 +4,4 @@ export { ProvenanceStore } from './store.js';
 export { migrate, readMigrations, MIGRATIONS_FOLDER, type Migration } from './migrate.js';
 export { pgDatabase, pgliteDatabase, type SqlClient, type SqlDatabase } from './sql-client.js';
 export { checkStoredText } from './validate.js';
+export { copyField, copyLine, copyStatement, type CopyValue } from './copy-text.js';

@@ -6,6 +6,7 @@
  * lower-case sha256 hex; partition keys are text ('' for unpartitioned assets); error messages are
  * bytea (UTF-8), so any text, NUL bytes included, round-trips exactly.
  */
+import { sql } from 'drizzle-orm';
 import { bigint, bigserial, boolean, bytea, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 const id = () => bigserial({ mode: 'number' }).primaryKey();
@@ -129,10 +130,12 @@ export const partitionState = pgTable(
     checkFailure: jsonb('check_failure'),
     updatedEventId: bigint('updated_event_id', { mode: 'number' }).notNull().default(0),
   },
+  // Partial indexes: a fresh partition (most of them, and every recording) costs no entry in either,
+  // so recording a materialization maintains the primary key only.
   (t) => [
     primaryKey({ columns: [t.assetKey, t.partitionKey] }),
-    index('weft_partition_state_status_idx').on(t.assetKey, t.status),
-    index('weft_partition_state_fingerprint_idx').on(t.assetKey, t.failureFingerprint),
+    index('weft_partition_state_unsettled_idx').on(t.assetKey, t.status).where(sql`status <> 'fresh'`),
+    index('weft_partition_state_failing_idx').on(t.assetKey, t.failureFingerprint).where(sql`failure_fingerprint IS NOT NULL`),
   ],
 );
 

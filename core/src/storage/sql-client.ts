@@ -1,9 +1,32 @@
+import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
 import type { PGlite, Transaction as PgliteTransaction } from '@electric-sql/pglite';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { copyChunks, copyStatement } from './copy-text.js';
 
-/** Parameterized SQL on either driver. Values are always parameters, never spliced into the text. */
+/** Parameterized SQL on either driver. Values are always parameters (or COPY data), never spliced into the text. */
 export interface SqlClient {
   query<T = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  /**
+   * Bulk-loads rows with `COPY table (columns) FROM STDIN` in the text format (`copy-text.ts`).
+   * Lines are consumed lazily and streamed as they come, so formatting overlaps the server's work.
+   */
+  copy(table: string, columns: readonly string[], lines: Iterable<string>): Promise<void>;
+}
+
+/** COPY on one `pg` connection, fed chunk by chunk with backpressure. */
+async function pgCopy(client: pg.PoolClient | pg.Client, table: string, columns: readonly string[], lines: Iterable<string>): Promise<void> {
+  const stream = client.query(copyFrom(copyStatement(table, columns)));
+  const failed = once(stream, 'error').then(([error]) => {
+    throw error;
+  });
+  failed.catch(() => {}); // observed by finished() below; never an unhandled rejection
+  for (const chunk of copyChunks(lines)) {
+    if (!stream.write(chunk)) await Promise.race([once(stream, 'drain'), failed]);
+  }
+  stream.end();
+  await finished(stream);
 }
 
 /** A database the store runs on: PostgreSQL through a `pg` pool, or PGlite in this process. */
@@ -27,11 +50,22 @@ export function pgDatabase(pool: pg.Pool, options: { ownsPool?: boolean } = {}):
     async query<T>(text: string, params: readonly unknown[] = []) {
       return (await pool.query(text, params as unknown[])).rows as T[];
     },
+    async copy(table, columns, lines) {
+      const client = await pool.connect();
+      try {
+        await pgCopy(client, table, columns, lines);
+      } finally {
+        client.release();
+      }
+    },
     async transaction<T>(fn: (tx: SqlClient) => Promise<T>) {
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
-        const result = await fn({ query: async <R>(text: string, params: readonly unknown[] = []) => (await client.query(text, params as unknown[])).rows as R[] });
+        const result = await fn({
+          query: async <R>(text: string, params: readonly unknown[] = []) => (await client.query(text, params as unknown[])).rows as R[],
+          copy: (table, columns, lines) => pgCopy(client, table, columns, lines),
+        });
         await client.query('COMMIT');
         return result;
       } catch (error) {
@@ -65,6 +99,11 @@ export function pgliteDatabase(db: PGlite, options: { ownsDb?: boolean } = {}): 
   const wrap = (q: PGlite | PgliteTransaction): SqlClient => ({
     async query<T>(text: string, params: readonly unknown[] = []) {
       return (await q.query<T>(text, params as unknown[])).rows;
+    },
+    async copy(table, columns, lines) {
+      // PGlite reads COPY data from a Blob given as the pseudo-file /dev/blob.
+      const blob = new Blob([...copyChunks(lines)]);
+      await q.query(copyStatement(table, columns, { from: 'blob' }), [], { blob });
     },
   });
   return {

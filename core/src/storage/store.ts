@@ -2,8 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { AssetGraph } from '../definitions/graph.js';
 import type { PartitionContext, PartitionKey } from '../partitions/types.js';
 import { PARTITION_STATUSES, type AssetSnapshot, type FailureRecord, type PartitionStatus, type PlannerRequest, type PlannerSnapshot, type PlannerStore, type PlanResult, type Reason, type WeftEvent } from '../planner/types.js';
-import { eventColumns, eventFromRow, type EventRow } from './event-rows.js';
+import { eventColumns, eventFromRow, materializationEventFromRow, type EventRow, type MaterializationEventRow } from './event-rows.js';
 import { readLineage } from './lineage.js';
+import { checkRecord, EDGE_COLUMNS, edgeLines, MATERIALIZATION_COLUMNS, materializationLines } from './materialization-rows.js';
 import type { SqlClient, SqlDatabase } from './sql-client.js';
 import type {
   CheckResultInput,
@@ -65,10 +66,35 @@ export class ProvenanceStore implements PlannerStore {
     return tx ? run(tx) : this.db.transaction(run);
   }
 
-  /** Events after `cursor`, oldest first. */
+  /**
+   * Events after `cursor`, oldest first, at most `limit`. A `materializations.recorded` row is read
+   * as the `materialization.succeeded` events it stands for (seqs `id - count + 1 … id`, each the
+   * event id of its materialization row), so a page may end inside one and the next page resumes there.
+   */
   async eventsSince(cursor: number, limit = 10_000): Promise<WeftEvent[]> {
-    const rows = await this.db.query<EventRow>('SELECT id, at, kind, payload FROM weft_events WHERE id > $1 AND location = $2 ORDER BY id LIMIT $3', [cursor, this.location, limit]);
-    return rows.map(eventFromRow);
+    const rows = await this.db.query<EventRow | MaterializationEventRow>(
+      `WITH page AS (
+         SELECT id, at, kind, payload,
+           CASE WHEN kind = 'materializations.recorded' THEN least((payload->>'count')::bigint, id - $1::bigint) ELSE 1 END AS n
+         FROM weft_events WHERE id > $1::bigint AND location = $2 ORDER BY id LIMIT $3::bigint
+       ),
+       kept AS (
+         SELECT * FROM (SELECT page.*, sum(n) OVER (ORDER BY id) - n AS before FROM page) p WHERE before < $3::bigint
+       )
+       SELECT id, at, kind, payload, NULL::text AS asset_key, NULL::text AS partition_key, NULL::text AS token, NULL::text AS data_version, NULL::text AS code_version, NULL::bigint AS inputs_as_of
+       FROM kept WHERE kind <> 'materializations.recorded'
+       UNION ALL
+       SELECT m.event_id, m.finished_at, 'materialization.succeeded', NULL, m.asset_key, m.partition_key, m.token, m.data_version, m.code_version, m.inputs_as_of
+       FROM kept CROSS JOIN LATERAL (
+         SELECT * FROM weft_materializations m
+         WHERE m.id BETWEEN (kept.payload->>'first')::bigint AND (kept.payload->>'first')::bigint + (kept.payload->>'count')::bigint - 1 AND m.event_id > $1::bigint
+         ORDER BY m.id LIMIT $3::bigint
+       ) m
+       WHERE kept.kind = 'materializations.recorded'
+       ORDER BY 1 LIMIT $3::bigint`,
+      [cursor, this.location, limit],
+    );
+    return rows.map((row) => (row.payload === null ? materializationEventFromRow(row as MaterializationEventRow) : eventFromRow(row as EventRow)));
   }
 
   /** Calls `fn` when events are appended (LISTEN/NOTIFY; instant on both drivers). */
@@ -97,142 +123,131 @@ export class ProvenanceStore implements PlannerStore {
   // ─── recording ─────────────────────────────────────────────────────────────────────────────
 
   /**
-   * Records successful materializations, exactly once per token: in one transaction, the rows
-   * (a token another attempt committed already is skipped and reported as a duplicate), one input
-   * edge per input, the attempts, the partition state and a `materialization.succeeded` event each.
+   * Records successful materializations, exactly once per token, in one transaction: the rows
+   * (COPY), one input edge per input (COPY), the partition state, and one
+   * `materializations.recorded` event that the log reads back as a `materialization.succeeded`
+   * event per materialization (each with its own seq). A token another attempt committed already
+   * is skipped and reported as a duplicate: the unique index on token is the final word.
    */
   async recordMaterializations(records: readonly MaterializationRecord[]): Promise<RecordResult> {
     if (records.length === 0) return { committed: [], duplicates: [], events: [] };
-    for (const r of records) {
-      checkStoredText(r.assetKey, 'asset key');
-      checkStoredText(r.partitionKey, 'partition key', { assetKey: r.assetKey });
+    for (const r of records) checkRecord(r);
+    const batch = [...new Map(records.map((r) => [r.token, r])).values()];
+    try {
+      // Optimistic: a token already committed is rare (a retried activity), and makes the COPY fail…
+      return await this.db.transaction((tx) => this.writeMaterializations(tx, records, batch, false));
+    } catch (error) {
+      if (!isTokenConflict(error)) throw error;
+      // …then the whole batch is written again, without the tokens found committed.
+      return this.db.transaction((tx) => this.writeMaterializations(tx, records, batch, true));
+    }
+  }
+
+  private async writeMaterializations(tx: SqlClient, records: readonly MaterializationRecord[], batch: readonly MaterializationRecord[], skipCommitted: boolean): Promise<RecordResult> {
+    // The event lock, then ids for the whole batch in one round trip: every writer of
+    // materializations and events holds the lock, so a block taken with setval is contiguous.
+    const [block] = await tx.query<{ m: string; e: string }>(
+      `SELECT setval('weft_materializations_id_seq', nextval('weft_materializations_id_seq') + $1 - 1) AS m,
+              setval('weft_events_id_seq', nextval('weft_events_id_seq') + $1 - 1) AS e
+       FROM (SELECT pg_advisory_xact_lock(7340332)) AS locked -- the event lock (lockEvents)`,
+      [batch.length],
+    );
+    let committed = batch;
+    if (skipCommitted) {
+      const existing = await tx.query<{ token: string }>('SELECT token FROM weft_materializations WHERE token = ANY($1::text[])', [batch.map((r) => r.token)]);
+      const done = new Set(existing.map((r) => r.token));
+      committed = batch.filter((r) => !done.has(r.token));
+    }
+    const kept = new Set(committed.map((r) => r.token));
+    const duplicates = [...new Set(records.map((r) => r.token))].filter((t) => !kept.has(t));
+    if (committed.length === 0) return { committed: [], duplicates, events: [] };
+
+    // The committed rows take the first ids of the block; their events the last seqs of the event
+    // block, the final one also being the id of the `materializations.recorded` row.
+    const n = committed.length;
+    const firstId = Number(block?.m) - batch.length + 1;
+    const lastSeq = Number(block?.e);
+    const firstSeq = lastSeq - n + 1;
+
+    // Single inputs name the upstream materialization they read: one recorded in this call (its
+    // latest record of that partition), else the current one in the partition state.
+    const inCall = new Map<string, { id: number; dataVersion: string }>();
+    committed.forEach((r, i) => inCall.set(partitionId(r.assetKey, r.partitionKey), { id: firstId + i, dataVersion: r.dataVersion }));
+    const lookups: Array<{ asset: string; partition: string; dataVersion: string }> = [];
+    const lookupIndex = new Map<string, number>();
+    for (const r of committed) {
       for (const input of r.inputs) {
-        checkStoredText(input.name, 'input name', { assetKey: r.assetKey, partitionKey: r.partitionKey });
-        checkStoredText(input.upstreamAsset, 'upstream asset key', { assetKey: r.assetKey, partitionKey: r.partitionKey });
-        if ('partitionKey' in input) checkStoredText(input.partitionKey, 'upstream partition key', { assetKey: r.assetKey, partitionKey: r.partitionKey });
-        else for (const key of [input.range.first, input.range.last]) checkStoredText(key, 'upstream range key', { assetKey: r.assetKey, partitionKey: r.partitionKey });
+        if (!('partitionKey' in input) || inCall.has(partitionId(input.upstreamAsset, input.partitionKey))) continue;
+        const key = `${partitionId(input.upstreamAsset, input.partitionKey)}\u0000${input.dataVersion}`;
+        if (!lookupIndex.has(key)) lookupIndex.set(key, lookups.push({ asset: input.upstreamAsset, partition: input.partitionKey, dataVersion: input.dataVersion }) - 1);
       }
     }
-    const unique = new Map(records.map((r) => [r.token, r]));
-    const batch = [...unique.values()];
-    return this.db.transaction(async (tx) => {
-      await lockEvents(tx);
-      // Event ids are taken up front, in input order, and written with each row: no second write.
-      // (Ids of duplicates are left unused: gaps are fine, order is what cursors rely on.)
-      const seqRows = await tx.query<{ id: string }>("SELECT nextval('weft_events_id_seq') AS id FROM generate_series(1, $1::int)", [batch.length]);
-      const reserved = seqRows.map((r) => Number(r.id)).sort((a, b) => a - b);
-      const inserted = await tx.query<{ id: string; token: string; event_id: string }>(
-        `INSERT INTO weft_materializations (token, asset_key, partition_key, code_version, data_version, storage_uri, bytes, started_at, finished_at,
-           attempt, worker, compute_provider, workflow_id, run_id, inputs_as_of, deployment_id, event_id)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::timestamptz[], $9::timestamptz[],
-           $10::int[], $11::text[], $12::text[], $13::text[], $14::text[], $15::bigint[], $16::text[], $17::bigint[]) AS u(t)
-         ORDER BY u.t -- one lock order for every writer: overlapping batches wait for each other instead of deadlocking
-         ON CONFLICT (token) DO NOTHING
-         RETURNING id, token, event_id`,
-        [
-          batch.map((r) => r.token),
-          batch.map((r) => r.assetKey),
-          batch.map((r) => r.partitionKey),
-          batch.map((r) => r.codeVersion),
-          batch.map((r) => r.dataVersion),
-          batch.map((r) => r.storageUri ?? null),
-          batch.map((r) => r.bytes ?? null),
-          batch.map((r) => ts(r.startedAt)),
-          batch.map((r) => ts(r.finishedAt)),
-          batch.map((r) => r.attempt ?? 1),
-          batch.map((r) => r.worker ?? null),
-          batch.map((r) => r.computeProvider ?? null),
-          batch.map((r) => r.workflowId ?? null),
-          batch.map((r) => r.runId ?? null),
-          batch.map((r) => r.inputsAsOf),
-          batch.map((r) => r.deploymentId ?? null),
-          reserved,
-        ],
+    const upstreamIds = new Map<number, number>();
+    if (lookups.length > 0) {
+      const found = await tx.query<{ n: string; id: string }>(
+        `SELECT u.n, ps.materialization_id AS id FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS u(a, p, d, n)
+         JOIN weft_partition_state ps ON ps.asset_key = u.a AND ps.partition_key = u.p AND ps.data_version = u.d
+         WHERE ps.materialization_id IS NOT NULL`,
+        [lookups.map((l) => l.asset), lookups.map((l) => l.partition), lookups.map((l) => l.dataVersion)],
       );
-      const ids = new Map(inserted.map((row) => [row.token, Number(row.id)]));
-      const eventIds = new Map(inserted.map((row) => [row.token, Number(row.event_id)]));
-      const committed = batch.filter((r) => ids.has(r.token));
-      const duplicates = [...new Set(records.map((r) => r.token))].filter((t) => !ids.has(t));
-      if (committed.length === 0) return { committed: [], duplicates, events: [] };
+      for (const row of found) upstreamIds.set(Number(row.n) - 1, Number(row.id));
+    }
+    const upstreamOf = (asset: string, partition: string, dataVersion: string): number | null => {
+      const own = inCall.get(partitionId(asset, partition));
+      if (own) return own.dataVersion === dataVersion ? own.id : null;
+      const i = lookupIndex.get(`${partitionId(asset, partition)}\u0000${dataVersion}`);
+      return i === undefined ? null : (upstreamIds.get(i) ?? null);
+    };
 
-      // (The materialization row is the record of its successful attempt: weft_attempts keeps the others.)
-      const events = await this.appendEvents(
-        committed.map((r) => ({ kind: 'materialization.succeeded', assetKey: r.assetKey, partitionKey: r.partitionKey, token: r.token, dataVersion: r.dataVersion, codeVersion: r.codeVersion, inputsAsOf: r.inputsAsOf, at: r.finishedAt }) as NewEvent),
-        tx,
-        committed.map((r) => eventIds.get(r.token) as number),
-      );
-      // Partition state: the new materialization; changed_at moves only when the data version changed.
-      // One row per partition: the last record of a partition recorded more than once in this call,
-      // its data version dating from the first record of the trailing run with that version.
-      const latest = new Map<string, { index: number; changedIndex: number }>();
-      committed.forEach((r, index) => {
-        const key = `${r.assetKey}\u0000${r.partitionKey}`; // keys never hold NUL (checked above)
-        const previous = latest.get(key);
-        const same = previous !== undefined && committed[previous.index]?.dataVersion === r.dataVersion;
-        latest.set(key, { index, changedIndex: same ? previous.changedIndex : index });
-      });
-      const state = [...latest.values()];
-      const at = <T>(f: (r: MaterializationRecord, i: number) => T) => state.map(({ index }) => f(committed[index] as MaterializationRecord, index));
-      await tx.query(
-        `INSERT INTO weft_partition_state AS ps (asset_key, partition_key, status, materialization_id, token, data_version, code_version, verified_at, changed_at, updated_event_id)
-         SELECT a, p, 'fresh', m, t, d, c, v, ch, e FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[]) AS u(a, p, m, t, d, c, v, e, ch)
-         ORDER BY a, p
+    await tx.copy('weft_materializations', MATERIALIZATION_COLUMNS, materializationLines(committed, firstId, firstSeq));
+    await tx.copy('weft_input_edges', EDGE_COLUMNS, edgeLines(committed, firstId, upstreamOf));
+
+    // Partition state, one row per partition: the last record of a partition recorded more than
+    // once in this call, changed_at the seq of the first record of the trailing run with its data
+    // version; changed_at moves only when the data version changed. Then the event, and the wake-up.
+    const latest = new Map<string, { index: number; changedIndex: number }>();
+    committed.forEach((r, index) => {
+      const key = partitionId(r.assetKey, r.partitionKey);
+      const previous = latest.get(key);
+      const same = previous !== undefined && committed[previous.index]?.dataVersion === r.dataVersion;
+      latest.set(key, { index, changedIndex: same ? previous.changedIndex : index });
+    });
+    const oncePerPartition = latest.size === n;
+    const assets = new Set(committed.map((r) => r.assetKey));
+    await tx.query(
+      `WITH state AS (
+         INSERT INTO weft_partition_state AS ps (asset_key, partition_key, status, materialization_id, token, data_version, code_version, verified_at, changed_at, updated_event_id)
+         SELECT m.asset_key, m.partition_key, 'fresh', m.id, m.token, m.data_version, m.code_version, m.inputs_as_of, coalesce(u.changed_at, m.event_id), m.event_id
+         FROM weft_materializations m LEFT JOIN unnest($5::bigint[], $6::bigint[]) AS u(id, changed_at) ON u.id = m.id
+         WHERE m.id BETWEEN $1::bigint AND $1::bigint + $2::int - 1 AND ($5::bigint[] IS NULL OR u.id IS NOT NULL)
+         ORDER BY m.asset_key, m.partition_key -- one lock order for every writer of partition state
          ON CONFLICT (asset_key, partition_key) DO UPDATE SET
            status = 'fresh', materialization_id = excluded.materialization_id, token = excluded.token, code_version = excluded.code_version,
            verified_at = excluded.verified_at, updated_event_id = excluded.updated_event_id,
            changed_at = CASE WHEN ps.data_version IS DISTINCT FROM excluded.data_version THEN excluded.changed_at ELSE ps.changed_at END,
            data_version = excluded.data_version, failure = NULL, failure_fingerprint = NULL, running_token = NULL, running_since = NULL,
-           check_failure = CASE WHEN ps.data_version IS DISTINCT FROM excluded.data_version THEN NULL ELSE ps.check_failure END`,
-        [
-          at((r) => r.assetKey),
-          at((r) => r.partitionKey),
-          at((r) => ids.get(r.token)),
-          at((r) => r.token),
-          at((r) => r.dataVersion),
-          at((r) => r.codeVersion),
-          at((r) => r.inputsAsOf),
-          at((r) => eventIds.get(r.token)),
-          state.map(({ changedIndex }) => eventIds.get((committed[changedIndex] as MaterializationRecord).token)),
-        ],
-      );
-      // Input edges (after the partition state, so an upstream recorded in this call is found too):
-      // single inputs point at the upstream materialization they read (if stored).
-      const edge = { mid: [] as number[], name: [] as string[], asset: [] as string[], part: [] as (string | null)[], dv: [] as (string | null)[], first: [] as (string | null)[], last: [] as (string | null)[], count: [] as (number | null)[], hash: [] as (string | null)[] };
-      for (const r of committed) {
-        for (const input of r.inputs) {
-          edge.mid.push(ids.get(r.token) as number);
-          edge.name.push(input.name);
-          edge.asset.push(input.upstreamAsset);
-          if ('partitionKey' in input) {
-            edge.part.push(input.partitionKey);
-            edge.dv.push(input.dataVersion);
-            edge.first.push(null);
-            edge.last.push(null);
-            edge.count.push(null);
-            edge.hash.push(null);
-          } else {
-            edge.part.push(null);
-            edge.dv.push(null);
-            edge.first.push(input.range.first);
-            edge.last.push(input.range.last);
-            edge.count.push(input.range.count);
-            edge.hash.push(input.range.combinedHash);
-          }
-        }
-      }
-      if (edge.mid.length > 0) {
-        await tx.query(
-          `INSERT INTO weft_input_edges (materialization_id, input_name, upstream_asset, upstream_partition, upstream_materialization_id, data_version, range_first, range_last, range_count, combined_hash)
-           SELECT u.mid, u.name, u.asset, u.part,
-             -- a primary-key lookup per single input (a join would scan the whole state table)
-             CASE WHEN u.part IS NULL THEN NULL ELSE (SELECT ps.materialization_id FROM weft_partition_state ps WHERE ps.asset_key = u.asset AND ps.partition_key = u.part AND ps.data_version = u.dv) END,
-             u.dv, u.first, u.last, u.cnt, u.hash
-           FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::text[]) AS u(mid, name, asset, part, dv, first, last, cnt, hash)`,
-          [edge.mid, edge.name, edge.asset, edge.part, edge.dv, edge.first, edge.last, edge.count, edge.hash],
-        );
-      }
-      return { committed: committed.map((r) => r.token), duplicates, events };
-    });
+           check_failure = CASE WHEN ps.data_version IS DISTINCT FROM excluded.data_version THEN NULL ELSE ps.check_failure END
+       ),
+       event AS (
+         INSERT INTO weft_events (id, kind, location, asset_key, payload)
+         VALUES ($3::bigint, 'materializations.recorded', $4, $7, jsonb_build_object('first', $1::bigint, 'count', $2::int))
+       )
+       SELECT pg_notify('weft_events', $3::text) -- NOTIFY_CHANNEL`,
+      [
+        firstId,
+        n,
+        lastSeq,
+        this.location,
+        oncePerPartition ? null : [...latest.values()].map(({ index }) => firstId + index),
+        oncePerPartition ? null : [...latest.values()].map(({ changedIndex }) => firstSeq + changedIndex),
+        assets.size === 1 ? (committed[0] as MaterializationRecord).assetKey : null,
+      ],
+    );
+    const events = committed.map(
+      (r, i) =>
+        ({ kind: 'materialization.succeeded', seq: firstSeq + i, at: r.finishedAt, assetKey: r.assetKey, partitionKey: r.partitionKey, token: r.token, dataVersion: r.dataVersion, codeVersion: r.codeVersion, inputsAsOf: r.inputsAsOf }) as WeftEvent,
+    );
+    return { committed: committed.map((r) => r.token), duplicates, events };
   }
 
   /** Records failed attempts: attempts rows, failure groups by fingerprint, partition state and events. */
@@ -539,8 +554,10 @@ export class ProvenanceStore implements PlannerStore {
   /** One page of an asset's partitions with their state, ordered by partition key. */
   async partitions(assetKey: string, options: { offset?: number; limit?: number; status?: PartitionStatus } = {}): Promise<PartitionRow[]> {
     const rows = await this.db.query<{ partition_key: string; status: PartitionStatus; token: string | null; data_version: string | null; code_version: string | null; materialization_id: string | null; reasons: Reason[] | null }>(
+      // (`status <> 'fresh'` lets the unsettled partitions' partial index answer a filter on any other status)
       `SELECT partition_key, status, token, data_version, code_version, materialization_id, reasons FROM weft_partition_state
-       WHERE asset_key = $1 AND ($2::text IS NULL OR status = $2) ORDER BY partition_key OFFSET $3 LIMIT $4`,
+       WHERE asset_key = $1 ${options.status === undefined ? 'AND $2::text IS NULL' : options.status === 'fresh' ? "AND status = $2 AND status = 'fresh'" : "AND status = $2 AND status <> 'fresh'"}
+       ORDER BY partition_key OFFSET $3 LIMIT $4`,
       [assetKey, options.status ?? null, options.offset ?? 0, Math.min(options.limit ?? 100, 10_000)],
     );
     return rows.map((r) => ({ partitionKey: r.partition_key, status: r.status, token: r.token, dataVersion: r.data_version, codeVersion: r.code_version, materializationId: r.materialization_id === null ? null : Number(r.materialization_id), reasons: r.reasons }));
@@ -721,6 +738,17 @@ export class ProvenanceStore implements PlannerStore {
 /** The transaction lock every event writer takes before its events get ids (released at commit). */
 async function lockEvents(q: SqlClient): Promise<void> {
   await q.query('SELECT pg_advisory_xact_lock(7340332)');
+}
+
+/** The key of a partition in maps (keys never hold NUL: checked before anything is written). */
+function partitionId(assetKey: string, partitionKey: string): string {
+  return `${assetKey}\u0000${partitionKey}`;
+}
+
+/** Whether `error` is the unique index on materialization tokens refusing a second success. */
+function isTokenConflict(error: unknown): boolean {
+  const e = error as { code?: unknown; constraint?: unknown; message?: unknown } | null;
+  return e?.code === '23505' && (e.constraint === 'weft_materializations_token_key' || (typeof e.message === 'string' && e.message.includes('weft_materializations_token_key')));
 }
 
 function sha256(text: string): string {

@@ -11,11 +11,22 @@ const MAX_KEY_BYTES = 1024;
  * keys longer than 1 KB. Messages (bytea) are exempt: any string round-trips there.
  */
 export function checkStoredText(value: string, field: string, context: { assetKey?: string; partitionKey?: string } = {}): void {
+  checkText(value, field, context, MAX_KEY_BYTES);
+}
+
+/** Rejects text a text column cannot keep exactly (NUL bytes, lone surrogates), or longer than `maxBytes`. */
+export function checkText(value: string, field: string, context: { assetKey?: string; partitionKey?: string } = {}, maxBytes = Infinity): void {
   let problem: string | undefined;
-  if (value.includes('\u0000')) problem = 'contains a NUL byte';
+  if (typeof value !== 'string') problem = `is ${value === null ? 'null' : typeof value}, not text`;
+  else if (value.includes('\u0000')) problem = 'contains a NUL byte';
   else if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value)) problem = 'contains a lone UTF-16 surrogate';
-  else if (Buffer.byteLength(value, 'utf8') > MAX_KEY_BYTES) problem = `is longer than ${MAX_KEY_BYTES} bytes`;
-  if (problem) throw new WeftError('storage.bad_key', `${field} ${JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value)} ${problem}`, { ...context, field });
+  else if (Buffer.byteLength(value, 'utf8') > maxBytes) problem = `is longer than ${maxBytes} bytes`;
+  if (problem) throw new WeftError('storage.bad_key', `${field} ${JSON.stringify(typeof value === 'string' && value.length > 80 ? `${value.slice(0, 80)}…` : value)} ${problem}`, { ...context, field });
+}
+
+/** Rejects a number a bigint/integer column cannot keep: not a safe integer, or below `min`. */
+export function checkInteger(value: number, field: string, context: { assetKey?: string; partitionKey?: string } = {}, min = 0): void {
+  if (!Number.isSafeInteger(value) || value < min) throw new WeftError('storage.bad_value', `${field} must be an integer ≥ ${min}, got ${JSON.stringify(value) ?? String(value)}`, { ...context, field });
 }
 
 /** UTF-8 bytes of a message (kept exactly in a bytea column). */

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import { useTestDatabase } from '@weft/services/harness';
-import { getTableConfig } from 'drizzle-orm/pg-core';
+import { getTableConfig, PgDialect } from 'drizzle-orm/pg-core';
 import type pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS_FOLDER, WeftError, migrate, pgDatabase, pgliteDatabase, readMigrations, storageSchema, type SqlClient, type SqlDatabase } from '../../src/index.js';
@@ -65,6 +65,13 @@ function copyOfMigrations(): string {
   return dir;
 }
 
+const dialect = new PgDialect();
+
+/** A partial index's predicate without the parentheses and casts PostgreSQL adds when it prints one. */
+function predicate(text: string): string {
+  return text.replace(/::text\b/g, '').replace(/^\((.*)\)$/, '$1').trim();
+}
+
 /** What the drizzle schema says each table looks like, in the shape `actualSchema` reads. */
 function expectedSchema() {
   const tables: Record<string, { columns: string[]; primaryKey: string[]; indexes: string[] }> = {};
@@ -80,7 +87,9 @@ function expectedSchema() {
     });
     const primaryKey = config.columns.filter((c) => c.primary).map((c) => c.name);
     for (const pk of config.primaryKeys) primaryKey.push(...pk.columns.map((c) => c.name));
-    const indexes = config.indexes.map((i) => `${i.config.unique ? 'unique ' : ''}${i.config.name} (${i.config.columns.map((c) => (c as { name: string }).name).join(', ')})`).sort();
+    const indexes = config.indexes
+      .map((i) => `${i.config.unique ? 'unique ' : ''}${i.config.name} (${i.config.columns.map((c) => (c as { name: string }).name).join(', ')})${i.config.where ? ` where ${predicate(dialect.sqlToQuery(i.config.where).sql)}` : ''}`)
+      .sort();
     tables[config.name] = { columns, primaryKey, indexes };
   }
   return tables;
@@ -111,12 +120,12 @@ async function actualSchema(db: SqlClient, schema: string) {
   }
   for (const k of keys) table(k.table_name).primaryKey.push(k.column_name);
   for (const i of indexes) {
-    const match = /^CREATE (UNIQUE )?INDEX (\S+) ON \S+ USING btree \((.+)\)$/.exec(i.indexdef);
+    const match = /^CREATE (UNIQUE )?INDEX (\S+) ON \S+ USING btree \(([^)]+)\)(?: WHERE (.+))?$/.exec(i.indexdef);
     if (!match) throw new Error(`unexpected index definition: ${i.indexdef}`);
-    const [, unique, name, cols] = match;
+    const [, unique, name, cols, where] = match;
     // The primary key's own index is checked through the constraint.
     if (keys.some((k) => k.constraint_name === name)) continue;
-    table(i.tablename).indexes.push(`${unique ? 'unique ' : ''}${name} (${(cols ?? '').split(', ').map((c) => c.replace(/^"|"$/g, '')).join(', ')})`);
+    table(i.tablename).indexes.push(`${unique ? 'unique ' : ''}${name} (${(cols ?? '').split(', ').map((c) => c.replace(/^"|"$/g, '')).join(', ')})${where ? ` where ${predicate(where)}` : ''}`);
   }
   for (const t of Object.values(tables)) t.indexes.sort();
   return tables;

@@ -38,6 +38,8 @@ function waitFor<T>(subscribe: (fn: (value: T) => void) => void, accept: (value:
 }
 
 /** An event's fields, whatever its kind. */
+type Succeeded = WeftEvent & { kind: 'materialization.succeeded'; token: string; assetKey: string; partitionKey: string };
+
 const payload = (event: WeftEvent | undefined): Record<string, unknown> => (event ?? {}) as unknown as Record<string, unknown>;
 
 function failure(assetKey: string, partitionKey: string, fingerprint: string, message: string, tag = 'v1', finishedAt = NOW): FailureInput {
@@ -71,6 +73,8 @@ export function describeStore(name: string, factory: StoreFactory): void {
     afterEach(async () => {
       await db.close();
     });
+    /** Every `materialization.succeeded` event of the log, as the planner reads it. */
+    const succeeded = async (): Promise<Succeeded[]> => (await store.eventsSince(0, 1_000_000)).filter((e): e is Succeeded => e.kind === 'materialization.succeeded');
 
     // ─── events ──────────────────────────────────────────────────────────────────────────────
 
@@ -190,7 +194,7 @@ export function describeStore(name: string, factory: StoreFactory): void {
           materializations: await countRows(db, 'weft_materializations', 'token = $1', [token]),
           edges: await countRows(db, 'weft_input_edges', 'materialization_id IN (SELECT id FROM weft_materializations WHERE token = $1)', [token]),
           attempts: await countRows(db, 'weft_attempts', 'token = $1', [token]),
-          events: await countRows(db, 'weft_events', "kind = 'materialization.succeeded' AND payload->>'token' = $1", [token]),
+          events: (await succeeded()).filter((e) => e.token === token).length,
         };
       }
 
@@ -236,7 +240,7 @@ export function describeStore(name: string, factory: StoreFactory): void {
           for (const [i, r] of results.entries()) expect([...r.committed, ...r.duplicates].sort()).toEqual((i === 3 ? records.slice(100, 200) : records).map((x) => x.token).sort());
           expect(await countRows(db, 'weft_materializations', 'asset_key = $1', [`race${round}`])).toBe(300);
           expect(await countRows(db, 'weft_attempts', 'asset_key = $1', [`race${round}`])).toBe(0); // successes are their materialization rows
-          expect(await countRows(db, 'weft_events', "kind = 'materialization.succeeded' AND asset_key = $1", [`race${round}`])).toBe(300);
+          expect((await succeeded()).filter((e) => e.assetKey === `race${round}`)).toHaveLength(300);
           expect(await countRows(db, 'weft_partition_state', "status = 'fresh' AND asset_key = $1", [`race${round}`])).toBe(300);
         }
       });
@@ -275,12 +279,104 @@ export function describeStore(name: string, factory: StoreFactory): void {
         expect(await countRows(db, 'weft_input_edges')).toBe(2000);
         expect(await countRows(db, 'weft_input_edges', 'range_count = 10')).toBe(1000);
         expect(await countRows(db, 'weft_attempts')).toBe(0); // successes are their materialization rows
-        expect(await countRows(db, 'weft_events')).toBe(1000);
-        expect(await countRows(db, 'weft_materializations m JOIN weft_events e ON e.id = m.event_id', "e.payload->>'token' = m.token AND e.kind = 'materialization.succeeded'")).toBe(1000);
+        // One log row for the batch, read back as one event per materialization, each with the
+        // seq its materialization row holds; the last seq is the log row's id.
+        expect(await countRows(db, 'weft_events')).toBe(1);
+        const logged = await store.eventsSince(0);
+        expect(logged).toEqual(result.events);
+        const rows = await db.query<{ token: string; event_id: string }>('SELECT token, event_id FROM weft_materializations ORDER BY id');
+        expect(logged.map((e) => [(e as { token?: string }).token, e.seq])).toEqual(rows.map((r) => [r.token, Number(r.event_id)]));
+        expect(await countRows(db, 'weft_events', 'id = $1', [logged.at(-1)?.seq])).toBe(1);
         const page = await store.partitions('batch', { offset: 998, limit: 10 });
         expect(page.map((p) => [p.partitionKey, p.status, p.token])).toEqual([
           ['p0998', 'fresh', records[998]?.token],
           ['p0999', 'fresh', records[999]?.token],
+        ]);
+      });
+
+      it('pages through the log exactly when a page ends inside a batch: no event lost, none repeated', async () => {
+        const before = await store.appendEvents([{ kind: 'request.cancelled', requestId: 'before' }]);
+        const a = await store.recordMaterializations(Array.from({ length: 7 }, (_, i) => mat('paged', `a${i}`)));
+        const middle = await store.appendEvents([{ kind: 'request.cancelled', requestId: 'middle' }]);
+        const b = await store.recordMaterializations(Array.from({ length: 5 }, (_, i) => mat('paged', `b${i}`)));
+        const c = await store.recordMaterializations([mat('paged', 'c0')]);
+        const after = await store.appendEvents([{ kind: 'request.cancelled', requestId: 'after' }]);
+        const all = [...before, ...a.events, ...middle, ...b.events, ...c.events, ...after];
+        expect(await store.eventsSince(0)).toEqual(all);
+        for (const limit of [1, 2, 3, 4, 6, 7, 8, 11, 100]) {
+          const read: WeftEvent[] = [];
+          let cursor = 0;
+          for (let pages = 0; pages < 100; pages++) {
+            const page = await store.eventsSince(cursor, limit);
+            expect(page.length).toBeLessThanOrEqual(limit);
+            if (page.length === 0) break;
+            // A short page means the log is read to its end.
+            if (page.length < limit) expect(page.at(-1)).toEqual(all.at(-1));
+            read.push(...page);
+            cursor = page.at(-1)?.seq as number;
+          }
+          expect(read, `pages of ${limit}`).toEqual(all);
+        }
+        // From every cursor, the rest of the log.
+        for (const [i, e] of all.entries()) expect(await store.eventsSince(e.seq)).toEqual(all.slice(i + 1));
+      });
+
+      it('records the new tokens of a batch that holds already committed ones, reporting those as duplicates', async () => {
+        const old = [mat('mixed', 'p0'), mat('mixed', 'p2')];
+        await store.recordMaterializations(old);
+        const batch = [0, 1, 2, 3].map((i) => mat('mixed', `p${i}`));
+        const result = await store.recordMaterializations(batch);
+        expect(result.committed).toEqual([batch[1]?.token, batch[3]?.token]);
+        expect(result.duplicates).toEqual([batch[0]?.token, batch[2]?.token]);
+        expect(result.events.map((e) => (e as Succeeded).token)).toEqual(result.committed);
+        expect((await succeeded()).map((e) => e.token)).toEqual([...old, batch[1], batch[3]].map((r) => r?.token));
+        expect(await countRows(db, 'weft_materializations', "asset_key = 'mixed'")).toBe(4);
+        expect((await store.partitions('mixed')).map((p) => p.token)).toEqual([0, 1, 2, 3].map((i) => mat('mixed', `p${i}`).token));
+      });
+
+      it('rejects a record with an unstorable value, naming the field, and writes nothing of its batch', async () => {
+        const digest = await tableDigest(db);
+        const good = mat('bad', 'p0');
+        const cases: Array<[MaterializationRecord, string, string]> = [
+          [{ ...mat('bad', 'p1'), worker: 'w\u0000' }, 'worker', 'storage.bad_key'],
+          [{ ...mat('bad', 'p1'), storageUri: 'file:///\uD800' }, 'storage URI', 'storage.bad_key'],
+          [{ ...mat('bad', 'p1'), bytes: Number.NaN }, 'bytes', 'storage.bad_value'],
+          [{ ...mat('bad', 'p1'), finishedAt: 1.5 }, 'finishedAt', 'storage.bad_value'],
+          [{ ...mat('bad', 'p1'), attempt: 0 }, 'attempt', 'storage.bad_value'],
+          [{ ...mat('bad', 'p1'), dataVersion: 'x\u0000' }, 'data version', 'storage.bad_key'],
+          [{ ...mat('bad', 'p1'), inputs: [readOne('x', good), readOne('x', good)] }, 'input name', 'storage.bad_value'],
+          [{ ...mat('bad', 'p1'), inputs: [readRange('r', 'bad', 'a', 'b', 0)] }, 'upstream range count', 'storage.bad_value'],
+        ];
+        for (const [record, field, code] of cases) {
+          const error = await store.recordMaterializations([good, record]).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expect(error, field).toBeInstanceOf(WeftError);
+          expect((error as WeftError).code).toBe(code);
+          expect((error as WeftError).context).toMatchObject({ assetKey: 'bad', partitionKey: 'p1', field });
+        }
+        expect(await tableDigest(db)).toEqual(digest);
+      });
+
+      it('keeps text with tabs, newlines, backslashes and quotes exactly (COPY escaping)', async () => {
+        const odd = 'a\tb\nc\rd\\e\\N "f" \'g\' \u00e9\u{1F600}';
+        const up = mat(odd, odd);
+        const r = { ...mat(`${odd}/down`, `${odd}-p`, { inputs: [readOne(odd, up), readRange(`${odd}2`, odd, `${odd}1`, `${odd}9`, 9)] }), storageUri: odd, worker: odd, computeProvider: odd, workflowId: odd, runId: odd, deploymentId: odd };
+        await store.recordMaterializations([up, r]);
+        const [row] = await db.query<Record<string, string>>('SELECT asset_key, partition_key, storage_uri, worker, compute_provider, workflow_id, run_id, deployment_id FROM weft_materializations WHERE token = $1', [r.token]);
+        expect(row).toEqual({ asset_key: `${odd}/down`, partition_key: `${odd}-p`, storage_uri: odd, worker: odd, compute_provider: odd, workflow_id: odd, run_id: odd, deployment_id: odd });
+        const edges = await db.query<Record<string, string | null>>(
+          'SELECT input_name, upstream_asset, upstream_partition, range_first, range_last FROM weft_input_edges WHERE materialization_id = (SELECT id FROM weft_materializations WHERE token = $1) ORDER BY input_name',
+          [r.token],
+        );
+        expect(edges).toEqual([
+          { input_name: odd, upstream_asset: odd, upstream_partition: odd, range_first: null, range_last: null },
+          { input_name: `${odd}2`, upstream_asset: odd, upstream_partition: null, range_first: `${odd}1`, range_last: `${odd}9` },
+        ]);
+        expect((await succeeded()).map((e) => [e.assetKey, e.partitionKey])).toEqual([
+          [odd, odd],
+          [`${odd}/down`, `${odd}-p`],
         ]);
       });
 

@@ -1,0 +1,128 @@
+/**
+ * The rows a batch of materializations becomes (weft_materializations and weft_input_edges), as
+ * COPY text lines, and the checks that keep every value storable exactly.
+ */
+import { WeftError } from '../errors.js';
+import { copyLine } from './copy-text.js';
+import type { MaterializationRecord } from './types.js';
+import { checkInteger, checkStoredText, checkText } from './validate.js';
+
+/** weft_materializations columns a recording fills, in COPY order. */
+export const MATERIALIZATION_COLUMNS = [
+  'id',
+  'token',
+  'asset_key',
+  'partition_key',
+  'code_version',
+  'data_version',
+  'storage_uri',
+  'bytes',
+  'started_at',
+  'finished_at',
+  'attempt',
+  'worker',
+  'compute_provider',
+  'workflow_id',
+  'run_id',
+  'inputs_as_of',
+  'deployment_id',
+  'event_id',
+] as const;
+
+/** weft_input_edges columns, in COPY order. */
+export const EDGE_COLUMNS = [
+  'materialization_id',
+  'input_name',
+  'upstream_asset',
+  'upstream_partition',
+  'upstream_materialization_id',
+  'data_version',
+  'range_first',
+  'range_last',
+  'range_count',
+  'combined_hash',
+] as const;
+
+/** Rejects a record with a value the store cannot keep exactly, naming the asset, partition and field. */
+export function checkRecord(r: MaterializationRecord): void {
+  checkStoredText(r.assetKey, 'asset key');
+  checkStoredText(r.partitionKey, 'partition key', { assetKey: r.assetKey });
+  const where = { assetKey: r.assetKey, partitionKey: r.partitionKey };
+  for (const [field, value] of [
+    ['token', r.token],
+    ['code version', r.codeVersion],
+    ['data version', r.dataVersion],
+  ] as const)
+    checkStoredText(value, field, where);
+  for (const [field, value] of [
+    ['storage URI', r.storageUri],
+    ['worker', r.worker],
+    ['compute provider', r.computeProvider],
+    ['workflow id', r.workflowId],
+    ['run id', r.runId],
+    ['deployment id', r.deploymentId],
+  ] as const)
+    if (value !== null && value !== undefined) checkText(value, field, where);
+  checkInteger(r.finishedAt, 'finishedAt', where);
+  checkInteger(r.inputsAsOf, 'inputsAsOf', where);
+  if (r.startedAt !== null && r.startedAt !== undefined) checkInteger(r.startedAt, 'startedAt', where);
+  if (r.bytes !== null && r.bytes !== undefined) checkInteger(r.bytes, 'bytes', where);
+  if (r.attempt !== undefined) checkInteger(r.attempt, 'attempt', where, 1);
+  const names = new Set<string>();
+  for (const input of r.inputs) {
+    checkStoredText(input.name, 'input name', where);
+    if (names.has(input.name)) throw new WeftError('storage.bad_value', `input name ${JSON.stringify(input.name)} appears twice`, { ...where, field: 'input name' });
+    names.add(input.name);
+    checkStoredText(input.upstreamAsset, 'upstream asset key', where);
+    if ('partitionKey' in input) {
+      checkStoredText(input.partitionKey, 'upstream partition key', where);
+      checkStoredText(input.dataVersion, 'upstream data version', where);
+    } else {
+      for (const key of [input.range.first, input.range.last]) checkStoredText(key, 'upstream range key', where);
+      checkStoredText(input.range.combinedHash, 'upstream range hash', where);
+      checkInteger(input.range.count, 'upstream range count', where, 1);
+    }
+  }
+}
+
+/** weft_materializations lines: the i-th record gets id `firstId + i` and event seq `firstSeq + i`. */
+export function* materializationLines(records: readonly MaterializationRecord[], firstId: number, firstSeq: number): Generator<string> {
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i] as MaterializationRecord;
+    yield copyLine([
+      firstId + i,
+      r.token,
+      r.assetKey,
+      r.partitionKey,
+      r.codeVersion,
+      r.dataVersion,
+      r.storageUri,
+      r.bytes,
+      r.startedAt === null || r.startedAt === undefined ? null : new Date(r.startedAt),
+      new Date(r.finishedAt),
+      r.attempt ?? 1,
+      r.worker,
+      r.computeProvider,
+      r.workflowId,
+      r.runId,
+      r.inputsAsOf,
+      r.deploymentId,
+      firstSeq + i,
+    ]);
+  }
+}
+
+/**
+ * weft_input_edges lines: one per input; a single input names the upstream materialization it
+ * read (`upstreamOf`, null when not stored), a range input is one line with its range and hash.
+ */
+export function* edgeLines(records: readonly MaterializationRecord[], firstId: number, upstreamOf: (asset: string, partition: string, dataVersion: string) => number | null): Generator<string> {
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i] as MaterializationRecord;
+    for (const input of r.inputs) {
+      yield 'partitionKey' in input
+        ? copyLine([firstId + i, input.name, input.upstreamAsset, input.partitionKey, upstreamOf(input.upstreamAsset, input.partitionKey, input.dataVersion), input.dataVersion, null, null, null, null])
+        : copyLine([firstId + i, input.name, input.upstreamAsset, null, null, null, input.range.first, input.range.last, input.range.count, input.range.combinedHash]);
+    }
+  }
+}
