@@ -64,6 +64,7 @@ export const lineageWritesBench: Benchmark = {
       await migrate(db);
       const copyClient = new pg.Client({ connectionString: url });
       await copyClient.connect();
+      copyClient.on('error', () => {}); // (as for the pool: the server's shutdown must not crash the run)
       // Same columns, defaults, constraints and indexes as the store's tables.
       await copyClient.query('CREATE TABLE copy_m (LIKE weft_materializations INCLUDING ALL)');
       await copyClient.query('CREATE TABLE copy_e (LIKE weft_input_edges INCLUDING ALL)');
@@ -78,13 +79,21 @@ export const lineageWritesBench: Benchmark = {
         const r = await store.recordMaterializations(batch);
         if (r.committed.length !== batch.length) throw new Error(`store committed ${r.committed.length} of ${batch.length}`);
       };
+      const copyPhases = { format: 0, begin: 0, m: 0, e: 0, commit: 0 };
+      let copyTimed = false;
+      const phase = async (name: keyof typeof copyPhases, fn: () => unknown): Promise<void> => {
+        const t0 = performance.now();
+        await fn();
+        if (copyTimed) copyPhases[name] += performance.now() - t0;
+      };
       const viaCopy = async (batch: MaterializationRecord[]): Promise<void> => {
-        const rows = copyRows(batch, nextId);
+        let rows: ReturnType<typeof copyRows> | undefined;
+        await phase('format', () => (rows = copyRows(batch, nextId)));
         nextId += batch.length;
-        await copyClient.query('BEGIN');
-        await copyText(copyClient, 'copy_m', MATERIALIZATION_COLUMNS, rows.materializations);
-        await copyText(copyClient, 'copy_e', EDGE_COLUMNS, rows.edges);
-        await copyClient.query('COMMIT');
+        await phase('begin', () => copyClient.query('BEGIN'));
+        await phase('m', () => copyText(copyClient, 'copy_m', MATERIALIZATION_COLUMNS, rows?.materializations ?? ''));
+        await phase('e', () => copyText(copyClient, 'copy_e', EDGE_COLUMNS, rows?.edges ?? ''));
+        await phase('commit', () => copyClient.query('COMMIT'));
       };
 
       const storeMs: number[] = [];
@@ -93,6 +102,7 @@ export const lineageWritesBench: Benchmark = {
       for (const [i, batch] of batches.entries()) {
         const timed = i >= WARMUP_BATCHES;
         if (i === WARMUP_BATCHES) times.reset();
+        copyTimed = timed;
         const order = i % 2 === 0 ? (['store', 'copy'] as const) : (['copy', 'store'] as const);
         for (const method of order) {
           const t0 = performance.now();
@@ -116,6 +126,8 @@ export const lineageWritesBench: Benchmark = {
       log(`store: ${Math.round(rowsPerSecond)} rows/s (batch p50 ${percentile(storeMs, 50).toFixed(1)} ms, p95 ${percentile(storeMs, 95).toFixed(1)} ms); COPY: ${Math.round(copyRowsPerSecond)} rows/s (batch p50 ${percentile(copyMs, 50).toFixed(1)} ms, p95 ${percentile(copyMs, 95).toFixed(1)} ms)`);
       log('where the store spends a batch (client-side, round trips included):');
       for (const line of times.report()) log(`  ${line}`);
+      const copyBatches = batches.length - WARMUP_BATCHES;
+      log(`where COPY spends a batch: ${Object.entries(copyPhases).map(([k, ms]) => `${k === 'm' ? 'COPY copy_m' : k === 'e' ? 'COPY copy_e' : k} ${(ms / copyBatches).toFixed(2)} ms`).join(', ')}`);
 
       // Both methods hold the same rows; sizes per materialization (every table the store writes).
       const counts = await copyClient.query<{ m: string; e: string; cm: string; ce: string }>(

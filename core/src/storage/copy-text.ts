@@ -36,7 +36,7 @@ export function copyStatement(table: string, columns: readonly string[], options
 }
 
 /** Joins lines into chunks of about `size` characters (what a COPY stream is fed with). */
-export function* copyChunks(lines: Iterable<string>, size = 64 * 1024): Generator<string> {
+export function* copyChunks(lines: Iterable<string>, size = 16 * 1024): Generator<string> {
   let chunk = '';
   for (const line of lines) {
     chunk += line;

@@ -48,25 +48,19 @@ export function checkRecord(r: MaterializationRecord): void {
   checkStoredText(r.assetKey, 'asset key');
   checkStoredText(r.partitionKey, 'partition key', { assetKey: r.assetKey });
   const where = { assetKey: r.assetKey, partitionKey: r.partitionKey };
-  for (const [field, value] of [
-    ['token', r.token],
-    ['code version', r.codeVersion],
-    ['data version', r.dataVersion],
-  ] as const)
-    checkStoredText(value, field, where);
-  for (const [field, value] of [
-    ['storage URI', r.storageUri],
-    ['worker', r.worker],
-    ['compute provider', r.computeProvider],
-    ['workflow id', r.workflowId],
-    ['run id', r.runId],
-    ['deployment id', r.deploymentId],
-  ] as const)
-    if (value !== null && value !== undefined) checkText(value, field, where);
+  checkStoredText(r.token, 'token', where);
+  checkStoredText(r.codeVersion, 'code version', where);
+  checkStoredText(r.dataVersion, 'data version', where);
+  if (r.storageUri != null) checkText(r.storageUri, 'storage URI', where);
+  if (r.worker != null) checkText(r.worker, 'worker', where);
+  if (r.computeProvider != null) checkText(r.computeProvider, 'compute provider', where);
+  if (r.workflowId != null) checkText(r.workflowId, 'workflow id', where);
+  if (r.runId != null) checkText(r.runId, 'run id', where);
+  if (r.deploymentId != null) checkText(r.deploymentId, 'deployment id', where);
   checkInteger(r.finishedAt, 'finishedAt', where);
   checkInteger(r.inputsAsOf, 'inputsAsOf', where);
-  if (r.startedAt !== null && r.startedAt !== undefined) checkInteger(r.startedAt, 'startedAt', where);
-  if (r.bytes !== null && r.bytes !== undefined) checkInteger(r.bytes, 'bytes', where);
+  if (r.startedAt != null) checkInteger(r.startedAt, 'startedAt', where);
+  if (r.bytes != null) checkInteger(r.bytes, 'bytes', where);
   if (r.attempt !== undefined) checkInteger(r.attempt, 'attempt', where, 1);
   const names = new Set<string>();
   for (const input of r.inputs) {

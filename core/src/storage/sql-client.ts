@@ -22,8 +22,16 @@ async function pgCopy(client: pg.PoolClient | pg.Client, table: string, columns:
     throw error;
   });
   failed.catch(() => {}); // observed by finished() below; never an unhandled rejection
-  for (const chunk of copyChunks(lines)) {
-    if (!stream.write(chunk)) await Promise.race([once(stream, 'drain'), failed]);
+  try {
+    for (const chunk of copyChunks(lines)) {
+      if (!stream.write(chunk)) await Promise.race([once(stream, 'drain'), failed]);
+    }
+  } catch (error) {
+    // The lines failed (a value was refused) or the server did: abort the COPY (CopyFail) and wait
+    // until the server has answered, so the connection is ready for the ROLLBACK.
+    stream.destroy(error as Error);
+    await finished(stream).catch(() => {});
+    throw error;
   }
   stream.end();
   await finished(stream);

@@ -131,19 +131,19 @@ export class ProvenanceStore implements PlannerStore {
    */
   async recordMaterializations(records: readonly MaterializationRecord[]): Promise<RecordResult> {
     if (records.length === 0) return { committed: [], duplicates: [], events: [] };
-    for (const r of records) checkRecord(r);
     const batch = [...new Map(records.map((r) => [r.token, r])).values()];
     try {
       // Optimistic: a token already committed is rare (a retried activity), and makes the COPY fail…
       return await this.db.transaction((tx) => this.writeMaterializations(tx, records, batch, false));
     } catch (error) {
-      if (!isTokenConflict(error)) throw error;
-      // …then the whole batch is written again, without the tokens found committed.
+      if (!isRecordingConflict(error)) throw error;
+      // …then the whole batch is written again, without the tokens found committed. (So is a batch
+      // that met a partition-state row inserted since it looked: the second time it updates it.)
       return this.db.transaction((tx) => this.writeMaterializations(tx, records, batch, true));
     }
   }
 
-  private async writeMaterializations(tx: SqlClient, records: readonly MaterializationRecord[], batch: readonly MaterializationRecord[], skipCommitted: boolean): Promise<RecordResult> {
+  private async writeMaterializations(tx: SqlClient, records: readonly MaterializationRecord[], batch: readonly MaterializationRecord[], retry: boolean): Promise<RecordResult> {
     // The event lock, then ids for the whole batch in one round trip: every writer of
     // materializations and events holds the lock, so a block taken with setval is contiguous.
     const [block] = await tx.query<{ m: string; e: string }>(
@@ -153,7 +153,9 @@ export class ProvenanceStore implements PlannerStore {
       [batch.length],
     );
     let committed = batch;
-    if (skipCommitted) {
+    if (retry) {
+      // (Checked first here: the tokens are query parameters before any row is formatted.)
+      for (const r of batch) checkRecord(r);
       const existing = await tx.query<{ token: string }>('SELECT token FROM weft_materializations WHERE token = ANY($1::text[])', [batch.map((r) => r.token)]);
       const done = new Set(existing.map((r) => r.token));
       committed = batch.filter((r) => !done.has(r.token));
@@ -169,15 +171,30 @@ export class ProvenanceStore implements PlannerStore {
     const lastSeq = Number(block?.e);
     const firstSeq = lastSeq - n + 1;
 
+    // The rows, each record checked just before it is formatted (a bad one aborts the COPY and the
+    // transaction: nothing is written). The checks and the formatting run while the server is still
+    // busy with the chunks sent before. Meanwhile: the latest record of each partition (its
+    // changed_at is the seq of the first record of the trailing run with its data version).
+    const latest = new Map<string, { index: number; changedIndex: number }>();
+    function* rows(): Generator<string> {
+      for (const [index, r] of committed.entries()) {
+        if (!retry) checkRecord(r);
+        const key = partitionId(r.assetKey, r.partitionKey);
+        const previous = latest.get(key);
+        const same = previous !== undefined && committed[previous.index]?.dataVersion === r.dataVersion;
+        latest.set(key, { index, changedIndex: same ? previous.changedIndex : index });
+        yield* materializationLines([r], firstId + index, firstSeq + index);
+      }
+    }
+    await tx.copy('weft_materializations', MATERIALIZATION_COLUMNS, rows());
+
     // Single inputs name the upstream materialization they read: one recorded in this call (its
     // latest record of that partition), else the current one in the partition state.
-    const inCall = new Map<string, { id: number; dataVersion: string }>();
-    committed.forEach((r, i) => inCall.set(partitionId(r.assetKey, r.partitionKey), { id: firstId + i, dataVersion: r.dataVersion }));
     const lookups: Array<{ asset: string; partition: string; dataVersion: string }> = [];
     const lookupIndex = new Map<string, number>();
     for (const r of committed) {
       for (const input of r.inputs) {
-        if (!('partitionKey' in input) || inCall.has(partitionId(input.upstreamAsset, input.partitionKey))) continue;
+        if (!('partitionKey' in input) || latest.has(partitionId(input.upstreamAsset, input.partitionKey))) continue;
         const key = `${partitionId(input.upstreamAsset, input.partitionKey)}\u0000${input.dataVersion}`;
         if (!lookupIndex.has(key)) lookupIndex.set(key, lookups.push({ asset: input.upstreamAsset, partition: input.partitionKey, dataVersion: input.dataVersion }) - 1);
       }
@@ -193,60 +210,54 @@ export class ProvenanceStore implements PlannerStore {
       for (const row of found) upstreamIds.set(Number(row.n) - 1, Number(row.id));
     }
     const upstreamOf = (asset: string, partition: string, dataVersion: string): number | null => {
-      const own = inCall.get(partitionId(asset, partition));
-      if (own) return own.dataVersion === dataVersion ? own.id : null;
+      const own = latest.get(partitionId(asset, partition));
+      if (own) return committed[own.index]?.dataVersion === dataVersion ? firstId + own.index : null;
       const i = lookupIndex.get(`${partitionId(asset, partition)}\u0000${dataVersion}`);
       return i === undefined ? null : (upstreamIds.get(i) ?? null);
     };
-
-    await tx.copy('weft_materializations', MATERIALIZATION_COLUMNS, materializationLines(committed, firstId, firstSeq));
     await tx.copy('weft_input_edges', EDGE_COLUMNS, edgeLines(committed, firstId, upstreamOf));
 
-    // Partition state, one row per partition: the last record of a partition recorded more than
-    // once in this call, changed_at the seq of the first record of the trailing run with its data
-    // version; changed_at moves only when the data version changed. Then the event, and the wake-up.
-    const latest = new Map<string, { index: number; changedIndex: number }>();
-    committed.forEach((r, index) => {
-      const key = partitionId(r.assetKey, r.partitionKey);
-      const previous = latest.get(key);
-      const same = previous !== undefined && committed[previous.index]?.dataVersion === r.dataVersion;
-      latest.set(key, { index, changedIndex: same ? previous.changedIndex : index });
-    });
+    // Partition state, one row per partition (changed_at moves only when the data version
+    // changed): existing rows updated, the others inserted; then the log row, and the wake-up.
     const oncePerPartition = latest.size === n;
     const assets = new Set(committed.map((r) => r.assetKey));
-    await tx.query(
-      `WITH state AS (
-         INSERT INTO weft_partition_state AS ps (asset_key, partition_key, status, materialization_id, token, data_version, code_version, verified_at, changed_at, updated_event_id)
-         SELECT m.asset_key, m.partition_key, 'fresh', m.id, m.token, m.data_version, m.code_version, m.inputs_as_of, coalesce(u.changed_at, m.event_id), m.event_id
-         FROM weft_materializations m LEFT JOIN unnest($5::bigint[], $6::bigint[]) AS u(id, changed_at) ON u.id = m.id
-         WHERE m.id BETWEEN $1::bigint AND $1::bigint + $2::int - 1 AND ($5::bigint[] IS NULL OR u.id IS NOT NULL)
-         ORDER BY m.asset_key, m.partition_key -- one lock order for every writer of partition state
-         ON CONFLICT (asset_key, partition_key) DO UPDATE SET
-           status = 'fresh', materialization_id = excluded.materialization_id, token = excluded.token, code_version = excluded.code_version,
-           verified_at = excluded.verified_at, updated_event_id = excluded.updated_event_id,
-           changed_at = CASE WHEN ps.data_version IS DISTINCT FROM excluded.data_version THEN excluded.changed_at ELSE ps.changed_at END,
-           data_version = excluded.data_version, failure = NULL, failure_fingerprint = NULL, running_token = NULL, running_since = NULL,
-           check_failure = CASE WHEN ps.data_version IS DISTINCT FROM excluded.data_version THEN NULL ELSE ps.check_failure END
-       ),
-       event AS (
+    // (MERGE: one pass that probes the key and updates or inserts, without ON CONFLICT's speculative insertion.)
+    const recorded = oncePerPartition
+      ? {
+          rows: `SELECT id, asset_key, partition_key, token, data_version, code_version, inputs_as_of, event_id, event_id AS changed_at
+                 FROM weft_materializations WHERE id BETWEEN $1::bigint AND $1::bigint + $2::int - 1`,
+          params: [firstId, n],
+        }
+      : {
+          rows: `SELECT m.id, m.asset_key, m.partition_key, m.token, m.data_version, m.code_version, m.inputs_as_of, m.event_id, u.changed_at
+                 FROM unnest($1::bigint[], $2::bigint[]) AS u(id, changed_at) JOIN weft_materializations m ON m.id = u.id`,
+          params: [[...latest.values()].map(({ index }) => firstId + index), [...latest.values()].map(({ changedIndex }) => firstSeq + changedIndex)],
+        };
+    const written = tx.query(
+      `MERGE INTO weft_partition_state ps
+       USING (${recorded.rows}) r ON ps.asset_key = r.asset_key AND ps.partition_key = r.partition_key
+       WHEN MATCHED THEN UPDATE SET
+         status = 'fresh', materialization_id = r.id, token = r.token, code_version = r.code_version, verified_at = r.inputs_as_of, updated_event_id = r.event_id,
+         changed_at = CASE WHEN ps.data_version IS DISTINCT FROM r.data_version THEN r.changed_at ELSE ps.changed_at END,
+         check_failure = CASE WHEN ps.data_version IS DISTINCT FROM r.data_version THEN NULL ELSE ps.check_failure END,
+         data_version = r.data_version, failure = NULL, failure_fingerprint = NULL, running_token = NULL, running_since = NULL
+       WHEN NOT MATCHED THEN INSERT (asset_key, partition_key, status, materialization_id, token, data_version, code_version, verified_at, changed_at, updated_event_id)
+         VALUES (r.asset_key, r.partition_key, 'fresh', r.id, r.token, r.data_version, r.code_version, r.inputs_as_of, r.changed_at, r.event_id)`,
+      recorded.params,
+    );
+    const logged = tx.query(
+      `WITH event AS (
          INSERT INTO weft_events (id, kind, location, asset_key, payload)
-         VALUES ($3::bigint, 'materializations.recorded', $4, $7, jsonb_build_object('first', $1::bigint, 'count', $2::int))
+         VALUES ($1::bigint, 'materializations.recorded', $2, $3, jsonb_build_object('first', $4::bigint, 'count', $5::int))
        )
-       SELECT pg_notify('weft_events', $3::text) -- NOTIFY_CHANNEL`,
-      [
-        firstId,
-        n,
-        lastSeq,
-        this.location,
-        oncePerPartition ? null : [...latest.values()].map(({ index }) => firstId + index),
-        oncePerPartition ? null : [...latest.values()].map(({ changedIndex }) => firstSeq + changedIndex),
-        assets.size === 1 ? (committed[0] as MaterializationRecord).assetKey : null,
-      ],
+       SELECT pg_notify('weft_events', $1::text) -- NOTIFY_CHANNEL`,
+      [lastSeq, this.location, assets.size === 1 ? (committed[0] as MaterializationRecord).assetKey : null, firstId, n],
     );
     const events = committed.map(
       (r, i) =>
         ({ kind: 'materialization.succeeded', seq: firstSeq + i, at: r.finishedAt, assetKey: r.assetKey, partitionKey: r.partitionKey, token: r.token, dataVersion: r.dataVersion, codeVersion: r.codeVersion, inputsAsOf: r.inputsAsOf }) as WeftEvent,
     );
+    await Promise.all([written, logged]);
     return { committed: committed.map((r) => r.token), duplicates, events };
   }
 
@@ -316,6 +327,8 @@ export class ProvenanceStore implements PlannerStore {
   async recordCheckResults(results: readonly CheckResultInput[]): Promise<WeftEvent[]> {
     if (results.length === 0) return [];
     return this.db.transaction(async (tx) => {
+      // The event lock first, as every writer of both state and events takes it: never wait for it while holding state rows.
+      await lockEvents(tx);
       for (const r of results) {
         checkStoredText(r.assetKey, 'asset key');
         checkStoredText(r.partitionKey, 'partition key', { assetKey: r.assetKey });
@@ -745,10 +758,17 @@ function partitionId(assetKey: string, partitionKey: string): string {
   return `${assetKey}\u0000${partitionKey}`;
 }
 
-/** Whether `error` is the unique index on materialization tokens refusing a second success. */
-function isTokenConflict(error: unknown): boolean {
+/**
+ * Whether `error` refuses a recording that a second try gets right: the unique index on
+ * materialization tokens (a token committed by another attempt), the partition-state key (a state
+ * row inserted by a concurrent plan after this recording looked for it), or a deadlock.
+ */
+function isRecordingConflict(error: unknown): boolean {
   const e = error as { code?: unknown; constraint?: unknown; message?: unknown } | null;
-  return e?.code === '23505' && (e.constraint === 'weft_materializations_token_key' || (typeof e.message === 'string' && e.message.includes('weft_materializations_token_key')));
+  if (e?.code === '40P01') return true; // a deadlock with a plan writing the same partitions' state: PostgreSQL chose this one
+  if (e?.code !== '23505') return false;
+  const text = `${String(e.constraint ?? '')} ${String(e.message ?? '')}`;
+  return text.includes('weft_materializations_token_key') || text.includes('weft_partition_state_pkey');
 }
 
 function sha256(text: string): string {

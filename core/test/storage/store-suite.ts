@@ -357,6 +357,14 @@ export function describeStore(name: string, factory: StoreFactory): void {
           expect((error as WeftError).context).toMatchObject({ assetKey: 'bad', partitionKey: 'p1', field });
         }
         expect(await tableDigest(db)).toEqual(digest);
+        // Found late in a batch large enough to be streamed in many chunks: the COPY is aborted,
+        // nothing is kept, and the store (its connection) works on.
+        const many = Array.from({ length: 3000 }, (_, i) => mat('bad', `q${i}`));
+        many[2500] = { ...(many[2500] as MaterializationRecord), runId: 'r\u0000' };
+        await expect(store.recordMaterializations(many)).rejects.toMatchObject({ code: 'storage.bad_key', context: { partitionKey: 'q2500', field: 'run id' } });
+        expect(await tableDigest(db)).toEqual(digest);
+        const after = await store.recordMaterializations([good]);
+        expect(after.committed).toEqual([good.token]);
       });
 
       it('keeps text with tabs, newlines, backslashes and quotes exactly (COPY escaping)', async () => {
