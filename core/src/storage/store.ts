@@ -144,18 +144,11 @@ export class ProvenanceStore implements PlannerStore {
   }
 
   private async writeMaterializations(tx: SqlClient, records: readonly MaterializationRecord[], batch: readonly MaterializationRecord[], retry: boolean): Promise<RecordResult> {
-    // The event lock, then ids for the whole batch in one round trip: every writer of
-    // materializations and events holds the lock, so a block taken with setval is contiguous.
-    const [block] = await tx.query<{ m: string; e: string }>(
-      `SELECT setval('weft_materializations_id_seq', nextval('weft_materializations_id_seq') + $1 - 1) AS m,
-              setval('weft_events_id_seq', nextval('weft_events_id_seq') + $1 - 1) AS e
-       FROM (SELECT pg_advisory_xact_lock(7340332)) AS locked -- the event lock (lockEvents)`,
-      [batch.length],
-    );
     let committed = batch;
     if (retry) {
       // (Checked first here: the tokens are query parameters before any row is formatted.)
       for (const r of batch) checkRecord(r);
+      await lockEvents(tx);
       const existing = await tx.query<{ token: string }>('SELECT token FROM weft_materializations WHERE token = ANY($1::text[])', [batch.map((r) => r.token)]);
       const done = new Set(existing.map((r) => r.token));
       committed = batch.filter((r) => !done.has(r.token));
@@ -164,10 +157,28 @@ export class ProvenanceStore implements PlannerStore {
     const duplicates = [...new Set(records.map((r) => r.token))].filter((t) => !kept.has(t));
     if (committed.length === 0) return { committed: [], duplicates, events: [] };
 
-    // The committed rows take the first ids of the block; their events the last seqs of the event
-    // block, the final one also being the id of the `materializations.recorded` row.
+    // One round trip: the event lock, a block of n materialization ids and n event seqs (every
+    // writer of materializations and events holds the lock, so a block taken with setval is
+    // contiguous and commits in order), the log row standing for the n events (its id the last
+    // seq), and the wake-up (NOTIFY is delivered at commit).
     const n = committed.length;
-    const firstId = Number(block?.m) - batch.length + 1;
+    const assets = new Set(committed.map((r) => r.assetKey));
+    const assetKey = assets.size === 1 ? (committed[0] as MaterializationRecord).assetKey : null;
+    if (assetKey !== null) checkStoredText(assetKey, 'asset key'); // (a parameter before its rows are checked)
+    const [block] = await tx.query<{ m: string; e: string }>(
+      `WITH block AS MATERIALIZED (
+         SELECT setval('weft_materializations_id_seq', nextval('weft_materializations_id_seq') + $1::int - 1) AS m,
+                setval('weft_events_id_seq', nextval('weft_events_id_seq') + $1::int - 1) AS e
+         FROM (SELECT pg_advisory_xact_lock(7340332)) AS locked -- the event lock (lockEvents)
+       ),
+       logged AS (
+         INSERT INTO weft_events (id, kind, location, asset_key, payload)
+         SELECT e, 'materializations.recorded', $2, $3, jsonb_build_object('first', m - $1::int + 1, 'count', $1::int) FROM block
+       )
+       SELECT m, e, pg_notify('weft_events', e::text) FROM block -- NOTIFY_CHANNEL`,
+      [n, this.location, assetKey],
+    );
+    const firstId = Number(block?.m) - n + 1;
     const lastSeq = Number(block?.e);
     const firstSeq = lastSeq - n + 1;
 
@@ -218,9 +229,8 @@ export class ProvenanceStore implements PlannerStore {
     await tx.copy('weft_input_edges', EDGE_COLUMNS, edgeLines(committed, firstId, upstreamOf));
 
     // Partition state, one row per partition (changed_at moves only when the data version
-    // changed): existing rows updated, the others inserted; then the log row, and the wake-up.
+    // changed): existing rows updated, the others inserted.
     const oncePerPartition = latest.size === n;
-    const assets = new Set(committed.map((r) => r.assetKey));
     // (MERGE: one pass that probes the key and updates or inserts, without ON CONFLICT's speculative insertion.)
     const recorded = oncePerPartition
       ? {
@@ -245,19 +255,11 @@ export class ProvenanceStore implements PlannerStore {
          VALUES (r.asset_key, r.partition_key, 'fresh', r.id, r.token, r.data_version, r.code_version, r.inputs_as_of, r.changed_at, r.event_id)`,
       recorded.params,
     );
-    const logged = tx.query(
-      `WITH event AS (
-         INSERT INTO weft_events (id, kind, location, asset_key, payload)
-         VALUES ($1::bigint, 'materializations.recorded', $2, $3, jsonb_build_object('first', $4::bigint, 'count', $5::int))
-       )
-       SELECT pg_notify('weft_events', $1::text) -- NOTIFY_CHANNEL`,
-      [lastSeq, this.location, assets.size === 1 ? (committed[0] as MaterializationRecord).assetKey : null, firstId, n],
-    );
     const events = committed.map(
       (r, i) =>
         ({ kind: 'materialization.succeeded', seq: firstSeq + i, at: r.finishedAt, assetKey: r.assetKey, partitionKey: r.partitionKey, token: r.token, dataVersion: r.dataVersion, codeVersion: r.codeVersion, inputsAsOf: r.inputsAsOf }) as WeftEvent,
     );
-    await Promise.all([written, logged]);
+    await written;
     return { committed: committed.map((r) => r.token), duplicates, events };
   }
 
