@@ -1,34 +1,10 @@
-/** COPY … FROM STDIN (text format) helpers and fast random data for the lineage benchmarks. */
+/** COPY … FROM STDIN streams (text format: `copyLine` in @weft/core) and fast random data for the lineage benchmarks. */
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { finished } from 'node:stream/promises';
 import type pg from 'pg';
+import { copyStatement } from '@weft/core';
 import { from as copyFrom, type CopyStreamQuery } from 'pg-copy-streams';
-
-/** A value of one COPY text-format field. */
-export type CopyValue = string | number | Date | null | undefined;
-
-const NEEDS_ESCAPE = /[\\\t\n\r]/;
-
-/** One field in COPY's text format: `\N` for NULL, backslash, tab and newlines escaped. */
-export function copyField(value: CopyValue): string {
-  if (value === null || value === undefined) return '\\N';
-  if (typeof value === 'number') return String(value);
-  if (value instanceof Date) return value.toISOString();
-  return NEEDS_ESCAPE.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')) : value;
-}
-
-/** One COPY text-format line (fields separated by tabs, ending in a newline). */
-export function copyLine(values: readonly CopyValue[]): string {
-  let line = '';
-  for (let i = 0; i < values.length; i++) line += (i === 0 ? '' : '\t') + copyField(values[i]);
-  return `${line}\n`;
-}
-
-/** `COPY table (columns) FROM STDIN`; `freeze` needs the table created or truncated in this transaction. */
-export function copyStatement(table: string, columns: readonly string[], options: { freeze?: boolean } = {}): string {
-  return `COPY ${table} (${columns.join(', ')}) FROM STDIN${options.freeze ? ' WITH (FREEZE)' : ''}`;
-}
 
 /** Streams `text` (COPY text format) into `table` on `client`; resolves when the server has it. */
 export async function copyText(client: pg.Client | pg.PoolClient, table: string, columns: readonly string[], text: string): Promise<void> {

@@ -7,8 +7,8 @@
  * about 1,486 materializations.
  */
 import { randomUUID } from 'node:crypto';
-import type { MaterializationRecord } from '@weft/core';
-import { copyLine, type HexPool } from './copy.js';
+import { edgeLines, materializationLines, type MaterializationRecord } from '@weft/core';
+import type { HexPool } from './copy.js';
 
 const DAY = 86_400_000;
 const START = Date.parse('2023-01-01T00:00:00Z');
@@ -114,80 +114,14 @@ export function take<T>(iterator: Iterator<T>, n: number): T[] {
   return out;
 }
 
-/** weft_materializations columns a raw COPY fills (what the store's rows hold). */
-export const MATERIALIZATION_COLUMNS = [
-  'id',
-  'token',
-  'asset_key',
-  'partition_key',
-  'code_version',
-  'data_version',
-  'storage_uri',
-  'bytes',
-  'started_at',
-  'finished_at',
-  'attempt',
-  'worker',
-  'compute_provider',
-  'workflow_id',
-  'run_id',
-  'inputs_as_of',
-  'deployment_id',
-  'event_id',
-] as const;
-
-/** weft_input_edges columns. */
-export const EDGE_COLUMNS = [
-  'materialization_id',
-  'input_name',
-  'upstream_asset',
-  'upstream_partition',
-  'upstream_materialization_id',
-  'data_version',
-  'range_first',
-  'range_last',
-  'range_count',
-  'combined_hash',
-] as const;
+/** The columns a raw COPY fills: the store's own (weft_materializations, weft_input_edges). */
+export { EDGE_COLUMNS, MATERIALIZATION_COLUMNS } from '@weft/core';
 
 /**
  * The rows the store would write for `records` into weft_materializations and weft_input_edges,
- * as COPY text, with ids (and event ids) assigned from `firstId` on the client.
+ * as COPY text (formatted by the store's own line functions), with ids and event seqs assigned
+ * from `firstId` on the client and single inputs naming no upstream materialization.
  */
-export function copyRows(records: readonly MaterializationRecord[], firstId: number): { materializations: string; edges: string; edgeRows: number } {
-  let materializations = '';
-  let edges = '';
-  let edgeRows = 0;
-  let id = firstId;
-  for (const r of records) {
-    materializations += copyLine([
-      id,
-      r.token,
-      r.assetKey,
-      r.partitionKey,
-      r.codeVersion,
-      r.dataVersion,
-      r.storageUri,
-      r.bytes,
-      r.startedAt == null ? null : new Date(r.startedAt),
-      new Date(r.finishedAt),
-      r.attempt ?? 1,
-      r.worker,
-      r.computeProvider,
-      r.workflowId,
-      r.runId,
-      r.inputsAsOf,
-      r.deploymentId,
-      id,
-    ]);
-    for (const input of r.inputs) {
-      edgeRows++;
-      edges +=
-        'partitionKey' in input
-          ? copyLine([id, input.name, input.upstreamAsset, input.partitionKey, null, input.dataVersion, null, null, null, null])
-          : copyLine([id, input.name, input.upstreamAsset, null, null, null, input.range.first, input.range.last, input.range.count, input.range.combinedHash]);
-    }
-    id++;
-  }
-  return { materializations, edges, edgeRows };
+export function copyRows(records: readonly MaterializationRecord[], firstId: number): { materializations: string; edges: string } {
+  return { materializations: [...materializationLines(records, firstId, firstId)].join(''), edges: [...edgeLines(records, firstId, () => null)].join('') };
 }

@@ -5,3 +5,4 @@ export { migrate, readMigrations, MIGRATIONS_FOLDER, type Migration } from './mi
 export { pgDatabase, pgliteDatabase, type SqlClient, type SqlDatabase } from './sql-client.js';
 export { checkStoredText } from './validate.js';
 export { copyField, copyLine, copyStatement, type CopyValue } from './copy-text.js';
+export { EDGE_COLUMNS, MATERIALIZATION_COLUMNS, edgeLines, materializationLines } from './materialization-rows.js';

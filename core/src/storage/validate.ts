@@ -5,8 +5,8 @@ import { WeftError } from '../errors.js';
  * partition key share one in several indexes), whether or not the text compresses.
  */
 const MAX_KEY_BYTES = 1024;
-/** NUL or any UTF-16 surrogate (paired ones are fine, and checked on the slow path). */
-const SUSPECT = /[\u0000\uD800-\uDFFF]/;
+/** Any UTF-16 surrogate (paired ones are fine, and checked on the slow path). */
+const SURROGATE = /[\uD800-\uDFFF]/;
 
 /**
  * Rejects text the store cannot keep exactly in a text column: NUL bytes, lone surrogates, or
@@ -19,7 +19,7 @@ export function checkStoredText(value: string, field: string, context: { assetKe
 /** Rejects text a text column cannot keep exactly (NUL bytes, lone surrogates), or longer than `maxBytes`. */
 export function checkText(value: string, field: string, context: { assetKey?: string; partitionKey?: string } = {}, maxBytes = Infinity): void {
   // Fast path (almost every value): text without NUL or surrogates, short enough in any encoding.
-  if (typeof value === 'string' && !SUSPECT.test(value) && value.length * 3 <= maxBytes) return;
+  if (typeof value === 'string' && !value.includes('\u0000') && !SURROGATE.test(value) && value.length * 3 <= maxBytes) return;
   let problem: string | undefined;
   if (typeof value !== 'string') problem = `is ${value === null ? 'null' : typeof value}, not text`;
   else if (value.includes('\u0000')) problem = 'contains a NUL byte';

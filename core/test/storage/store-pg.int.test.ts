@@ -1,6 +1,7 @@
 import { useTestDatabase } from '@weft/services/harness';
-import { pgDatabase } from '../../src/index.js';
-import { resetStoreTables } from './fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { pgDatabase, ProvenanceStore } from '../../src/index.js';
+import { mat, resetStoreTables } from './fixtures.js';
 import { describeStore } from './store-suite.js';
 
 const database = useTestDatabase();
@@ -11,4 +12,44 @@ describeStore('PostgreSQL', async () => {
   const db = pgDatabase(database.pool({ max: 6 }));
   await resetStoreTables(db);
   return db;
+});
+
+// Races that need two connections (PGlite has one).
+describe('recording beside concurrent writers on PostgreSQL', () => {
+  it('a partition-state row inserted by a plan while a recording looks for it: the recording retries and updates it', async () => {
+    const db = pgDatabase(database.pool({ max: 4 }));
+    try {
+      await resetStoreTables(db);
+      const store = new ProvenanceStore(db);
+      let release = (): void => {};
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let inserted = (): void => {};
+      const insertedYet = new Promise<void>((resolve) => (inserted = resolve));
+      // A plan's transaction inserts the row and stays open: the recording's MERGE finds no row in
+      // its snapshot, its insert waits on the uncommitted key, and fails once the plan commits.
+      const planning = db.transaction(async (tx) => {
+        await tx.query("INSERT INTO weft_partition_state (asset_key, partition_key, status, running_token, updated_event_id) VALUES ('raced', 'p1', 'running', 'plan', 0)");
+        inserted();
+        await held;
+      });
+      await insertedYet;
+      const record = mat('raced', 'p1');
+      const recording = store.recordMaterializations([record, mat('raced', 'p2')]);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      release();
+      await planning;
+      const result = await recording;
+      expect(result.committed).toEqual([record.token, mat('raced', 'p2').token]);
+      const rows = await store.partitions('raced');
+      expect(rows.map((r) => [r.partitionKey, r.status, r.token])).toEqual([
+        ['p1', 'fresh', record.token],
+        ['p2', 'fresh', mat('raced', 'p2').token],
+      ]);
+      const [running] = await db.query<{ running_token: string | null }>("SELECT running_token FROM weft_partition_state WHERE asset_key = 'raced' AND partition_key = 'p1'");
+      expect(running?.running_token).toBeNull();
+      expect((await store.eventsSince(0)).map((e) => (e as { token?: string }).token)).toEqual(result.committed);
+    } finally {
+      await db.close();
+    }
+  });
 });
