@@ -123,5 +123,9 @@ export { EDGE_COLUMNS, MATERIALIZATION_COLUMNS } from '@weft/core';
  * from `firstId` on the client and single inputs naming no upstream materialization.
  */
 export function copyRows(records: readonly MaterializationRecord[], firstId: number): { materializations: string; edges: string } {
-  return { materializations: [...materializationLines(records, firstId, firstId)].join(''), edges: [...edgeLines(records, firstId, () => null)].join('') };
+  let materializations = '';
+  for (const line of materializationLines(records, firstId, firstId)) materializations += line;
+  let edges = '';
+  for (const line of edgeLines(records, firstId, () => null)) edges += line;
+  return { materializations, edges };
 }

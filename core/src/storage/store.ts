@@ -153,8 +153,9 @@ export class ProvenanceStore implements PlannerStore {
       const done = new Set(existing.map((r) => r.token));
       committed = batch.filter((r) => !done.has(r.token));
     }
-    const kept = new Set(committed.map((r) => r.token));
-    const duplicates = [...new Set(records.map((r) => r.token))].filter((t) => !kept.has(t));
+    // (Written optimistically, every token of the batch commits or none does.)
+    const kept = retry ? new Set(committed.map((r) => r.token)) : undefined;
+    const duplicates = kept ? [...new Set(records.map((r) => r.token))].filter((t) => !kept.has(t)) : [];
     if (committed.length === 0) return { committed: [], duplicates, events: [] };
 
     // One round trip: the event lock, a block of n materialization ids and n event seqs (every
