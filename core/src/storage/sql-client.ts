@@ -18,23 +18,30 @@ export interface SqlClient {
 /** COPY on one `pg` connection, fed chunk by chunk with backpressure. */
 async function pgCopy(client: pg.PoolClient | pg.Client, table: string, columns: readonly string[], lines: Iterable<string>): Promise<void> {
   const stream = client.query(copyFrom(copyStatement(table, columns)));
+  // The server's error (refused statement, lock timeout, a value or a constraint refused mid-way):
+  // once it has arrived the server is ready for the ROLLBACK, and the stream must not be destroyed
+  // (it would wait for a COPY that never started).
+  let serverError: Error | undefined;
   const failed = once(stream, 'error').then(([error]) => {
+    serverError = error as Error;
     throw error;
   });
-  failed.catch(() => {}); // observed by finished() below; never an unhandled rejection
+  failed.catch(() => {}); // raced below and rethrown; never an unhandled rejection
   try {
     for (const chunk of copyChunks(lines)) {
+      if (serverError) throw serverError;
       if (!stream.write(chunk)) await Promise.race([once(stream, 'drain'), failed]);
     }
   } catch (error) {
-    // The lines failed (a value was refused) or the server did: abort the COPY (CopyFail) and wait
-    // until the server has answered, so the connection is ready for the ROLLBACK.
+    if (serverError) throw serverError;
+    // The lines failed (a value was refused): abort the COPY (CopyFail) and wait until the server
+    // has answered, so the connection is ready for the ROLLBACK.
     stream.destroy(error as Error);
-    await finished(stream).catch(() => {});
+    await Promise.race([finished(stream), failed]).catch(() => {});
     throw error;
   }
   stream.end();
-  await finished(stream);
+  await Promise.race([finished(stream), failed]);
 }
 
 /** A database the store runs on: PostgreSQL through a `pg` pool, or PGlite in this process. */

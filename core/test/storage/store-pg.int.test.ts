@@ -52,4 +52,37 @@ describe('recording beside concurrent writers on PostgreSQL', () => {
       await db.close();
     }
   });
+
+  it('a COPY the server refuses before it starts (lock timeout) fails the recording at once and leaves the pool usable', async () => {
+    const db = pgDatabase(database.pool({ max: 2, lock_timeout: 300 }));
+    const locker = pgDatabase(database.pool({ max: 1 }));
+    let release = (): void => {};
+    try {
+      await resetStoreTables(db);
+      const store = new ProvenanceStore(db);
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let locked = (): void => {};
+      const lockedYet = new Promise<void>((resolve) => (locked = resolve));
+      const holding = locker.transaction(async (tx) => {
+        await tx.query('LOCK TABLE weft_materializations IN ACCESS EXCLUSIVE MODE');
+        locked();
+        await held;
+      });
+      await lockedYet;
+      // Many chunks: the feeding loop is waiting for the socket when the refusal arrives.
+      const records = Array.from({ length: 3000 }, (_, i) => mat('locked', `p${i}`));
+      await expect(store.recordMaterializations(records)).rejects.toMatchObject({ code: '55P03' });
+      release();
+      await holding;
+      expect(await store.eventsSince(0)).toEqual([]);
+      const again = await store.recordMaterializations(records);
+      expect(again.committed).toHaveLength(3000);
+      expect(await db.query('SELECT count(*)::int AS n FROM weft_materializations')).toEqual([{ n: 3000 }]);
+    } finally {
+      release();
+      await locker.close();
+      await db.close();
+    }
+  }, 20_000);
 });
+
