@@ -21,6 +21,8 @@ import type {
 import { checkStoredText, jsonSafe, messageBytes, messageText } from './validate.js';
 
 const NOTIFY_CHANNEL = 'weft_events';
+/** Tries of a recording that conflicts with a concurrent writer (see `isRecordingConflict`). */
+const RECORDING_ATTEMPTS = 5;
 const DIGEST = 32;
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 const ts = (ms: number | null | undefined): Date | null => (ms === null || ms === undefined ? null : new Date(ms));
@@ -132,14 +134,16 @@ export class ProvenanceStore implements PlannerStore {
   async recordMaterializations(records: readonly MaterializationRecord[]): Promise<RecordResult> {
     if (records.length === 0) return { committed: [], duplicates: [], events: [] };
     const batch = [...new Map(records.map((r) => [r.token, r])).values()];
-    try {
-      // Optimistic: a token already committed is rare (a retried activity), and makes the COPY fail…
-      return await this.db.transaction((tx) => this.writeMaterializations(tx, records, batch, false));
-    } catch (error) {
-      if (!isRecordingConflict(error)) throw error;
-      // …then the whole batch is written again, without the tokens found committed. (So is a batch
-      // that met a partition-state row inserted since it looked: the second time it updates it.)
-      return this.db.transaction((tx) => this.writeMaterializations(tx, records, batch, true));
+    // Optimistic: a token already committed is rare (a retried activity), and makes the COPY fail;
+    // then the whole batch is written again, without the tokens found committed. So is a batch that
+    // met a partition-state row inserted by a concurrent plan since it looked (the next time it
+    // updates it), or that PostgreSQL chose to end a deadlock with a plan.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.transaction((tx) => this.writeMaterializations(tx, records, batch, attempt > 1));
+      } catch (error) {
+        if (!isRecordingConflict(error) || attempt >= RECORDING_ATTEMPTS) throw error;
+      }
     }
   }
 
@@ -232,16 +236,18 @@ export class ProvenanceStore implements PlannerStore {
     // Partition state, one row per partition (changed_at moves only when the data version
     // changed): existing rows updated, the others inserted.
     const oncePerPartition = latest.size === n;
-    // (MERGE: one pass that probes the key and updates or inserts, without ON CONFLICT's speculative insertion.)
+    // (MERGE: one pass that probes the key and updates or inserts, without ON CONFLICT's speculative
+    // insertion; rows in key order, so overlapping writers lock them in one order. A deadlock with a
+    // plan writing other rows in another order is retried above.)
     const recorded = oncePerPartition
       ? {
           rows: `SELECT id, asset_key, partition_key, token, data_version, code_version, inputs_as_of, event_id, event_id AS changed_at
-                 FROM weft_materializations WHERE id BETWEEN $1::bigint AND $1::bigint + $2::int - 1`,
+                 FROM weft_materializations WHERE id BETWEEN $1::bigint AND $1::bigint + $2::int - 1 ORDER BY asset_key, partition_key`,
           params: [firstId, n],
         }
       : {
           rows: `SELECT m.id, m.asset_key, m.partition_key, m.token, m.data_version, m.code_version, m.inputs_as_of, m.event_id, u.changed_at
-                 FROM unnest($1::bigint[], $2::bigint[]) AS u(id, changed_at) JOIN weft_materializations m ON m.id = u.id`,
+                 FROM unnest($1::bigint[], $2::bigint[]) AS u(id, changed_at) JOIN weft_materializations m ON m.id = u.id ORDER BY m.asset_key, m.partition_key`,
           params: [[...latest.values()].map(({ index }) => firstId + index), [...latest.values()].map(({ changedIndex }) => firstSeq + changedIndex)],
         };
     const written = tx.query(
@@ -329,29 +335,67 @@ export class ProvenanceStore implements PlannerStore {
   /** Records check results; a failed blocking check of the current data version marks the partition. */
   async recordCheckResults(results: readonly CheckResultInput[]): Promise<WeftEvent[]> {
     if (results.length === 0) return [];
+    for (const r of results) {
+      checkStoredText(r.assetKey, 'asset key');
+      checkStoredText(r.partitionKey, 'partition key', { assetKey: r.assetKey });
+      checkStoredText(r.check, 'check name', { assetKey: r.assetKey, partitionKey: r.partitionKey });
+      checkStoredText(r.dataVersion, 'data version', { assetKey: r.assetKey, partitionKey: r.partitionKey });
+    }
+    // Blocking results, folded per materialized data version in order: a failure marks the
+    // partition, a pass clears only a failure of the same check. What the fold cannot know (the
+    // failure already stored) is left to the UPDATE: the names of the checks that passed first.
+    const folded = new Map<string, { assetKey: string; partitionKey: string; dataVersion: string; failure: { check: string; message: string } | null; cleared: boolean; passed: string[] }>();
+    for (const r of results) {
+      if (!r.blocking) continue;
+      const key = `${partitionId(r.assetKey, r.partitionKey)}\u0000${r.dataVersion}`;
+      let f = folded.get(key);
+      if (!f) folded.set(key, (f = { assetKey: r.assetKey, partitionKey: r.partitionKey, dataVersion: r.dataVersion, failure: null, cleared: false, passed: [] }));
+      if (!r.passed) {
+        f.failure = { check: r.check, message: jsonSafe(r.message) };
+        f.cleared = false;
+      } else if (f.failure?.check === r.check) {
+        f.failure = null;
+        f.cleared = true;
+      } else if (!f.failure && !f.cleared) f.passed.push(r.check);
+    }
+    const updates = [...folded.values()];
     return this.db.transaction(async (tx) => {
-      // The event lock first, as every writer of both state and events takes it: never wait for it while holding state rows.
+      // The event lock first, as every writer of events takes it: never wait for it while holding state rows.
       await lockEvents(tx);
-      for (const r of results) {
-        checkStoredText(r.assetKey, 'asset key');
-        checkStoredText(r.partitionKey, 'partition key', { assetKey: r.assetKey });
-        checkStoredText(r.check, 'check name', { assetKey: r.assetKey, partitionKey: r.partitionKey });
+      await tx.query(
+        `INSERT INTO weft_check_results (asset_key, partition_key, data_version, check_name, passed, blocking, message, metadata, materialization_id)
+         SELECT u.a, u.p, u.d, u.c, u.ok, u.b, u.m, u.meta::jsonb, ps.materialization_id
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::boolean[], $7::bytea[], $8::text[]) WITH ORDINALITY AS u(a, p, d, c, ok, b, m, meta, n)
+         LEFT JOIN weft_partition_state ps ON ps.asset_key = u.a AND ps.partition_key = u.p AND ps.data_version = u.d
+         ORDER BY u.n`,
+        [
+          results.map((r) => r.assetKey),
+          results.map((r) => r.partitionKey),
+          results.map((r) => r.dataVersion),
+          results.map((r) => r.check),
+          results.map((r) => r.passed),
+          results.map((r) => r.blocking),
+          results.map((r) => messageBytes(r.message)),
+          results.map((r) => (r.metadata ? JSON.stringify(r.metadata) : null)),
+        ],
+      );
+      if (updates.length > 0) {
         await tx.query(
-          `INSERT INTO weft_check_results (asset_key, partition_key, data_version, check_name, passed, blocking, message, metadata, materialization_id)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb,
-             (SELECT materialization_id FROM weft_partition_state WHERE asset_key = $1 AND partition_key = $2 AND data_version = $3))`,
-          [r.assetKey, r.partitionKey, r.dataVersion, r.check, r.passed, r.blocking, messageBytes(r.message), r.metadata ? JSON.stringify(r.metadata) : null],
+          `UPDATE weft_partition_state ps SET
+             check_failure = CASE WHEN u.failure IS NOT NULL THEN u.failure::jsonb WHEN u.cleared OR u.passed::jsonb ? (ps.check_failure->>'check') THEN NULL ELSE ps.check_failure END,
+             status = CASE WHEN u.failure IS NOT NULL THEN 'check_failed' WHEN u.cleared THEN 'fresh'
+                           WHEN ps.status = 'check_failed' AND u.passed::jsonb ? (ps.check_failure->>'check') THEN 'fresh' ELSE ps.status END
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::text[]) AS u(a, p, d, failure, cleared, passed)
+           WHERE ps.asset_key = u.a AND ps.partition_key = u.p AND ps.data_version = u.d`,
+          [
+            updates.map((u) => u.assetKey),
+            updates.map((u) => u.partitionKey),
+            updates.map((u) => u.dataVersion),
+            updates.map((u) => (u.failure ? JSON.stringify(u.failure) : null)),
+            updates.map((u) => u.cleared),
+            updates.map((u) => JSON.stringify(u.passed)),
+          ],
         );
-        if (r.blocking) {
-          // A failure marks the partition; a pass clears only a failure of the same check.
-          await tx.query(
-            `UPDATE weft_partition_state SET
-               check_failure = CASE WHEN NOT $5::boolean THEN $4::jsonb WHEN check_failure->>'check' = $6 THEN NULL ELSE check_failure END,
-               status = CASE WHEN NOT $5::boolean THEN 'check_failed' WHEN status = 'check_failed' AND check_failure->>'check' = $6 THEN 'fresh' ELSE status END
-             WHERE asset_key = $1 AND partition_key = $2 AND data_version = $3`,
-            [r.assetKey, r.partitionKey, r.dataVersion, r.passed ? null : JSON.stringify({ check: r.check, message: jsonSafe(r.message) }), r.passed, r.check],
-          );
-        }
       }
       return this.appendEvents(
         results.map((r) => ({ kind: 'check.evaluated', assetKey: r.assetKey, partitionKey: r.partitionKey, dataVersion: r.dataVersion, check: r.check, passed: r.passed, blocking: r.blocking, message: jsonSafe(r.message) }) as NewEvent),
@@ -694,6 +738,8 @@ export class ProvenanceStore implements PlannerStore {
              doomed AS (
                SELECT m.id FROM weft_materializations m
                WHERE m.finished_at < $1 AND NOT EXISTS (SELECT 1 FROM kept WHERE kept.id = m.id)
+                 -- the log reads its events from these rows: keep those no planner has read yet
+                 AND coalesce(m.event_id, 0) <= coalesce((SELECT min(cursor) FROM weft_planner_cursors), 0)
                  AND NOT EXISTS (
                    SELECT 1 FROM weft_input_edges e JOIN weft_materializations d ON d.id = e.materialization_id
                    WHERE e.upstream_asset = m.asset_key AND e.range_count IS NOT NULL

@@ -9,6 +9,7 @@ import {
   PARTITION_STATUSES,
   ProvenanceStore,
   WeftError,
+  type CheckResultInput,
   type FailureInput,
   type InputRecord,
   type MaterializationRecord,
@@ -589,6 +590,35 @@ export function describeStore(name: string, factory: StoreFactory): void {
         await store.recordCheckResults([{ assetKey: 'd', partitionKey: jan(1), dataVersion: r.dataVersion, check: 'not_empty', passed: true, blocking: true, message: '' }]);
         expect(await state()).toEqual({ status: 'fresh', check_failure: null });
       });
+
+      it('results of one call end in the state that recording them one call at a time gives', async () => {
+        let seed = 0x9e3779b9;
+        const next = (n: number): number => {
+          // xorshift32
+          seed ^= seed << 13;
+          seed ^= seed >>> 17;
+          seed ^= seed << 5;
+          return (seed >>> 0) % n;
+        };
+        const checks = ['a', 'b', 'c'];
+        for (let round = 0; round < 30; round++) {
+          const together = mat('seq', `t${round}`);
+          const apart = mat('seq', `s${round}`);
+          await store.recordMaterializations([together, apart]);
+          const start = next(3); // 0: nothing failed yet; else check `a` or `b` failed before
+          const results = Array.from({ length: 1 + next(5) }, () => ({ check: checks[next(3)] as string, passed: next(2) === 0, message: `m${next(100)}` }));
+          const as = (r: MaterializationRecord, x: { check: string; passed: boolean; message: string }): CheckResultInput => ({ assetKey: 'seq', partitionKey: r.partitionKey, dataVersion: r.dataVersion, check: x.check, passed: x.passed, blocking: true, message: x.message });
+          if (start > 0) for (const r of [together, apart]) await store.recordCheckResults([as(r, { check: checks[start - 1] as string, passed: false, message: 'before' })]);
+          await store.recordCheckResults(results.map((x) => as(together, x)));
+          for (const x of results) await store.recordCheckResults([as(apart, x)]);
+          const rows = await db.query<{ partition_key: string; status: string; check_failure: unknown }>('SELECT partition_key, status, check_failure FROM weft_partition_state WHERE asset_key = $1 AND partition_key = ANY($2::text[])', [
+            'seq',
+            [together.partitionKey, apart.partitionKey],
+          ]);
+          const of = (key: string) => rows.find((x) => x.partition_key === key);
+          expect({ status: of(together.partitionKey)?.status, failure: of(together.partitionKey)?.check_failure }, JSON.stringify({ start, results })).toEqual({ status: of(apart.partitionKey)?.status, failure: of(apart.partitionKey)?.check_failure });
+        }
+      });
     });
 
     it('source observations append an event only for partitions whose data version changed', async () => {
@@ -988,6 +1018,12 @@ export function describeStore(name: string, factory: StoreFactory): void {
         await store.recordFailures([failure('d', jan(3), 'fp', 'current failure', 'v1', at(5))]);
         const lineageBefore = await store.lineage(storeGraph(), CTX, { assetKey: 'e', partitionKey: jan(1), direction: 'upstream', depth: 5 });
 
+        // Until a planner has read their events, superseded materializations stay: the log reads
+        // its `materialization.succeeded` events from them.
+        const log = await store.eventsSince(0);
+        expect(await store.prune(policy, NOW)).toMatchObject({ materializations: 0, attempts: 1 }); // (attempts do not wait for cursors)
+        expect(await store.eventsSince(0)).toEqual(log);
+        await store.savePlan(emptyPlan(log.at(-1)?.seq as number), storeGraph(), CTX);
         const pruned = await store.prune(policy, NOW);
         const left = (await db.query<{ token: string }>('SELECT token FROM weft_materializations')).map((r) => r.token).sort();
         expect(left).toEqual([d1v1, e1, d1v2, d2v2, e2new].map((r) => r.token).sort());
@@ -996,7 +1032,7 @@ export function describeStore(name: string, factory: StoreFactory): void {
         const attemptTokens = (await db.query<{ token: string; status: string }>('SELECT token, status FROM weft_attempts')).map((r) => `${r.status}:${r.token}`).sort();
         // Successes are their materialization rows; the attempts table keeps the failures: the current one stays.
         expect(attemptTokens).toEqual([`failed:${failure('d', jan(3), 'fp', '').token}`]);
-        expect(pruned.attempts).toBe(1);
+        expect(pruned.attempts).toBe(0);
         expect(await store.lineage(storeGraph(), CTX, { assetKey: 'e', partitionKey: jan(1), direction: 'upstream', depth: 5 })).toEqual(lineageBefore);
         // Nothing more to do the second time; recent detail is never touched.
         expect(await store.prune(policy, NOW)).toEqual({ events: 0, attempts: 0, materializations: 0, checks: 0 });
@@ -1025,6 +1061,7 @@ export function describeStore(name: string, factory: StoreFactory): void {
         const graph = storeGraph();
         const before = await store.lineage(graph, CTX, { assetKey: 'm', partitionKey: '2024-01', direction: 'upstream', depth: 3 });
         expect(before.nodes.map((n) => n.token)).toContain(c0v1.token);
+        await store.savePlan(emptyPlan((await store.eventsSince(0)).at(-1)?.seq as number), graph, CTX);
         const pruned = await store.prune(policy, NOW);
         expect(pruned.materializations).toBe(1);
         const left = new Set((await db.query<{ token: string }>('SELECT token FROM weft_materializations')).map((r) => r.token));
