@@ -1,4 +1,9 @@
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startPostgres } from '@weft/services';
 import { useServices, useTestDatabase } from '@weft/services/harness';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 
 const db = useTestDatabase();
@@ -39,4 +44,43 @@ describe('PostgreSQL (real server)', () => {
       await pool.end();
     }
   });
+});
+
+describe('startPostgres with a kept data folder', () => {
+  it('initializes a missing folder once, reuses the cluster after a stop, and refuses a folder holding other files', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'weft-pgdata-'));
+    chmodSync(root, 0o755); // reachable by the unprivileged account PostgreSQL runs as under root
+    try {
+      const dataDir = join(root, 'data');
+      const first = await startPostgres({ databaseUrl: '', dataDir });
+      try {
+        expect(first.created).toBe(true);
+        const client = new pg.Client({ connectionString: first.adminUrl });
+        await client.connect();
+        await client.query('CREATE DATABASE kept');
+        await client.end();
+      } finally {
+        await first.stop();
+      }
+      const second = await startPostgres({ databaseUrl: '', dataDir });
+      try {
+        expect(second.created).toBe(false);
+        const client = new pg.Client({ connectionString: second.adminUrl });
+        await client.connect();
+        const { rows } = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_database WHERE datname = 'kept'");
+        await client.end();
+        expect(rows).toEqual([{ n: 1 }]);
+      } finally {
+        await second.stop();
+      }
+
+      const other = join(root, 'other');
+      mkdirSync(other);
+      writeFileSync(join(other, 'notes.txt'), 'mine');
+      await expect(startPostgres({ databaseUrl: '', dataDir: other })).rejects.toThrow(/holds files but no PostgreSQL cluster/);
+      expect(readFileSync(join(other, 'notes.txt'), 'utf8')).toBe('mine');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -5,7 +5,7 @@
 import { WeftError } from '../errors.js';
 import { copyLine } from './copy-text.js';
 import type { MaterializationRecord } from './types.js';
-import { checkInteger, checkStoredText, checkText } from './validate.js';
+import { checkInteger, checkStoredText, checkText, MAX_INT4, MAX_TIMESTAMP_MS } from './validate.js';
 
 /** weft_materializations columns a recording fills, in COPY order. */
 export const MATERIALIZATION_COLUMNS = [
@@ -57,11 +57,11 @@ export function checkRecord(r: MaterializationRecord): void {
   if (r.workflowId != null) checkText(r.workflowId, 'workflow id', where);
   if (r.runId != null) checkText(r.runId, 'run id', where);
   if (r.deploymentId != null) checkText(r.deploymentId, 'deployment id', where);
-  checkInteger(r.finishedAt, 'finishedAt', where);
+  checkInteger(r.finishedAt, 'finishedAt', where, 0, MAX_TIMESTAMP_MS);
   checkInteger(r.inputsAsOf, 'inputsAsOf', where);
-  if (r.startedAt != null) checkInteger(r.startedAt, 'startedAt', where);
+  if (r.startedAt != null) checkInteger(r.startedAt, 'startedAt', where, 0, MAX_TIMESTAMP_MS);
   if (r.bytes != null) checkInteger(r.bytes, 'bytes', where);
-  if (r.attempt !== undefined) checkInteger(r.attempt, 'attempt', where, 1);
+  if (r.attempt !== undefined) checkInteger(r.attempt, 'attempt', where, 1, MAX_INT4);
   const names = new Set<string>();
   for (const input of r.inputs) {
     checkStoredText(input.name, 'input name', where);
@@ -74,7 +74,7 @@ export function checkRecord(r: MaterializationRecord): void {
     } else {
       for (const key of [input.range.first, input.range.last]) checkStoredText(key, 'upstream range key', where);
       checkStoredText(input.range.combinedHash, 'upstream range hash', where);
-      checkInteger(input.range.count, 'upstream range count', where, 1);
+      checkInteger(input.range.count, 'upstream range count', where, 1, MAX_INT4);
     }
   }
 }

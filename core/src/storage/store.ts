@@ -45,7 +45,7 @@ export class ProvenanceStore implements PlannerStore {
    * of events takes the same transaction lock first, so event ids commit in increasing order and a
    * reader that has seen id n has seen every id below it (cursors never skip a late commit).
    */
-  async appendEvents(events: readonly NewEvent[], tx?: SqlClient, ids?: readonly number[]): Promise<WeftEvent[]> {
+  async appendEvents(events: readonly NewEvent[], tx?: SqlClient): Promise<WeftEvent[]> {
     if (events.length === 0) return [];
     const run = async (q: SqlClient): Promise<WeftEvent[]> => {
       const cols = events.map(eventColumns);
@@ -53,14 +53,14 @@ export class ProvenanceStore implements PlannerStore {
         if (c.assetKey !== null) checkStoredText(c.assetKey, 'asset key');
         if (c.partitionKey !== null) checkStoredText(c.partitionKey, 'partition key', { assetKey: c.assetKey ?? undefined });
       }
-      if (!ids) await lockEvents(q);
+      await lockEvents(q);
       const rows = await q.query<EventRow>(
         `INSERT INTO weft_events (id, at, kind, location, asset_key, partition_key, payload)
-         SELECT coalesce(i, nextval('weft_events_id_seq')), coalesce(a, now()), k, $2, ak, pk, p::jsonb
-         FROM unnest($1::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[]) WITH ORDINALITY AS u(a, k, ak, pk, p, i, n)
+         SELECT nextval('weft_events_id_seq'), coalesce(a, now()), k, $2, ak, pk, p::jsonb
+         FROM unnest($1::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS u(a, k, ak, pk, p, n)
          ORDER BY n
          RETURNING id, at, kind, payload`,
-        [cols.map((c) => c.at), this.location, cols.map((c) => c.kind), cols.map((c) => c.assetKey), cols.map((c) => c.partitionKey), cols.map((c) => c.payload), ids ? [...ids] : cols.map(() => null)],
+        [cols.map((c) => c.at), this.location, cols.map((c) => c.kind), cols.map((c) => c.assetKey), cols.map((c) => c.partitionKey), cols.map((c) => c.payload)],
       );
       await q.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, String(rows.at(-1)?.id ?? '')]);
       return rows.map(eventFromRow).sort((a, b) => a.seq - b.seq);

@@ -28,9 +28,15 @@ export function checkText(value: string, field: string, context: { assetKey?: st
   if (problem) throw new WeftError('storage.bad_key', `${field} ${JSON.stringify(typeof value === 'string' && value.length > 80 ? `${value.slice(0, 80)}…` : value)} ${problem}`, { ...context, field });
 }
 
-/** Rejects a number a bigint/integer column cannot keep: not a safe integer, or below `min`. */
-export function checkInteger(value: number, field: string, context: { assetKey?: string; partitionKey?: string } = {}, min = 0): void {
-  if (!Number.isSafeInteger(value) || value < min) throw new WeftError('storage.bad_value', `${field} must be an integer ≥ ${min}, got ${JSON.stringify(value) ?? String(value)}`, { ...context, field });
+/** The largest value of an `integer` column. */
+export const MAX_INT4 = 2 ** 31 - 1;
+/** The last millisecond of year 9999: later instants have no ISO form PostgreSQL reads. */
+export const MAX_TIMESTAMP_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** Rejects a number a bigint/integer/timestamp column cannot keep: not a safe integer, or outside `min`…`max`. */
+export function checkInteger(value: number, field: string, context: { assetKey?: string; partitionKey?: string } = {}, min = 0, max = Number.MAX_SAFE_INTEGER): void {
+  if (!Number.isSafeInteger(value) || value < min || value > max)
+    throw new WeftError('storage.bad_value', `${field} must be an integer from ${min} to ${max}, got ${JSON.stringify(value) ?? String(value)}`, { ...context, field });
 }
 
 /** UTF-8 bytes of a message (kept exactly in a bytea column). */

@@ -1,4 +1,4 @@
-import { chownSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import getPort from 'get-port';
 import pg from 'pg';
@@ -109,7 +109,10 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   try {
     if (created) {
       if (options.dataDir) {
-        rmSync(dataDir, { recursive: true, force: true });
+        // A kept folder is initialized only when it is missing or empty: never over someone's files.
+        if (existsSync(dataDir) && readdirSync(dataDir).length > 0) {
+          throw new Error(`startPostgres: ${dataDir} holds files but no PostgreSQL cluster (no PG_VERSION); refusing to initialize a cluster over them — give an empty or missing folder`);
+        }
         mkdirSync(dataDir, { recursive: true, mode: 0o700 });
         if (account) chownSync(dataDir, account.uid, account.gid);
       }
