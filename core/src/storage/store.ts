@@ -237,17 +237,17 @@ export class ProvenanceStore implements PlannerStore {
     // changed): existing rows updated, the others inserted.
     const oncePerPartition = latest.size === n;
     // (MERGE: one pass that probes the key and updates or inserts, without ON CONFLICT's speculative
-    // insertion; rows in key order, so overlapping writers lock them in one order. A deadlock with a
-    // plan writing other rows in another order is retried above.)
+    // insertion. Recordings never overlap (the event lock); a deadlock with a plan writing the same
+    // rows in another order is retried above.)
     const recorded = oncePerPartition
       ? {
           rows: `SELECT id, asset_key, partition_key, token, data_version, code_version, inputs_as_of, event_id, event_id AS changed_at
-                 FROM weft_materializations WHERE id BETWEEN $1::bigint AND $1::bigint + $2::int - 1 ORDER BY asset_key, partition_key`,
+                 FROM weft_materializations WHERE id BETWEEN $1::bigint AND $1::bigint + $2::int - 1`,
           params: [firstId, n],
         }
       : {
           rows: `SELECT m.id, m.asset_key, m.partition_key, m.token, m.data_version, m.code_version, m.inputs_as_of, m.event_id, u.changed_at
-                 FROM unnest($1::bigint[], $2::bigint[]) AS u(id, changed_at) JOIN weft_materializations m ON m.id = u.id ORDER BY m.asset_key, m.partition_key`,
+                 FROM unnest($1::bigint[], $2::bigint[]) AS u(id, changed_at) JOIN weft_materializations m ON m.id = u.id`,
           params: [[...latest.values()].map(({ index }) => firstId + index), [...latest.values()].map(({ changedIndex }) => firstSeq + changedIndex)],
         };
     const written = tx.query(
