@@ -1,3 +1,4 @@
+import { TransientError } from '@weft/core';
 import * as Minio from 'minio';
 
 /** An object as listed. */
@@ -39,19 +40,44 @@ const isNotFound = (error: unknown): boolean => {
 
 const clean = (etag: string | undefined): string => (etag ?? '').replace(/^"|"$/g, '');
 
+/**
+ * S3 error codes that say "try again" (the service is busy, starting, or failed internally), as
+ * opposed to a refusal (access denied, no such bucket): MinIO answers XMinioServerNotInitialized
+ * while it starts up.
+ */
+const TRANSIENT_S3_CODES = new Set(['InternalError', 'ServiceUnavailable', 'SlowDown', 'RequestTimeout', 'OperationAborted', 'XMinioServerNotInitialized', 'XMinioServerBusy', 'XMinioBackendDown']);
+
+/** Whether an S3 error is one to retry (network errors are recognized by `classifyError` already). */
+export function isTransientS3Error(error: unknown): boolean {
+  const e = error as { code?: unknown; statusCode?: unknown } | null;
+  return (typeof e?.code === 'string' && TRANSIENT_S3_CODES.has(e.code)) || (typeof e?.statusCode === 'number' && (e.statusCode === 503 || e.statusCode === 500));
+}
+
+/** Runs an S3 call; a transient S3 refusal becomes a {@link TransientError} (retried, never recorded as a partition's failure). */
+async function s3Call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (isTransientS3Error(error)) throw new TransientError(`${what}: ${(error as Error).message}`, { cause: error });
+    throw error;
+  }
+}
+
 /** Adapts a `minio` client (or creates one) to {@link S3Like}. */
 export function minioClient(options: S3ConnectionOptions | Minio.Client): S3Like {
   const client = options instanceof Minio.Client ? options : new Minio.Client({ region: 'us-east-1', ...options });
   return {
     async putObject(bucket, key, bytes) {
-      await client.putObject(bucket, key, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), bytes.byteLength);
+      await s3Call(`writing s3://${bucket}/${key}`, () => client.putObject(bucket, key, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), bytes.byteLength));
     },
     async getObject(bucket, key) {
       try {
-        const stream = await client.getObject(bucket, key);
-        const chunks: Buffer[] = [];
-        for await (const chunk of stream) chunks.push(chunk as Buffer);
-        return new Uint8Array(Buffer.concat(chunks));
+        return await s3Call(`reading s3://${bucket}/${key}`, async () => {
+          const stream = await client.getObject(bucket, key);
+          const chunks: Buffer[] = [];
+          for await (const chunk of stream) chunks.push(chunk as Buffer);
+          return new Uint8Array(Buffer.concat(chunks));
+        });
       } catch (error) {
         if (isNotFound(error)) return undefined;
         throw error;
@@ -59,7 +85,7 @@ export function minioClient(options: S3ConnectionOptions | Minio.Client): S3Like
     },
     async statObject(bucket, key) {
       try {
-        const stat = await client.statObject(bucket, key);
+        const stat = await s3Call(`reading s3://${bucket}/${key}`, () => client.statObject(bucket, key));
         return { key, etag: clean(stat.etag), size: stat.size, lastModified: stat.lastModified.getTime() };
       } catch (error) {
         if (isNotFound(error)) return undefined;
@@ -67,10 +93,15 @@ export function minioClient(options: S3ConnectionOptions | Minio.Client): S3Like
       }
     },
     async removeObject(bucket, key) {
-      await client.removeObject(bucket, key);
+      await s3Call(`removing s3://${bucket}/${key}`, () => client.removeObject(bucket, key));
     },
     async *listObjects(bucket, prefix) {
-      for await (const item of client.listObjectsV2(bucket, prefix, true) as AsyncIterable<{ name?: string; etag?: string; size?: number; lastModified?: Date }>) {
+      const items = client.listObjectsV2(bucket, prefix, true) as AsyncIterable<{ name?: string; etag?: string; size?: number; lastModified?: Date }>;
+      const iterator = items[Symbol.asyncIterator]();
+      for (;;) {
+        const next = await s3Call(`listing s3://${bucket}/${prefix}`, () => iterator.next());
+        if (next.done) return;
+        const item = next.value;
         if (!item.name) continue;
         yield { key: item.name, etag: clean(item.etag), size: item.size ?? 0, lastModified: item.lastModified?.getTime() ?? 0 };
       }

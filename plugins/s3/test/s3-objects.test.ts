@@ -1,7 +1,7 @@
 import { WeftError } from '@weft/core';
 import { describe, expect, it } from 'vitest';
 import { compileKeyPattern } from '@weft/core';
-import { memoryS3, s3Objects, s3Storage } from '../src/index.js';
+import { isTransientS3Error, memoryS3, s3Objects, s3Storage } from '../src/index.js';
 
 describe('key patterns', () => {
   it.each([
@@ -61,5 +61,18 @@ describe('s3Objects connector and s3Storage on an in-memory S3', () => {
     await expect(storage.get(uri)).rejects.toMatchObject({ code: 'storage.not_found' });
     await expect(storage.put('../x', new Uint8Array())).rejects.toMatchObject({ code: 'storage.bad_key' });
     await expect(storage.get('s3://other/x')).rejects.toMatchObject({ code: 'storage.bad_key' });
+  });
+});
+
+describe('S3 errors', () => {
+  it('tells a service that asks to try again from a refusal', () => {
+    expect(isTransientS3Error({ code: 'XMinioServerNotInitialized' })).toBe(true);
+    expect(isTransientS3Error({ code: 'SlowDown' })).toBe(true);
+    expect(isTransientS3Error({ code: 'InternalError' })).toBe(true);
+    expect(isTransientS3Error({ code: 'Whatever', statusCode: 503 })).toBe(true);
+    expect(isTransientS3Error({ code: 'AccessDenied', statusCode: 403 })).toBe(false);
+    expect(isTransientS3Error({ code: 'NoSuchBucket' })).toBe(false);
+    expect(isTransientS3Error(new Error('plain'))).toBe(false);
+    expect(isTransientS3Error(null)).toBe(false);
   });
 });

@@ -31,6 +31,8 @@ export interface StartMinioOptions {
   /** Keep objects in this folder (survives restarts); else a temp folder removed on stop. */
   readonly dataDir?: string;
   readonly port?: number;
+  /** The root password (user `weft-test`): give the same one to restart on a kept `dataDir`. @default random */
+  readonly secretKey?: string;
   readonly readyTimeoutMs?: number;
 }
 
@@ -43,7 +45,7 @@ export async function startMinio(options: StartMinioOptions = {}): Promise<Minio
   const temp = makeTempDir('minio');
   const dataDir = options.dataDir ?? join(temp.path, 'data');
   const accessKey = 'weft-test';
-  const secretKey = randomBytes(18).toString('base64url');
+  const secretKey = options.secretKey ?? randomBytes(18).toString('base64url');
   const proc = new ManagedProcess({
     name: 'MinIO',
     command: bin.path,

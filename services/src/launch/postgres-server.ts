@@ -41,6 +41,8 @@ export interface StartPostgresOptions {
    * @default a temporary folder removed on stop
    */
   readonly dataDir?: string;
+  /** Listen on this port (a restart on the same port keeps clients' connection strings valid). @default a free port */
+  readonly port?: number;
   readonly readyTimeoutMs?: number;
 }
 
@@ -123,7 +125,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     throw error;
   }
 
-  const port = await getPort({ host: '127.0.0.1' });
+  const port = options.port ?? (await getPort({ host: '127.0.0.1' }));
   const settings: string[] = [
     `max_connections=${options.maxConnections ?? 200}`,
     'listen_addresses=127.0.0.1',

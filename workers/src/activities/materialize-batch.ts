@@ -2,6 +2,8 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   callUserCode,
+  classifyError,
+  coerceError,
   dataVersionOf,
   failureFingerprint,
   UserCodeError,
@@ -134,7 +136,12 @@ async function runBatch(
       records.push({ ...outcome.record, startedAt, finishedAt: Date.now(), attempt: attemptNumber() });
       checks.push(...outcome.checks);
     } catch (thrown) {
-      const error = thrown instanceof WeftError ? thrown : new UserCodeError(`materializing ${batch.assetKey} ${partition.partitionKey} failed: ${String(thrown)}`, { assetKey: batch.assetKey, partitionKey: partition.partitionKey }, 'actionable', thrown);
+      // (Everything user and plugin code throws arrives classified; anything else is classified here:
+      // a network error or an unavailable service is transient, never a reason to give up on a partition.)
+      const error =
+        thrown instanceof WeftError
+          ? thrown
+          : new UserCodeError(`materializing ${batch.assetKey} ${partition.partitionKey} failed: ${String(thrown)}`, { assetKey: batch.assetKey, partitionKey: partition.partitionKey }, classifyError(coerceError(thrown)), thrown);
       if (error.failureClass === 'transient') {
         transient ??= error;
         continue;
@@ -204,7 +211,7 @@ async function runOne(
   );
   const bytes = await callUserCode('encoding the value', context, () => asset.codec.encode(value));
   const dataVersion = dataVersionOf(bytes);
-  const storageUri = await runtime.storage.put(objectKey(batch.assetKey, dataVersion), bytes);
+  const storageUri = await callUserCode('storing the value', context, () => runtime.storage.put(objectKey(batch.assetKey, dataVersion), bytes));
   const checks: CheckResultInput[] = [];
   for (const check of asset.checks) {
     let passed: boolean;
