@@ -1,6 +1,6 @@
 import { useTestDatabase } from '@weft/services/harness';
 import { describe, expect, it } from 'vitest';
-import { pgDatabase, ProvenanceStore } from '../../src/index.js';
+import { pgDatabase, ProvenanceStore, type SqlDatabase } from '../../src/index.js';
 import { mat, resetStoreTables } from './fixtures.js';
 import { describeStore } from './store-suite.js';
 
@@ -14,6 +14,24 @@ describeStore('PostgreSQL', async () => {
   return db;
 });
 
+/**
+ * Runs `statement` in a transaction on `db` and keeps the transaction open until `release()`;
+ * resolves once the statement has run.
+ */
+async function holdOpen(db: SqlDatabase, statement: string): Promise<{ release(): void; done: Promise<void> }> {
+  let release = (): void => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let ran = (): void => {};
+  const ranYet = new Promise<void>((resolve) => (ran = resolve));
+  const done = db.transaction(async (tx) => {
+    await tx.query(statement);
+    ran();
+    await held;
+  });
+  await Promise.race([ranYet, done]);
+  return { release, done };
+}
+
 // Races that need two connections (PGlite has one).
 describe('recording beside concurrent writers on PostgreSQL', () => {
   it('a partition-state row inserted by a plan while a recording looks for it: the recording retries and updates it', async () => {
@@ -21,23 +39,14 @@ describe('recording beside concurrent writers on PostgreSQL', () => {
     try {
       await resetStoreTables(db);
       const store = new ProvenanceStore(db);
-      let release = (): void => {};
-      const held = new Promise<void>((resolve) => (release = resolve));
-      let inserted = (): void => {};
-      const insertedYet = new Promise<void>((resolve) => (inserted = resolve));
       // A plan's transaction inserts the row and stays open: the recording's MERGE finds no row in
       // its snapshot, its insert waits on the uncommitted key, and fails once the plan commits.
-      const planning = db.transaction(async (tx) => {
-        await tx.query("INSERT INTO weft_partition_state (asset_key, partition_key, status, running_token, updated_event_id) VALUES ('raced', 'p1', 'running', 'plan', 0)");
-        inserted();
-        await held;
-      });
-      await insertedYet;
+      const planning = await holdOpen(db, "INSERT INTO weft_partition_state (asset_key, partition_key, status, running_token, updated_event_id) VALUES ('raced', 'p1', 'running', 'plan', 0)");
       const record = mat('raced', 'p1');
       const recording = store.recordMaterializations([record, mat('raced', 'p2')]);
       await new Promise((resolve) => setTimeout(resolve, 300));
-      release();
-      await planning;
+      planning.release();
+      await planning.done;
       const result = await recording;
       expect(result.committed).toEqual([record.token, mat('raced', 'p2').token]);
       const rows = await store.partitions('raced');
@@ -56,30 +65,22 @@ describe('recording beside concurrent writers on PostgreSQL', () => {
   it('a COPY the server refuses before it starts (lock timeout) fails the recording at once and leaves the pool usable', async () => {
     const db = pgDatabase(database.pool({ max: 2, lock_timeout: 300 }));
     const locker = pgDatabase(database.pool({ max: 1 }));
-    let release = (): void => {};
+    let holding: Awaited<ReturnType<typeof holdOpen>> | undefined;
     try {
       await resetStoreTables(db);
       const store = new ProvenanceStore(db);
-      const held = new Promise<void>((resolve) => (release = resolve));
-      let locked = (): void => {};
-      const lockedYet = new Promise<void>((resolve) => (locked = resolve));
-      const holding = locker.transaction(async (tx) => {
-        await tx.query('LOCK TABLE weft_materializations IN ACCESS EXCLUSIVE MODE');
-        locked();
-        await held;
-      });
-      await lockedYet;
+      holding = await holdOpen(locker, 'LOCK TABLE weft_materializations IN ACCESS EXCLUSIVE MODE');
       // Many chunks: the feeding loop is waiting for the socket when the refusal arrives.
       const records = Array.from({ length: 3000 }, (_, i) => mat('locked', `p${i}`));
       await expect(store.recordMaterializations(records)).rejects.toMatchObject({ code: '55P03' });
-      release();
-      await holding;
+      holding.release();
+      await holding.done;
       expect(await store.eventsSince(0)).toEqual([]);
       const again = await store.recordMaterializations(records);
       expect(again.committed).toHaveLength(3000);
       expect(await db.query('SELECT count(*)::int AS n FROM weft_materializations')).toEqual([{ n: 3000 }]);
     } finally {
-      release();
+      holding?.release();
       await locker.close();
       await db.close();
     }
