@@ -99,7 +99,8 @@ export async function runDev(options: DevOptions): Promise<number> {
           break;
         }
         if (stop.signal.aborted) break;
-        await Promise.race([sleep(500), new Promise((r) => stop.signal.addEventListener('abort', r, { once: true }))]);
+        // (The timer's own listener on the stop signal goes with it: nothing piles up over a long session.)
+        await sleep(500, undefined, { signal: stop.signal }).catch(() => {});
       }
     } finally {
       process.off('SIGINT', onSignal);
