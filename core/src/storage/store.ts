@@ -18,7 +18,7 @@ import type {
   RetentionPolicy,
   StatusRange,
 } from './types.js';
-import { checkStoredText, jsonSafe, messageBytes, messageText } from './validate.js';
+import { checkInteger, checkStoredText, jsonSafe, MAX_INT4, MAX_TIMESTAMP_MS, messageBytes, messageText } from './validate.js';
 
 const NOTIFY_CHANNEL = 'weft_events';
 /** Tries of a recording that conflicts with a concurrent writer (see `isRecordingConflict`). */
@@ -276,6 +276,12 @@ export class ProvenanceStore implements PlannerStore {
     for (const f of failures) {
       checkStoredText(f.assetKey, 'asset key');
       checkStoredText(f.partitionKey, 'partition key', { assetKey: f.assetKey });
+      const where = { assetKey: f.assetKey, partitionKey: f.partitionKey };
+      checkStoredText(f.token, 'token', where);
+      checkStoredText(f.fingerprint, 'fingerprint', where);
+      checkInteger(f.finishedAt, 'finishedAt', where, 0, MAX_TIMESTAMP_MS);
+      if (f.startedAt != null) checkInteger(f.startedAt, 'startedAt', where, 0, MAX_TIMESTAMP_MS);
+      checkInteger(f.attempt, 'attempt', where, 1, MAX_INT4);
     }
     return this.db.transaction(async (tx) => {
       await tx.query(
@@ -296,15 +302,31 @@ export class ProvenanceStore implements PlannerStore {
           failures.map((f) => messageBytes(f.message)),
         ],
       );
-      // In one order for every writer (no deadlock between concurrent batches).
+      // One row per (asset, fingerprint) group, in one order for every writer (no deadlock between
+      // concurrent batches): its count, earliest and latest time, the last class and the first message.
+      const groups = new Map<string, { assetKey: string; fingerprint: string; failureClass: string; first: number; last: number; count: number; sample: string }>();
       for (const f of [...failures].sort((x, y) => (x.assetKey === y.assetKey ? cmp(x.fingerprint, y.fingerprint) : cmp(x.assetKey, y.assetKey)))) {
-        await tx.query(
-          `INSERT INTO weft_failure_groups AS g (fingerprint, asset_key, failure_class, first_seen, last_seen, occurrences, sample_message)
-           VALUES ($1, $2, $3, $4, $4, 1, $5)
-           ON CONFLICT (asset_key, fingerprint) DO UPDATE SET occurrences = g.occurrences + 1, last_seen = greatest(g.last_seen, excluded.last_seen), failure_class = excluded.failure_class`,
-          [f.fingerprint, f.assetKey, f.failureClass, ts(f.finishedAt), messageBytes(f.message)],
-        );
+        const key = `${f.assetKey}\u0000${f.fingerprint}`;
+        const g = groups.get(key);
+        if (!g) groups.set(key, { assetKey: f.assetKey, fingerprint: f.fingerprint, failureClass: f.failureClass, first: f.finishedAt, last: f.finishedAt, count: 1, sample: f.message });
+        else Object.assign(g, { failureClass: f.failureClass, first: Math.min(g.first, f.finishedAt), last: Math.max(g.last, f.finishedAt), count: g.count + 1 });
       }
+      const rows = [...groups.values()];
+      await tx.query(
+        `INSERT INTO weft_failure_groups AS g (fingerprint, asset_key, failure_class, first_seen, last_seen, occurrences, sample_message)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::int[], $7::bytea[])
+         ON CONFLICT (asset_key, fingerprint) DO UPDATE SET occurrences = g.occurrences + excluded.occurrences,
+           first_seen = least(g.first_seen, excluded.first_seen), last_seen = greatest(g.last_seen, excluded.last_seen), failure_class = excluded.failure_class`,
+        [
+          rows.map((g) => g.fingerprint),
+          rows.map((g) => g.assetKey),
+          rows.map((g) => g.failureClass),
+          rows.map((g) => ts(g.first)),
+          rows.map((g) => ts(g.last)),
+          rows.map((g) => g.count),
+          rows.map((g) => messageBytes(g.sample)),
+        ],
+      );
       const events = await this.appendEvents(
         failures.map((f) => ({ kind: 'materialization.failed', assetKey: f.assetKey, partitionKey: f.partitionKey, token: f.token, failureClass: f.failureClass, fingerprint: f.fingerprint, message: jsonSafe(f.message), retryAt: f.retryAt, at: f.finishedAt }) as NewEvent),
         tx,

@@ -520,7 +520,11 @@ export function describeStore(name: string, factory: StoreFactory): void {
       ]);
       expect(groups[0]?.lastSeen).toBe(NOW + 1000);
       expect(groups[0]?.firstSeen).toBe(NOW);
-      expect((await store.failureGroups()).map((g) => `${g.assetKey}/${g.fingerprint}`).sort()).toEqual(['d/fp-a', 'd/fp-b', 'e/fp-a']);
+      // One call holding a group's failures out of time order: the earliest and the latest count.
+      await store.recordFailures([failure('z', jan(1), 'fp-z', 'first told', 'v1', NOW + 2000), failure('z', jan(2), 'fp-z', 'second told', 'v1', NOW - 3000)]);
+      await store.recordFailures([failure('z', jan(3), 'fp-z', 'later, but earlier still', 'v1', NOW - 5000)]);
+      expect((await store.failureGroups('z')).map((g) => [g.occurrences, g.firstSeen, g.lastSeen, g.sampleMessage])).toEqual([[3, NOW - 5000, NOW + 2000, 'first told']]);
+      expect((await store.failureGroups()).map((g) => `${g.assetKey}/${g.fingerprint}`).sort()).toEqual(['d/fp-a', 'd/fp-b', 'e/fp-a', 'z/fp-z']);
 
       // A success takes the partition out of its group (the group's history stays).
       await store.recordMaterializations([mat('d', jan(2))]);
