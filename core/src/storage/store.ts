@@ -21,6 +21,8 @@ import type {
 import { checkInteger, checkStoredText, jsonSafe, MAX_INT4, MAX_TIMESTAMP_MS, messageBytes, messageText } from './validate.js';
 
 const NOTIFY_CHANNEL = 'weft_events';
+/** The transaction-scoped advisory lock every writer of events takes (see `lockEvents`). */
+const EVENT_LOCK = 7340332;
 /** Tries of a recording that conflicts with a concurrent writer (see `isRecordingConflict`). */
 const RECORDING_ATTEMPTS = 5;
 const DIGEST = 32;
@@ -174,14 +176,14 @@ export class ProvenanceStore implements PlannerStore {
       `WITH block AS MATERIALIZED (
          SELECT setval('weft_materializations_id_seq', nextval('weft_materializations_id_seq') + $1::int - 1) AS m,
                 setval('weft_events_id_seq', nextval('weft_events_id_seq') + $1::int - 1) AS e
-         FROM (SELECT pg_advisory_xact_lock(7340332)) AS locked -- the event lock (lockEvents)
+         FROM (SELECT pg_advisory_xact_lock($4)) AS locked
        ),
        logged AS (
          INSERT INTO weft_events (id, kind, location, asset_key, payload)
          SELECT e, 'materializations.recorded', $2, $3, jsonb_build_object('first', m - $1::int + 1, 'count', $1::int) FROM block
        )
-       SELECT m, e, pg_notify('weft_events', e::text) FROM block -- NOTIFY_CHANNEL`,
-      [n, this.location, assetKey],
+       SELECT m, e, pg_notify($5, e::text) FROM block`,
+      [n, this.location, assetKey, EVENT_LOCK, NOTIFY_CHANNEL],
     );
     const firstId = Number(block?.m) - n + 1;
     const lastSeq = Number(block?.e);
@@ -821,7 +823,7 @@ export class ProvenanceStore implements PlannerStore {
 
 /** The transaction lock every event writer takes before its events get ids (released at commit). */
 async function lockEvents(q: SqlClient): Promise<void> {
-  await q.query('SELECT pg_advisory_xact_lock(7340332)');
+  await q.query('SELECT pg_advisory_xact_lock($1)', [EVENT_LOCK]);
 }
 
 /** The key of a partition in maps (keys never hold NUL: checked before anything is written). */
