@@ -24,7 +24,7 @@ export interface MaterializationEventRow {
 
 /** The event a materialization row stands for. */
 export function materializationEventFromRow(row: MaterializationEventRow): WeftEvent {
-  const at = row.at instanceof Date ? row.at.getTime() : Date.parse(row.at);
+  const at = timeOf(row.at);
   return {
     kind: 'materialization.succeeded',
     seq: Number(row.id),
@@ -40,7 +40,7 @@ export function materializationEventFromRow(row: MaterializationEventRow): WeftE
 
 /** The event a stored row holds. */
 export function eventFromRow(row: EventRow): WeftEvent {
-  const at = row.at instanceof Date ? row.at.getTime() : Date.parse(row.at);
+  const at = timeOf(row.at);
   return { ...(row.payload as object), kind: row.kind, seq: Number(row.id), at } as WeftEvent;
 }
 
@@ -50,4 +50,9 @@ export function eventColumns(event: NewEvent): { kind: string; assetKey: string 
   const assetKey = typeof payload.assetKey === 'string' ? payload.assetKey : kind === 'request.submitted' ? (event as { request: { assetKey: string } }).request.assetKey : null;
   const partitionKey = typeof payload.partitionKey === 'string' ? payload.partitionKey : null;
   return { kind, assetKey, partitionKey, payload: JSON.stringify(payload), at: at === undefined ? null : new Date(at) };
+}
+
+/** Milliseconds of a timestamptz as either driver returns it. */
+function timeOf(at: Date | string): number {
+  return at instanceof Date ? at.getTime() : Date.parse(at);
 }

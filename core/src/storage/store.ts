@@ -334,7 +334,7 @@ export class ProvenanceStore implements PlannerStore {
         tx,
       );
       // One state row per partition: the last failure of a partition that failed more than once here.
-      const last = [...new Map(failures.map((f, i) => [`${f.assetKey}\u0000${f.partitionKey}`, i])).values()];
+      const last = [...new Map(failures.map((f, i) => [partitionId(f.assetKey, f.partitionKey), i])).values()];
       await tx.query(
         `INSERT INTO weft_partition_state AS ps (asset_key, partition_key, status, failure, failure_fingerprint, updated_event_id)
          SELECT a, p, 'failed', f::jsonb, fp, e FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[]) AS u(a, p, f, fp, e)

@@ -2,12 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { asset, daily, migrate, pgDatabase, ProvenanceStore, type Codec } from '@weft/core';
+import { migrate, pgDatabase, ProvenanceStore } from '@weft/core';
 import { fsStorage } from '@weft/plugin-fs';
 import { startTemporal, type TemporalServer } from '@weft/services';
 import { useTemporal, useTestDatabase } from '@weft/services/harness';
 import getPort from 'get-port';
 import { afterAll, describe, expect, it } from 'vitest';
+import { slowDailyAsset } from './slow-asset.js';
 import { connectTemporal, startWeftWorker, WeftClient, type WeftWorker } from '../../src/index.js';
 
 const db = useTestDatabase();
@@ -15,7 +16,6 @@ const harness = useTemporal();
 const dir = mkdtempSync(join(tmpdir(), 'weft-restart-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const intCodec: Codec<number> = { name: 'int', encode: (n) => new TextEncoder().encode(String(n)), decode: (b) => Number(new TextDecoder().decode(b)) };
 const DAYS = 8;
 
 describe('a backfill across a Temporal server restart', () => {
@@ -23,17 +23,7 @@ describe('a backfill across a Temporal server restart', () => {
     const pool = db.pool({ max: 4 });
     const store = new ProvenanceStore(pgDatabase(pool, { ownsPool: false }), 'restart');
     await migrate(store.db);
-    const slow = asset({
-      key: 'slow',
-      partitions: daily({ start: '2024-01-01' }),
-      codec: intCodec,
-      version: 'v1',
-      concurrency: 1,
-      compute: async (_inputs, ctx) => {
-        await sleep(300);
-        return ctx.partitionKey.length;
-      },
-    });
+    const slow = slowDailyAsset(300);
     const port = await getPort({ host: '127.0.0.1' });
     const dbFilename = join(dir, 'temporal.db');
     const now = Date.parse('2024-01-09T00:00:00Z');

@@ -9,7 +9,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { asset, daily, migrate, pgDatabase, ProvenanceStore, type Codec } from '@weft/core';
+import { migrate, pgDatabase, ProvenanceStore } from '@weft/core';
 import { minioClient, s3Storage } from '@weft/plugin-s3';
 import { startMinio, startPostgres, type MinioServer, type PostgresServer } from '@weft/services';
 import { useTemporal } from '@weft/services/harness';
@@ -17,6 +17,7 @@ import getPort from 'get-port';
 import * as Minio from 'minio';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { intCodec, slowDailyAsset } from './slow-asset.js';
 import { startWeftWorker, WeftClient, type WeftWorker } from '../../src/index.js';
 
 const temporal = useTemporal();
@@ -24,7 +25,6 @@ const dir = mkdtempSync(join(tmpdir(), 'weft-storage-restart-'));
 chmodSync(dir, 0o755); // PostgreSQL runs as an unprivileged account when the tests run as root
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const intCodec: Codec<number> = { name: 'int', encode: (n) => new TextEncoder().encode(String(n)), decode: (b) => Number(new TextDecoder().decode(b)) };
 const DAYS = 10;
 const LOCATION = 'storage-restart';
 const BUCKET = 'values';
@@ -49,17 +49,7 @@ describe('a backfill across PostgreSQL and MinIO restarts', () => {
     await sdk.makeBucket(BUCKET);
     const s3 = minioClient(sdk);
 
-    const slow = asset({
-      key: 'slow',
-      partitions: daily({ start: '2024-01-01' }),
-      codec: intCodec,
-      version: 'v1',
-      concurrency: 1,
-      compute: async (_inputs, ctx) => {
-        await sleep(250);
-        return Number(ctx.partitionKey.slice(-2));
-      },
-    });
+    const slow = slowDailyAsset(250);
     const now = Date.parse('2024-01-11T00:00:00Z');
     let worker: WeftWorker | undefined;
     /** Materializations so far; undefined while the database is away. */
