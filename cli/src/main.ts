@@ -4,6 +4,9 @@ import { parseArgs } from 'node:util';
 import { WeftError } from '@weft/core';
 import { runDev } from './commands/dev.js';
 import { runMigrate } from './commands/migrate.js';
+import { runLocations, runPrune } from './commands/retention.js';
+import { processOutput } from './database.js';
+import { OptionError } from './duration.js';
 import { formatStatus, type StatusReport } from './status.js';
 
 const USAGE = `weft — a durable, partition-aware asset orchestrator
@@ -18,6 +21,15 @@ Commands:
   status    print each asset's partitions by state, asking the running \`weft dev\`
             options: --dir <project folder>, --state <state folder>
   migrate   apply the database migrations to DATABASE_URL
+  prune     apply a retention policy to DATABASE_URL; never removes what a partition's current
+            materialization was made from, nor events a planner has not read
+            options: --events <age> (events older than this), --detail <age> (superseded
+                     materializations with their input edges, and attempts), --checks <age>
+                     (check results of past data versions), --dry-run (count, remove nothing);
+                     ages like 30d, 12h, 90m, 45s, 2w
+  locations list each code location's planner cursor at DATABASE_URL, furthest behind first
+            options: --forget <location> (a gone location: retention stops waiting for it;
+                     refused if its planner planned in the last 15 minutes, unless --force)
   help      show this help
 `;
 
@@ -61,6 +73,19 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'migrate':
         parseArgs({ args: [...rest], options: {}, strict: true });
         return await runMigrate();
+      case 'prune': {
+        const { values } = parseArgs({
+          args: [...rest],
+          options: { events: { type: 'string' }, detail: { type: 'string' }, checks: { type: 'string' }, 'dry-run': { type: 'boolean', default: false } },
+          strict: true,
+        });
+        return await runPrune({ events: values.events, detail: values.detail, checks: values.checks, dryRun: values['dry-run'] ?? false }, processOutput);
+      }
+      case 'locations': {
+        const { values } = parseArgs({ args: [...rest], options: { forget: { type: 'string' }, force: { type: 'boolean', default: false } }, strict: true });
+        if (values.force && values.forget === undefined) throw new UsageError('--force goes with --forget <location>');
+        return await runLocations({ forget: values.forget, force: values.force ?? false }, processOutput);
+      }
       case undefined:
       case 'help':
       case '--help':
@@ -71,7 +96,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         throw new UsageError(`unknown command ${JSON.stringify(command)}`);
     }
   } catch (error) {
-    if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
+    if (error instanceof UsageError || error instanceof OptionError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
       process.stderr.write(`weft: ${error.message}\n\n${USAGE}`);
       return 2;
     }

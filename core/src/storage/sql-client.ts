@@ -58,7 +58,9 @@ export interface SqlDatabase extends SqlClient {
 export function pgDatabase(pool: pg.Pool, options: { ownsPool?: boolean } = {}): SqlDatabase & { readonly pool: pg.Pool } {
   // An idle pooled connection that the server drops (restart, failover) must not crash the process:
   // the pool discards it and the next query opens a new one.
-  if (pool.listenerCount('error') === 0) pool.on('error', (error) => process.emitWarning(`weft: PostgreSQL connection lost: ${error.message}`));
+  // Once closed, a server shutting down reaches sockets pool.end() has not finished closing: not news.
+  let closed = false;
+  if (pool.listenerCount('error') === 0) pool.on('error', (error) => closed || process.emitWarning(`weft: PostgreSQL connection lost: ${error.message}`));
   return {
     kind: 'pg',
     pool,
@@ -104,6 +106,7 @@ export function pgDatabase(pool: pg.Pool, options: { ownsPool?: boolean } = {}):
       };
     },
     async close() {
+      closed = true;
       if (options.ownsPool ?? true) await pool.end();
     },
   };

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { WeftError } from '../errors.js';
 import type { AssetGraph } from '../definitions/graph.js';
 import type { PartitionContext, PartitionKey } from '../partitions/types.js';
 import { PARTITION_STATUSES, type AssetSnapshot, type FailureRecord, type PartitionStatus, type PlannerRequest, type PlannerSnapshot, type PlannerStore, type PlanResult, type Reason, type WeftEvent } from '../planner/types.js';
@@ -14,6 +15,8 @@ import type {
   MaterializationRecord,
   NewEvent,
   PartitionRow,
+  PlannerCursor,
+  PruneResult,
   RecordResult,
   RetentionPolicy,
   StatusRange,
@@ -719,8 +722,10 @@ export class ProvenanceStore implements PlannerStore {
    * cursor, any partition's current materialization, and every materialization reachable upstream
    * from one (what current partitions were made from).
    */
-  async prune(policy: RetentionPolicy, now: number): Promise<{ events: number; attempts: number; materializations: number; checks: number }> {
-    return this.db.transaction(async (tx) => {
+  async prune(policy: RetentionPolicy, now: number, options: { dryRun?: boolean } = {}): Promise<PruneResult> {
+    checkRetentionPolicy(policy);
+    let dryRunResult: PruneResult | undefined;
+    const result = await this.db.transaction(async (tx) => {
       let events = 0;
       let attempts = 0;
       let materializations = 0;
@@ -789,8 +794,48 @@ export class ProvenanceStore implements PlannerStore {
         );
         checks = Number(c[0]?.n ?? 0);
       }
+      if (options.dryRun) {
+        // Counted inside the transaction, then rolled back: nothing is removed.
+        dryRunResult = { events, attempts, materializations, checks };
+        throw new DryRunRollback();
+      }
       return { events, attempts, materializations, checks };
+    }).catch((error: unknown) => {
+      if (error instanceof DryRunRollback && dryRunResult) return dryRunResult;
+      throw error;
     });
+    return result;
+  }
+
+  /** Every code location's planner cursor, the furthest behind first (the one that holds retention back). */
+  async plannerCursors(): Promise<PlannerCursor[]> {
+    const rows = await this.db.query<{ location: string; cursor: string; updated_at: Date | string; latest: string | null }>(
+      `SELECT c.location, c.cursor, c.updated_at, (SELECT max(id) FROM weft_events) AS latest
+       FROM weft_planner_cursors c ORDER BY c.cursor, c.location`,
+    );
+    return rows.map((r) => ({
+      location: r.location,
+      cursor: Number(r.cursor),
+      eventsBehind: Math.max(0, Number(r.latest ?? 0) - Number(r.cursor)),
+      updatedAt: new Date(r.updated_at).getTime(),
+    }));
+  }
+
+  /**
+   * Forgets a code location that is gone: removes its planner cursor, so retention no longer waits
+   * for it (a planner that runs again replays the log from what retention kept, and saves a new
+   * cursor). With `idleSince`, a cursor saved after that time is kept: its planner looks alive.
+   */
+  async forgetLocation(location: string, options: { idleSince?: number } = {}): Promise<'forgotten' | 'unknown' | 'active'> {
+    checkStoredText(location, 'location');
+    // The outer SELECT reads the table as it was before the DELETE (one snapshot per statement).
+    const rows = await this.db.query<{ forgotten: string; existed: string }>(
+      `WITH gone AS (DELETE FROM weft_planner_cursors WHERE location = $1 AND ($2::timestamptz IS NULL OR updated_at <= $2) RETURNING 1)
+       SELECT (SELECT count(*) FROM gone) AS forgotten, (SELECT count(*) FROM weft_planner_cursors WHERE location = $1) AS existed`,
+      [location, ts(options.idleSince)],
+    );
+    if (Number(rows[0]?.forgotten) > 0) return 'forgotten';
+    return Number(rows[0]?.existed) > 0 ? 'active' : 'unknown';
   }
 
   // ─── API tokens and audit ──────────────────────────────────────────────────────────────────
@@ -846,4 +891,16 @@ function isRecordingConflict(error: unknown): boolean {
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
+}
+
+/** Thrown inside a dry run's transaction to roll it back. */
+class DryRunRollback extends Error {}
+
+function checkRetentionPolicy(policy: RetentionPolicy): void {
+  for (const field of ['eventsOlderThanMs', 'detailOlderThanMs', 'checksOlderThanMs'] as const) {
+    const value = policy[field];
+    if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) {
+      throw new WeftError('storage.bad_value', `retention ${field} must be a whole number of milliseconds ≥ 0, got ${JSON.stringify(value) ?? String(value)}`, { field });
+    }
+  }
 }

@@ -139,6 +139,25 @@ export interface FailureGroup {
   readonly partitions: readonly PartitionKey[];
 }
 
+/** A code location's planner cursor: how far its planner has read the event log. */
+export interface PlannerCursor {
+  readonly location: string;
+  /** The last event id its planner has taken into account. */
+  readonly cursor: number;
+  /** Events written since (by every location): what its planner has yet to read. */
+  readonly eventsBehind: number;
+  /** When its planner last saved a plan. */
+  readonly updatedAt: number;
+}
+
+/** What `prune` removed (or, in a dry run, would remove). */
+export interface PruneResult {
+  readonly events: number;
+  readonly attempts: number;
+  readonly materializations: number;
+  readonly checks: number;
+}
+
 /** What retention removes; the provenance of every partition's current materialization is always kept. */
 export interface RetentionPolicy {
   /** Drop events older than this many ms (the planner cursors are never passed). */

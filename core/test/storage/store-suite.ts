@@ -1078,6 +1078,66 @@ export function describeStore(name: string, factory: StoreFactory): void {
         expect(await store.lineage(graph, CTX, { assetKey: 'm', partitionKey: '2024-01', direction: 'upstream', depth: 3 })).toEqual(before);
       });
 
+      it('a dry run counts what a prune would remove, removes nothing, and equals the real prune', async () => {
+        const at = (i: number) => OLD + i * 1000;
+        await store.appendEvents(Array.from({ length: 4 }, (_, i) => ({ kind: 'request.cancelled', requestId: `old-${i}`, at: OLD }) as NewEvent));
+        await store.recordFailures([failure('d', jan(2), 'fp', 'old failure', 'v0', at(0))]);
+        await store.recordMaterializations([mat('d', jan(1), { tag: 'v1', finishedAt: at(1) })]);
+        await store.recordMaterializations([mat('d', jan(1), { tag: 'v2', finishedAt: at(2) })]);
+        await store.recordMaterializations([mat('d', jan(2), { tag: 'v1', finishedAt: at(3) })]);
+        await store.savePlan(emptyPlan((await store.eventsSince(0)).at(-1)?.seq as number), storeGraph(), CTX);
+        const tables = ['weft_events', 'weft_materializations', 'weft_input_edges', 'weft_attempts', 'weft_partition_state', 'weft_check_results'];
+        const counts = async () => Promise.all(tables.map((t) => countRows(db, t)));
+        const before = await counts();
+        const log = await store.eventsSince(0);
+        const dry = await store.prune(policy, NOW, { dryRun: true });
+        // 4 old requests and the old failure's event; the recordings' events are recent.
+        expect(dry).toEqual({ events: 5, attempts: 1, materializations: 1, checks: 0 });
+        expect(await counts()).toEqual(before);
+        expect(await store.eventsSince(0)).toEqual(log);
+        expect(await store.prune(policy, NOW)).toEqual(dry);
+        expect(await store.prune(policy, NOW, { dryRun: true })).toEqual({ events: 0, attempts: 0, materializations: 0, checks: 0 });
+      });
+
+      it('rejects a policy that is not a whole number of milliseconds ≥ 0, naming the field, and removes nothing', async () => {
+        await store.appendEvents([{ kind: 'request.cancelled', requestId: 'old', at: OLD } as NewEvent]);
+        await store.savePlan(emptyPlan((await store.eventsSince(0)).at(-1)?.seq as number), storeGraph(), CTX);
+        for (const [field, value] of [['eventsOlderThanMs', -1], ['detailOlderThanMs', Number.NaN], ['checksOlderThanMs', 1.5], ['eventsOlderThanMs', Number.POSITIVE_INFINITY]] as const) {
+          const error = await store.prune({ ...policy, [field]: value }, NOW).catch((e: unknown) => e);
+          expect(error).toBeInstanceOf(WeftError);
+          expect((error as WeftError).code).toBe('storage.bad_value');
+          expect((error as WeftError).context.field).toBe(field);
+          expect((error as Error).message).toContain(field);
+        }
+        expect(await countRows(db, 'weft_events')).toBe(1);
+      });
+
+      it('lists planner cursors furthest behind first; forgetting a gone location lets retention move on', async () => {
+        const graph = storeGraph();
+        const old = await store.appendEvents(Array.from({ length: 6 }, (_, i) => ({ kind: 'request.cancelled', requestId: `old-${i}`, at: OLD }) as NewEvent));
+        const gone = new ProvenanceStore(db, 'gone "location" 🧵');
+        await gone.savePlan(emptyPlan(old[1]?.seq as number), graph, CTX);
+        await store.savePlan(emptyPlan(old[5]?.seq as number), graph, CTX);
+        await db.query('UPDATE weft_planner_cursors SET updated_at = $1 WHERE location = $2', [new Date(OLD), gone.location]);
+        const cursors = await store.plannerCursors();
+        expect(cursors.map((c) => [c.location, c.cursor, c.eventsBehind])).toEqual([
+          [gone.location, old[1]?.seq, 4],
+          ['default', old[5]?.seq, 0],
+        ]);
+        expect(cursors[0]?.updatedAt).toBe(OLD);
+        expect(Math.abs((cursors[1]?.updatedAt as number) - Date.now())).toBeLessThan(DAY);
+        expect((await store.prune(policy, NOW)).events).toBe(2); // held back by the gone location
+
+        // A location whose planner saved a plan after `idleSince` is kept; an unknown one is reported.
+        expect(await store.forgetLocation('default', { idleSince: OLD + DAY })).toBe('active');
+        expect(await store.forgetLocation('nowhere')).toBe('unknown');
+        expect(await store.forgetLocation(gone.location, { idleSince: OLD + DAY })).toBe('forgotten');
+        expect(await store.forgetLocation(gone.location)).toBe('unknown');
+        expect((await store.plannerCursors()).map((c) => c.location)).toEqual(['default']);
+        expect((await store.prune(policy, NOW)).events).toBe(4);
+        await expect(store.forgetLocation('nul\u0000')).rejects.toThrow(/location/);
+      });
+
       it('drops old check results of data versions that are no longer current', async () => {
         const v1 = mat('d', jan(1), { tag: 'v1', finishedAt: OLD });
         await store.recordMaterializations([v1]);

@@ -1,0 +1,120 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { pgDatabase, ProvenanceStore, type NewEvent } from '@weft/core';
+import { useTestDatabase } from '@weft/services/harness';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const exec = promisify(execFile);
+const weftBin = new URL('../bin/weft.js', import.meta.url).pathname;
+const DAY = 86_400_000;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describe('weft migrate, prune and locations on PostgreSQL', () => {
+  const database = useTestDatabase();
+  let store: ProvenanceStore;
+
+  beforeAll(() => {
+    store = new ProvenanceStore(pgDatabase(database.pool({ max: 2 })));
+  });
+  afterAll(async () => store.db.close());
+
+  async function weft(args: string[], env: Record<string, string | undefined> = { DATABASE_URL: database.url }): Promise<Run> {
+    const childEnv = { ...process.env, ...env };
+    for (const [k, v] of Object.entries(env)) if (v === undefined) delete childEnv[k];
+    try {
+      const { stdout, stderr } = await exec(process.execPath, [weftBin, ...args], { env: childEnv, timeout: 60_000 });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const e = error as { code?: number; stdout?: string; stderr?: string };
+      if (typeof e.code !== 'number') throw error;
+      return { code: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+    }
+  }
+
+  const eventCount = async (): Promise<number> => Number((await store.db.query<{ n: string }>('SELECT count(*) AS n FROM weft_events'))[0]?.n);
+
+  async function setCursor(location: string, cursor: number, updatedAt: number): Promise<void> {
+    await store.db.query(
+      `INSERT INTO weft_planner_cursors (location, cursor, updated_at) VALUES ($1, $2, $3)
+       ON CONFLICT (location) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at`,
+      [location, cursor, new Date(updatedAt)],
+    );
+  }
+
+  it('says what is missing: a database, a policy, a well-formed age', async () => {
+    const noDb = await weft(['prune', '--events', '30d'], { DATABASE_URL: undefined });
+    expect(noDb.code).toBe(1);
+    expect(noDb.stderr).toContain('set DATABASE_URL');
+    const noPolicy = await weft(['prune']);
+    expect(noPolicy.code).toBe(2);
+    expect(noPolicy.stderr).toMatch(/--events <age>, --detail <age> and\/or --checks <age>/);
+    const badAge = await weft(['prune', '--detail', '30days']);
+    expect(badAge.code).toBe(2);
+    expect(badAge.stderr).toContain('--detail must be an age like 30d');
+    expect(badAge.stderr).toContain('"30days"');
+    const force = await weft(['locations', '--force']);
+    expect(force.code).toBe(2);
+    expect(force.stderr).toContain('--force goes with --forget');
+  });
+
+  it('migrate finds the database up to date; locations finds no planner yet', async () => {
+    const migrate = await weft(['migrate']);
+    expect(migrate.code).toBe(0);
+    expect(migrate.stdout).toContain('weft migrate: the database is up to date');
+    const locations = await weft(['locations']);
+    expect(locations.code).toBe(0);
+    expect(locations.stdout).toContain('no planner has run yet');
+  });
+
+  it('prunes old events up to the slowest planner, names it, and forgets it once it is gone', async () => {
+    const now = Date.now();
+    const old = await store.appendEvents(Array.from({ length: 8 }, (_, i) => ({ kind: 'request.cancelled', requestId: `old-${i}`, at: now - 10 * DAY }) as NewEvent));
+    await store.appendEvents([{ kind: 'request.cancelled', requestId: 'recent' } as NewEvent]);
+    const seq = (i: number): number => old[i]?.seq as number;
+    await setCursor('gone-site', seq(2), now - 40 * DAY);
+    await setCursor('main', seq(7) + 1, now);
+
+    const listed = await weft(['locations']);
+    expect(listed.code).toBe(0);
+    const lines = listed.stdout.trimEnd().split('\n').map((l) => l.trim().split(/\s{2,}/));
+    expect(lines[0]).toEqual(['location', 'cursor', 'events behind', 'last plan']);
+    expect(lines[1]).toEqual(['gone-site', String(seq(2)), '6', '40d ago']);
+    expect(lines[2]?.slice(0, 3)).toEqual(['main', String(seq(7) + 1), '0']);
+
+    // A dry run counts and keeps everything; the real run removes what it counted.
+    const dry = await weft(['prune', '--events', '7d', '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('would remove 3 events, 0 superseded materializations');
+    expect(dry.stdout).toContain('location "gone-site" last planned 40d ago and is 6 events behind');
+    expect(dry.stdout).toContain('weft locations --forget gone-site');
+    expect(await eventCount()).toBe(9);
+    const pruned = await weft(['prune', '--events', '7d']);
+    expect(pruned.stdout).toContain('removed 3 events');
+    expect(await eventCount()).toBe(6);
+
+    // A planner that planned just now is kept; a gone one is forgotten, and retention moves on.
+    const alive = await weft(['locations', '--forget', 'main']);
+    expect(alive.code).toBe(1);
+    expect(alive.stderr).toContain('location "main" planned within the last 15m: it looks alive');
+    const unknown = await weft(['locations', '--forget', 'nowhere']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('no planner cursor for location "nowhere" (known: "gone-site", "main")');
+    const forgot = await weft(['locations', '--forget', 'gone-site']);
+    expect(forgot.code).toBe(0);
+    expect(forgot.stdout).toContain('forgot location "gone-site"');
+    const again = await weft(['prune', '--events', '7d', '--detail', '30d', '--checks', '30d']);
+    expect(again.stdout).toContain('removed 5 events');
+    expect(again.stdout).not.toContain('behind');
+    expect(await eventCount()).toBe(1);
+
+    // --force forgets even a planner that looks alive.
+    const forced = await weft(['locations', '--forget', 'main', '--force']);
+    expect(forced.code).toBe(0);
+    expect((await store.plannerCursors()).length).toBe(0);
+  });
+});
