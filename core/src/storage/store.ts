@@ -746,44 +746,7 @@ export class ProvenanceStore implements PlannerStore {
           [cutoff],
         );
         attempts = Number(a[0]?.n ?? 0);
-        // Sweep superseded materializations that nothing kept depends on, until none is left.
-        for (;;) {
-          const m = await tx.query<{ n: string }>(
-            `WITH RECURSIVE kept(id) AS (
-               SELECT materialization_id FROM weft_partition_state WHERE materialization_id IS NOT NULL
-               UNION
-               -- What a kept materialization read: the upstream of a single input; for a range input,
-               -- the materializations of the upstream asset current at its inputs_as_of (every
-               -- partition: the range's order is the definition's, not SQL's), and so on upstream.
-               SELECT r.id FROM kept JOIN weft_input_edges e ON e.materialization_id = kept.id
-               CROSS JOIN LATERAL (
-                 SELECT e.upstream_materialization_id AS id WHERE e.upstream_materialization_id IS NOT NULL
-                 UNION ALL
-                 SELECT x.id FROM weft_materializations d JOIN weft_materializations x ON x.asset_key = e.upstream_asset AND coalesce(x.event_id, 0) <= d.inputs_as_of
-                 WHERE e.range_count IS NOT NULL AND d.id = e.materialization_id
-                   AND NOT EXISTS (SELECT 1 FROM weft_materializations n WHERE n.asset_key = x.asset_key AND n.partition_key = x.partition_key AND n.id > x.id AND coalesce(n.event_id, 0) <= d.inputs_as_of)
-               ) r
-             ),
-             doomed AS (
-               SELECT m.id FROM weft_materializations m
-               WHERE m.finished_at < $1 AND NOT EXISTS (SELECT 1 FROM kept WHERE kept.id = m.id)
-                 -- the log reads its events from these rows: keep those no planner has read yet
-                 AND coalesce(m.event_id, 0) <= coalesce((SELECT min(cursor) FROM weft_planner_cursors), 0)
-                 AND NOT EXISTS (
-                   SELECT 1 FROM weft_input_edges e JOIN weft_materializations d ON d.id = e.materialization_id
-                   WHERE e.upstream_asset = m.asset_key AND e.range_count IS NOT NULL
-                     AND d.inputs_as_of >= coalesce(m.event_id, 0)
-                     AND d.inputs_as_of < coalesce((SELECT min(n.event_id) FROM weft_materializations n WHERE n.asset_key = m.asset_key AND n.partition_key = m.partition_key AND n.id > m.id), 9223372036854775807))
-             ),
-             edges AS (DELETE FROM weft_input_edges e USING doomed WHERE e.materialization_id = doomed.id RETURNING 1),
-             gone AS (DELETE FROM weft_materializations m USING doomed WHERE m.id = doomed.id RETURNING 1)
-             SELECT (SELECT count(*) FROM gone) AS n, (SELECT count(*) FROM edges) AS e`,
-            [cutoff],
-          );
-          const n = Number(m[0]?.n ?? 0);
-          materializations += n;
-          if (n === 0) break;
-        }
+        materializations = await sweepMaterializations(tx, cutoff);
       }
       if (policy.checksOlderThanMs !== undefined) {
         const c = await tx.query<{ n: string }>(
@@ -903,4 +866,77 @@ function checkRetentionPolicy(policy: RetentionPolicy): void {
       throw new WeftError('storage.bad_value', `retention ${field} must be a whole number of milliseconds ≥ 0, got ${JSON.stringify(value) ?? String(value)}`, { field });
     }
   }
+}
+
+/**
+ * Removes the superseded materializations (with their input edges) that nothing kept depends on,
+ * and returns how many went. Kept: every partition's current materialization; every
+ * materialization younger than `cutoff`, or whose event some planner has not read yet (the log
+ * reads `materialization.succeeded` events from these rows); and, level by level, everything a
+ * kept one read. A single input names its upstream row. A range input read its upstream asset as
+ * of the reader's `inputs_as_of`: the materializations current then (born at or before it, not yet
+ * superseded) are kept, for every partition of that asset (the range's order is its definition's,
+ * which SQL does not know: this keeps more than the range, never less).
+ *
+ * Each level is a few set-based statements over a temporary table: indexed joins for single
+ * inputs, and for range inputs one pass over the read assets' rows in index order, each row's
+ * lifetime probed against the read times by index. Work grows with the rows, not with the square
+ * of them.
+ */
+async function sweepMaterializations(tx: SqlClient, cutoff: Date): Promise<number> {
+  await tx.query('CREATE TEMP TABLE weft_prune_kept (id bigint PRIMARY KEY, level integer NOT NULL) ON COMMIT DROP');
+  await tx.query('CREATE INDEX ON weft_prune_kept (level)');
+  await tx.query('CREATE TEMP TABLE weft_prune_reads (asset text NOT NULL, t bigint NOT NULL, PRIMARY KEY (asset, t)) ON COMMIT DROP');
+  await tx.query(
+    `INSERT INTO weft_prune_kept (id, level)
+     SELECT materialization_id, 0 FROM weft_partition_state WHERE materialization_id IS NOT NULL
+     UNION
+     SELECT id, 0 FROM weft_materializations
+     WHERE finished_at >= $1 OR coalesce(event_id, 0) > coalesce((SELECT min(cursor) FROM weft_planner_cursors), 0)
+     ON CONFLICT (id) DO NOTHING`,
+    [cutoff],
+  );
+  for (let level = 0; ; level++) {
+    await tx.query('DELETE FROM weft_prune_reads');
+    const reads = await tx.query<{ n: string }>(
+      `WITH added AS (
+         INSERT INTO weft_prune_reads (asset, t)
+         SELECT DISTINCT e.upstream_asset, d.inputs_as_of
+         FROM weft_prune_kept k JOIN weft_input_edges e ON e.materialization_id = k.id JOIN weft_materializations d ON d.id = k.id
+         WHERE k.level = $1 AND e.range_count IS NOT NULL
+         RETURNING 1)
+       SELECT count(*) AS n FROM added`,
+      [level],
+    );
+    const ranged =
+      Number(reads[0]?.n ?? 0) === 0
+        ? ''
+        : `UNION
+           SELECT l.id, $1 + 1 FROM (
+             SELECT m.id, m.asset_key, coalesce(m.event_id, 0) AS born,
+                    lead(coalesce(m.event_id, 0)) OVER (PARTITION BY m.asset_key, m.partition_key ORDER BY m.id) AS died
+             FROM weft_materializations m WHERE m.asset_key IN (SELECT DISTINCT asset FROM weft_prune_reads)
+           ) l
+           WHERE EXISTS (SELECT 1 FROM weft_prune_reads r WHERE r.asset = l.asset_key AND r.t >= l.born AND (l.died IS NULL OR r.t < l.died))`;
+    const added = await tx.query<{ n: string }>(
+      `WITH added AS (
+         INSERT INTO weft_prune_kept (id, level)
+         SELECT e.upstream_materialization_id, $1 + 1
+         FROM weft_prune_kept k JOIN weft_input_edges e ON e.materialization_id = k.id
+         WHERE k.level = $1 AND e.upstream_materialization_id IS NOT NULL
+         ${ranged}
+         ON CONFLICT (id) DO NOTHING
+         RETURNING 1)
+       SELECT count(*) AS n FROM added`,
+      [level],
+    );
+    if (Number(added[0]?.n ?? 0) === 0) break;
+  }
+  const gone = await tx.query<{ n: string }>(
+    `WITH doomed AS (SELECT m.id FROM weft_materializations m WHERE NOT EXISTS (SELECT 1 FROM weft_prune_kept k WHERE k.id = m.id)),
+     edges AS (DELETE FROM weft_input_edges e USING doomed WHERE e.materialization_id = doomed.id RETURNING 1),
+     gone AS (DELETE FROM weft_materializations m USING doomed WHERE m.id = doomed.id RETURNING 1)
+     SELECT (SELECT count(*) FROM gone) AS n, (SELECT count(*) FROM edges) AS e`,
+  );
+  return Number(gone[0]?.n ?? 0);
 }
