@@ -1133,7 +1133,11 @@ export function describeStore(name: string, factory: StoreFactory): void {
                     e.range_count === null
                       ? [Number(e.upstream_materialization_id)]
                       : ms.filter((x) => x.asset === e.upstream_asset && x.born <= (reader?.asOf ?? 0) && (!died.has(x.id) || (reader?.asOf ?? 0) < (died.get(x.id) as number))).map((x) => x.id);
-                  for (const id of reads) if (!kept.has(id)) (kept.add(id), (grew = true));
+                  for (const id of reads) {
+                    if (kept.has(id)) continue;
+                    kept.add(id);
+                    grew = true;
+                  }
                 }
               }
             }
