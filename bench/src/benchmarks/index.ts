@@ -4,8 +4,9 @@ import { lineageWritesBench } from './lineage-writes.js';
 import { minimalityBench } from './minimality.js';
 import { plannerBench } from './planner.js';
 import { reactionBench } from './reaction.js';
+import { retentionBench } from './retention.js';
 import { throughputBench } from './throughput.js';
 import { servicesStartup } from './services-startup.js';
 
 /** Every benchmark, by name. */
-export const benchmarks: readonly Benchmark[] = [plannerBench, minimalityBench, servicesStartup, lineageWritesBench, lineageQueryBench, throughputBench, reactionBench];
+export const benchmarks: readonly Benchmark[] = [plannerBench, minimalityBench, servicesStartup, lineageWritesBench, lineageQueryBench, retentionBench, throughputBench, reactionBench];
