@@ -870,9 +870,11 @@ function checkRetentionPolicy(policy: RetentionPolicy): void {
 
 /**
  * Removes the superseded materializations (with their input edges) that nothing kept depends on,
- * and returns how many went. Kept: every partition's current materialization; every
- * materialization younger than `cutoff`, or whose event some planner has not read yet (the log
- * reads `materialization.succeeded` events from these rows); and, level by level, everything a
+ * and returns how many went. Kept: every partition's current (latest) materialization; every
+ * materialization that finished or was superseded (its successor finished) after `cutoff`, so a
+ * computation still running on it records its provenance whole; every one whose event some
+ * planner has not read yet (the log reads `materialization.succeeded` events from these rows);
+ * and, level by level, everything a
  * kept one read. A single input names its upstream row. A range input read its upstream asset as
  * of the reader's `inputs_as_of`: the materializations current then (born at or before it, not yet
  * superseded) are kept, for every partition of that asset (the range's order is its definition's,
@@ -884,6 +886,12 @@ function checkRetentionPolicy(policy: RetentionPolicy): void {
  * of them.
  */
 async function sweepMaterializations(tx: SqlClient, cutoff: Date): Promise<number> {
+  // Each statement below sees the rows committed before it started (READ COMMITTED): a recording
+  // that commits during the sweep must not be taken for unkept. Ids are reserved under the event
+  // lock that is held until commit, so every id up to the highest visible now is committed already
+  // and visible to the statements after this one; rows above it are left alone.
+  const [bound] = await tx.query<{ max: string }>('SELECT coalesce(max(id), 0) AS max FROM weft_materializations');
+  const maxId = Number(bound?.max ?? 0);
   await tx.query('CREATE TEMP TABLE weft_prune_kept (id bigint PRIMARY KEY, level integer NOT NULL) ON COMMIT DROP');
   await tx.query('CREATE INDEX ON weft_prune_kept (level)');
   await tx.query('CREATE TEMP TABLE weft_prune_reads (asset text NOT NULL, t bigint NOT NULL, PRIMARY KEY (asset, t)) ON COMMIT DROP');
@@ -891,8 +899,12 @@ async function sweepMaterializations(tx: SqlClient, cutoff: Date): Promise<numbe
     `INSERT INTO weft_prune_kept (id, level)
      SELECT materialization_id, 0 FROM weft_partition_state WHERE materialization_id IS NOT NULL
      UNION
-     SELECT id, 0 FROM weft_materializations
-     WHERE finished_at >= $1 OR coalesce(event_id, 0) > coalesce((SELECT min(cursor) FROM weft_planner_cursors), 0)
+     SELECT id, 0 FROM (
+       SELECT id, finished_at, event_id, lead(finished_at) OVER (PARTITION BY asset_key, partition_key ORDER BY id) AS superseded_at
+       FROM weft_materializations
+     ) m
+     WHERE superseded_at IS NULL OR superseded_at >= $1 OR finished_at >= $1
+        OR coalesce(event_id, 0) > coalesce((SELECT min(cursor) FROM weft_planner_cursors), 0)
      ON CONFLICT (id) DO NOTHING`,
     [cutoff],
   );
@@ -933,10 +945,11 @@ async function sweepMaterializations(tx: SqlClient, cutoff: Date): Promise<numbe
     if (Number(added[0]?.n ?? 0) === 0) break;
   }
   const gone = await tx.query<{ n: string }>(
-    `WITH doomed AS (SELECT m.id FROM weft_materializations m WHERE NOT EXISTS (SELECT 1 FROM weft_prune_kept k WHERE k.id = m.id)),
+    `WITH doomed AS (SELECT m.id FROM weft_materializations m WHERE m.id <= $1 AND NOT EXISTS (SELECT 1 FROM weft_prune_kept k WHERE k.id = m.id)),
      edges AS (DELETE FROM weft_input_edges e USING doomed WHERE e.materialization_id = doomed.id RETURNING 1),
      gone AS (DELETE FROM weft_materializations m USING doomed WHERE m.id = doomed.id RETURNING 1)
      SELECT (SELECT count(*) FROM gone) AS n, (SELECT count(*) FROM edges) AS e`,
+    [maxId],
   );
   return Number(gone[0]?.n ?? 0);
 }

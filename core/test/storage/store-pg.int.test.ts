@@ -1,7 +1,7 @@
 import { useTestDatabase } from '@weft/services/harness';
 import { describe, expect, it } from 'vitest';
 import { pgDatabase, ProvenanceStore, type SqlDatabase } from '../../src/index.js';
-import { mat, resetStoreTables } from './fixtures.js';
+import { DAY, jan, mat, NOW, readOne, resetStoreTables } from './fixtures.js';
 import { describeStore } from './store-suite.js';
 
 const database = useTestDatabase();
@@ -87,3 +87,64 @@ describe('recording beside concurrent writers on PostgreSQL', () => {
   }, 20_000);
 });
 
+
+describe('retention beside concurrent recordings on PostgreSQL', () => {
+  it('a recording that commits while a prune is sweeping keeps its rows and its edges', async () => {
+    const pool = database.pool({ max: 4 });
+    const db = pgDatabase(pool);
+    try {
+      await resetStoreTables(db);
+      const store = new ProvenanceStore(db);
+      const OLD = NOW - 10 * DAY;
+      // d/jan1 v1 is old and superseded long ago by v2 (current); e/jan1, computed from v2, records
+      // while the prune sweeps. d/jan2 has an old superseded version too.
+      const v1 = mat('d', jan(1), { tag: 'v1', finishedAt: OLD });
+      const v2 = mat('d', jan(1), { tag: 'v2', finishedAt: OLD + 1000 });
+      await store.recordMaterializations([v1]);
+      await store.recordMaterializations([v2]);
+      const late = mat('e', jan(1), { tag: 'late', finishedAt: OLD + 2000, inputs: [readOne('day', v2)] });
+      const stale = mat('d', jan(2), { tag: 'stale', finishedAt: OLD });
+      await store.recordMaterializations([stale, mat('d', jan(2), { tag: 'now', finishedAt: OLD + 1000 })]);
+      const last = (await store.eventsSince(0)).at(-1)?.seq as number;
+      await db.query("INSERT INTO weft_planner_cursors (location, cursor) VALUES ('default', $1)", [last + 100]);
+
+      // The prune's connection runs a recording on another connection right after it has taken
+      // the materializations it keeps: that recording commits between two of the prune's statements.
+      let injected = false;
+      const sweeping: SqlDatabase = {
+        ...db,
+        transaction: (fn) =>
+          db.transaction((tx) =>
+            fn({
+              copy: (table, columns, lines) => tx.copy(table, columns, lines),
+              query: async <T>(text: string, params?: readonly unknown[]) => {
+                const rows = await tx.query<T>(text, params);
+                if (!injected && text.includes('INSERT INTO weft_prune_kept')) {
+                  injected = true;
+                  await store.recordMaterializations([late]);
+                }
+                return rows;
+              },
+            }),
+          ),
+      };
+      const pruned = await new ProvenanceStore(sweeping).prune({ detailOlderThanMs: DAY }, NOW);
+      expect(injected).toBe(true);
+      // The late recording and d/jan1 v2 (which it read) stay; both superseded old versions go.
+      const left = (await db.query<{ token: string }>('SELECT token FROM weft_materializations ORDER BY id')).map((r) => r.token);
+      expect(left).toContain(late.token);
+      expect(left).toContain(v2.token);
+      expect(left).not.toContain(v1.token);
+      expect(left).not.toContain(stale.token);
+      expect(pruned.materializations).toBe(2);
+      const [edge] = await db.query<{ upstream_materialization_id: string | null }>(
+        'SELECT e.upstream_materialization_id FROM weft_input_edges e JOIN weft_materializations m ON m.id = e.materialization_id WHERE m.token = $1',
+        [late.token],
+      );
+      const [upstream] = await db.query<{ token: string }>('SELECT token FROM weft_materializations WHERE id = $1', [edge?.upstream_materialization_id]);
+      expect(upstream?.token).toBe(v2.token);
+    } finally {
+      await db.close();
+    }
+  });
+});

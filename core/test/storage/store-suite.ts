@@ -1123,7 +1123,10 @@ export function describeStore(name: string, factory: StoreFactory): void {
               if (next) died.set(m.id, next.born);
             }
             const kept = new Set<number>(states.flatMap((st) => (st.materialization_id === null ? [] : [Number(st.materialization_id)])));
-            for (const m of ms) if (m.finished >= NOW - DAY || m.born > cursor) kept.add(m.id);
+            for (const m of ms) {
+              const successor = ms.find((n) => n.asset === m.asset && n.partition === m.partition && n.id > m.id);
+              if (!successor || successor.finished >= NOW - DAY || m.finished >= NOW - DAY || m.born > cursor) kept.add(m.id);
+            }
             for (let grew = true; grew; ) {
               grew = false;
               for (const k of [...kept]) {
