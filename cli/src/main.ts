@@ -25,9 +25,11 @@ Commands:
             materialization was made from, nor events a planner has not read
             options: --events <age> (events older than this), --detail <age> (superseded
                      materializations with their input edges, and attempts), --checks <age>
-                     (check results of past data versions), --dry-run (count, remove nothing);
+                     (check results of past data versions; --detail 1h at least), --dry-run
+                     (does the work, reports the counts, then rolls it all back);
                      ages like 30d, 12h, 90m, 45s, 2w
-  locations list each code location's planner cursor at DATABASE_URL, furthest behind first
+  locations list each code location's planner cursor at DATABASE_URL, the one holding
+            retention back first
             options: --forget <location> (a gone location: retention stops waiting for it;
                      refused if its planner planned in the last 15 minutes, unless --force)
   help      show this help

@@ -57,6 +57,9 @@ describe('weft migrate, prune and locations on PostgreSQL', () => {
     expect(badAge.code).toBe(2);
     expect(badAge.stderr).toContain('--detail must be an age like 30d');
     expect(badAge.stderr).toContain('"30days"');
+    const tooSoon = await weft(['prune', '--detail', '30m']);
+    expect(tooSoon.code).toBe(2);
+    expect(tooSoon.stderr).toContain('--detail must be at least 1h, got "30m"');
     const force = await weft(['locations', '--force']);
     expect(force.code).toBe(2);
     expect(force.stderr).toContain('--force goes with --forget');
@@ -69,33 +72,44 @@ describe('weft migrate, prune and locations on PostgreSQL', () => {
     const locations = await weft(['locations']);
     expect(locations.code).toBe(0);
     expect(locations.stdout).toContain('no planner has run yet');
+    const prune = await weft(['prune', '--events', '1d']);
+    expect(prune.code).toBe(0);
+    expect(prune.stdout).toContain('removed 0 events');
+    expect(prune.stdout).toContain('no planner has saved a cursor yet');
   });
 
   it('prunes old events up to the slowest planner, names it, and forgets it once it is gone', async () => {
     const now = Date.now();
-    const old = await store.appendEvents(Array.from({ length: 8 }, (_, i) => ({ kind: 'request.cancelled', requestId: `old-${i}`, at: now - 10 * DAY }) as NewEvent));
-    await store.appendEvents([{ kind: 'request.cancelled', requestId: 'recent' } as NewEvent]);
-    const seq = (i: number): number => old[i]?.seq as number;
-    await setCursor('gone-site', seq(2), now - 40 * DAY);
-    await setCursor('main', seq(7) + 1, now);
+    const gone = new ProvenanceStore(store.db, 'gone-site');
+    // Interleaved, all old: g0 m0 g1 m1 g2 m2 g3 m3 (gone-site's and main's own events), then a recent one of main.
+    const main = new ProvenanceStore(store.db, 'main');
+    const seqs: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      for (const s of [gone, main]) seqs.push((await s.appendEvents([{ kind: 'request.cancelled', requestId: `${s.location}-${i}`, at: now - 10 * DAY } as NewEvent]))[0]?.seq as number);
+    }
+    const recent = (await main.appendEvents([{ kind: 'request.cancelled', requestId: 'recent' } as NewEvent]))[0]?.seq as number;
+    // gone-site's planner read g0 and g1 forty days ago; main's has read everything.
+    await setCursor('gone-site', seqs[2] as number, now - 40 * DAY);
+    await setCursor('main', recent, now);
 
     const listed = await weft(['locations']);
     expect(listed.code).toBe(0);
     const lines = listed.stdout.trimEnd().split('\n').map((l) => l.trim().split(/\s{2,}/));
-    expect(lines[0]).toEqual(['location', 'cursor', 'events behind', 'last plan']);
-    expect(lines[1]).toEqual(['gone-site', String(seq(2)), '6', '40d ago']);
-    expect(lines[2]?.slice(0, 3)).toEqual(['main', String(seq(7) + 1), '0']);
+    expect(lines[0]).toEqual(['location', 'cursor', 'read through', 'events behind', 'last plan']);
+    expect(lines[1]).toEqual(['gone-site', String(seqs[2]), String((seqs[4] as number) - 1), '2', '40d ago']);
+    expect(lines[2]?.slice(0, 4)).toEqual(['main', String(recent), String(recent), '0']);
 
-    // A dry run counts and keeps everything; the real run removes what it counted.
+    // A dry run counts and keeps everything; the real run removes what it counted: g0 m0 g1 m1.
     const dry = await weft(['prune', '--events', '7d', '--dry-run']);
     expect(dry.code).toBe(0);
-    expect(dry.stdout).toContain('would remove 3 events, 0 superseded materializations');
-    expect(dry.stdout).toContain('location "gone-site" last planned 40d ago and is 6 events behind');
+    expect(dry.stdout).toContain('would remove 4 events, 0 superseded materializations');
+    expect(dry.stdout).toContain('location "gone-site" last planned 40d ago and has 2 events of its own unread');
     expect(dry.stdout).toContain('weft locations --forget gone-site');
     expect(await eventCount()).toBe(9);
     const pruned = await weft(['prune', '--events', '7d']);
-    expect(pruned.stdout).toContain('removed 3 events');
-    expect(await eventCount()).toBe(6);
+    expect(pruned.code).toBe(0);
+    expect(pruned.stdout).toContain('removed 4 events');
+    expect(await eventCount()).toBe(5);
 
     // A planner that planned just now is kept; a gone one is forgotten, and retention moves on.
     const alive = await weft(['locations', '--forget', 'main']);
@@ -108,8 +122,9 @@ describe('weft migrate, prune and locations on PostgreSQL', () => {
     expect(forgot.code).toBe(0);
     expect(forgot.stdout).toContain('forgot location "gone-site"');
     const again = await weft(['prune', '--events', '7d', '--detail', '30d', '--checks', '30d']);
-    expect(again.stdout).toContain('removed 5 events');
-    expect(again.stdout).not.toContain('behind');
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('removed 4 events');
+    expect(again.stdout).not.toContain('unread');
     expect(await eventCount()).toBe(1);
 
     // --force forgets even a planner that looks alive.

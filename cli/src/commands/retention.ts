@@ -21,7 +21,8 @@ const count = (n: number): string => n.toLocaleString('en-US');
 export async function runPrune(options: PruneOptions, out: Output, now = Date.now()): Promise<number> {
   const policy: RetentionPolicy = {
     ...(options.events === undefined ? {} : { eventsOlderThanMs: parseAge(options.events, '--events') }),
-    ...(options.detail === undefined ? {} : { detailOlderThanMs: parseAge(options.detail, '--detail') }),
+    // A run may still be reading a materialization superseded a moment ago: keep an hour at least.
+    ...(options.detail === undefined ? {} : { detailOlderThanMs: parseAge(options.detail, '--detail', { min: 3_600_000 }) }),
     ...(options.checks === undefined ? {} : { checksOlderThanMs: parseAge(options.checks, '--checks') }),
   };
   if (Object.keys(policy).length === 0) throw new OptionError('prune needs --events <age>, --detail <age> and/or --checks <age> (ages like 30d, 12h)');
@@ -33,17 +34,19 @@ export async function runPrune(options: PruneOptions, out: Output, now = Date.no
     // Events (and superseded materializations) wait for the slowest planner: say which one it is.
     const cursors = await store.plannerCursors();
     const slowest = cursors[0];
-    if (slowest && slowest.eventsBehind > 0 && now - slowest.updatedAt > ACTIVE_WITHIN_MS) {
+    if (!slowest && (policy.eventsOlderThanMs !== undefined || policy.detailOlderThanMs !== undefined)) {
+      out.log('weft prune: no planner has saved a cursor yet, so no event and no superseded materialization can go: every one is still unread');
+    } else if (slowest && slowest.eventsBehind > 0 && now - slowest.updatedAt > ACTIVE_WITHIN_MS) {
       out.log(
-        `weft prune: the planner of location ${JSON.stringify(slowest.location)} last planned ${formatAge(now - slowest.updatedAt)} ago and is ${count(slowest.eventsBehind)} events behind; ` +
-          `events and superseded materializations it has not read are kept. If that location is gone: weft locations --forget ${shellWord(slowest.location)}`,
+        `weft prune: the planner of location ${JSON.stringify(slowest.location)} last planned ${formatAge(now - slowest.updatedAt)} ago and has ${count(slowest.eventsBehind)} events of its own unread; ` +
+          `events and superseded materializations after event ${slowest.readThrough} are kept until it reads them. If that location is gone: weft locations --forget ${shellWord(slowest.location)}`,
       );
     }
     return 0;
   });
 }
 
-/** `weft locations`: each code location's planner cursor; `--forget` removes a gone location's. */
+/** `weft locations`: each code location's planner cursor, the one holding retention back first; `--forget` removes a gone location's. */
 export async function runLocations(options: { forget?: string; force: boolean }, out: Output, now = Date.now()): Promise<number> {
   return withDatabase('locations', out, async (db) => {
     const store = new ProvenanceStore(db);
@@ -84,7 +87,7 @@ function describeResult(r: PruneResult): string {
 
 /** A table of cursors, the one furthest behind first. */
 export function formatCursors(cursors: readonly PlannerCursor[], now: number): string {
-  const rows = [['location', 'cursor', 'events behind', 'last plan'], ...cursors.map((c) => [c.location, String(c.cursor), count(c.eventsBehind), `${formatAge(now - c.updatedAt)} ago`])];
+  const rows = [['location', 'cursor', 'read through', 'events behind', 'last plan'], ...cursors.map((c) => [c.location, String(c.cursor), String(c.readThrough), count(c.eventsBehind), `${formatAge(now - c.updatedAt)} ago`])];
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   return rows.map((r) => `  ${r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ')}`).join('\n');
 }

@@ -24,7 +24,12 @@ export const events = pgTable(
     partitionKey: text('partition_key'),
     payload: jsonb('payload').notNull(),
   },
-  (t) => [index('weft_events_asset_idx').on(t.assetKey, t.id), index('weft_events_kind_idx').on(t.kind, t.id)],
+  (t) => [
+    index('weft_events_asset_idx').on(t.assetKey, t.id),
+    index('weft_events_kind_idx').on(t.kind, t.id),
+    // A planner reads its own location's events after its cursor; retention asks each location's next one.
+    index('weft_events_location_idx').on(t.location, t.id),
+  ],
 );
 
 /** Definition snapshots with code versions: which code made what, answerable forever. */

@@ -29,6 +29,27 @@ const EVENT_LOCK = 7340332;
 /** Tries of a recording that conflicts with a concurrent writer (see `isRecordingConflict`). */
 const RECORDING_ATTEMPTS = 5;
 const DIGEST = 32;
+
+/**
+ * Each location's planner cursor with how far it has read the whole log (`read_through`): a
+ * planner reads only its own location's events, so up to its next unread event of its own (the
+ * first seq of that row: a batch row stands for a run of seqs) it has nothing to read, and with
+ * none, everything up to the highest id visible (event ids commit in order, under the event lock).
+ * A location whose workers are gone writes nothing, so it never holds retention back for others.
+ * `behind` counts the events of its own it has yet to read. One statement: one snapshot.
+ */
+const CURSORS_SQL = `
+  SELECT c.location, c.cursor, c.updated_at,
+    greatest(c.cursor, coalesce(n.first_seq - 1, (SELECT coalesce(max(id), 0) FROM weft_events))) AS read_through,
+    (SELECT coalesce(sum(CASE WHEN e.kind = 'materializations.recorded' THEN least((e.payload->>'count')::bigint, e.id - c.cursor) ELSE 1 END), 0)
+       FROM weft_events e WHERE e.location = c.location AND e.id > c.cursor) AS behind
+  FROM weft_planner_cursors c
+  LEFT JOIN LATERAL (
+    SELECT CASE WHEN e.kind = 'materializations.recorded' THEN e.id - (e.payload->>'count')::bigint + 1 ELSE e.id END AS first_seq
+    FROM weft_events e WHERE e.location = c.location AND e.id > c.cursor ORDER BY e.id LIMIT 1
+  ) n ON true`;
+/** The highest event id every planner has read through (0 before any planner saved a cursor). */
+const READ_BY_ALL_SQL = `(SELECT coalesce(min(read_through), 0) FROM (${CURSORS_SQL}) cursors)`;
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 const ts = (ms: number | null | undefined): Date | null => (ms === null || ms === undefined ? null : new Date(ms));
 
@@ -732,7 +753,7 @@ export class ProvenanceStore implements PlannerStore {
       let checks = 0;
       if (policy.eventsOlderThanMs !== undefined) {
         const r = await tx.query<{ n: string }>(
-          `WITH d AS (DELETE FROM weft_events WHERE at < $1 AND id <= coalesce((SELECT min(cursor) FROM weft_planner_cursors), 0) RETURNING 1) SELECT count(*) AS n FROM d`,
+          `WITH d AS (DELETE FROM weft_events WHERE at < $1 AND id <= ${READ_BY_ALL_SQL} RETURNING 1) SELECT count(*) AS n FROM d`,
           [new Date(now - policy.eventsOlderThanMs)],
         );
         events = Number(r[0]?.n ?? 0);
@@ -770,16 +791,16 @@ export class ProvenanceStore implements PlannerStore {
     return result;
   }
 
-  /** Every code location's planner cursor, the furthest behind first (the one that holds retention back). */
+  /** Every code location's planner cursor, the one holding retention back most first. */
   async plannerCursors(): Promise<PlannerCursor[]> {
-    const rows = await this.db.query<{ location: string; cursor: string; updated_at: Date | string; latest: string | null }>(
-      `SELECT c.location, c.cursor, c.updated_at, (SELECT max(id) FROM weft_events) AS latest
-       FROM weft_planner_cursors c ORDER BY c.cursor, c.location`,
+    const rows = await this.db.query<{ location: string; cursor: string; updated_at: Date | string; read_through: string; behind: string }>(
+      `SELECT * FROM (${CURSORS_SQL}) cursors ORDER BY read_through, location`,
     );
     return rows.map((r) => ({
       location: r.location,
       cursor: Number(r.cursor),
-      eventsBehind: Math.max(0, Number(r.latest ?? 0) - Number(r.cursor)),
+      readThrough: Number(r.read_through),
+      eventsBehind: Number(r.behind),
       updatedAt: new Date(r.updated_at).getTime(),
     }));
   }
@@ -904,10 +925,12 @@ async function sweepMaterializations(tx: SqlClient, cutoff: Date): Promise<numbe
        FROM weft_materializations
      ) m
      WHERE superseded_at IS NULL OR superseded_at >= $1 OR finished_at >= $1
-        OR coalesce(event_id, 0) > coalesce((SELECT min(cursor) FROM weft_planner_cursors), 0)
+        OR coalesce(event_id, 0) > ${READ_BY_ALL_SQL}
      ON CONFLICT (id) DO NOTHING`,
     [cutoff],
   );
+  // Autovacuum never analyzes temporary tables: without statistics the joins below are planned blind.
+  await tx.query('ANALYZE weft_prune_kept');
   for (let level = 0; ; level++) {
     await tx.query('DELETE FROM weft_prune_reads');
     const reads = await tx.query<{ n: string }>(

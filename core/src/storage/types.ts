@@ -142,9 +142,15 @@ export interface FailureGroup {
 /** A code location's planner cursor: how far its planner has read the event log. */
 export interface PlannerCursor {
   readonly location: string;
-  /** The last event id its planner has taken into account. */
+  /** The last event id of its own location its planner has taken into account. */
   readonly cursor: number;
-  /** Events written since (by every location): what its planner has yet to read. */
+  /**
+   * How far it has read the whole log: up to its next unread event of its own (a planner reads
+   * only its location's events), or every event when it has none to read. Retention keeps what
+   * lies beyond the lowest of these.
+   */
+  readonly readThrough: number;
+  /** Events of its own location its planner has yet to read. */
   readonly eventsBehind: number;
   /** When its planner last saved a plan. */
   readonly updatedAt: number;

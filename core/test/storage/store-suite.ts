@@ -1192,21 +1192,29 @@ export function describeStore(name: string, factory: StoreFactory): void {
         expect(await countRows(db, 'weft_events')).toBe(1);
       });
 
-      it('lists planner cursors furthest behind first; forgetting a gone location lets retention move on', async () => {
+      it('lists planner cursors, the one holding retention back first; forgetting a gone location lets retention move on', async () => {
         const graph = storeGraph();
-        const old = await store.appendEvents(Array.from({ length: 6 }, (_, i) => ({ kind: 'request.cancelled', requestId: `old-${i}`, at: OLD }) as NewEvent));
         const gone = new ProvenanceStore(db, 'gone "location" 🧵');
-        await gone.savePlan(emptyPlan(old[1]?.seq as number), graph, CTX);
-        await store.savePlan(emptyPlan(old[5]?.seq as number), graph, CTX);
+        // Interleaved: g0 m0 g1 m1 g2 m2 (gone's and default's own events), all old.
+        const seqs: number[] = [];
+        for (let i = 0; i < 3; i++) {
+          for (const s of [gone, store]) seqs.push((await s.appendEvents([{ kind: 'request.cancelled', requestId: `${s.location}-${i}`, at: OLD } as NewEvent]))[0]?.seq as number);
+        }
+        const [g0, , g1, m1, g2, m2] = seqs as [number, number, number, number, number, number];
+        await gone.savePlan(emptyPlan(g0), graph, CTX);
+        await store.savePlan(emptyPlan(m2), graph, CTX);
         await db.query('UPDATE weft_planner_cursors SET updated_at = $1 WHERE location = $2', [new Date(OLD), gone.location]);
         const cursors = await store.plannerCursors();
-        expect(cursors.map((c) => [c.location, c.cursor, c.eventsBehind])).toEqual([
-          [gone.location, old[1]?.seq, 4],
-          ['default', old[5]?.seq, 0],
+        // gone has read its own g0 and has nothing of its own to read before g1: it has read through m0.
+        expect(cursors.map((c) => [c.location, c.cursor, c.readThrough, c.eventsBehind])).toEqual([
+          [gone.location, g0, g1 - 1, 2],
+          ['default', m2, m2, 0],
         ]);
         expect(cursors[0]?.updatedAt).toBe(OLD);
         expect(Math.abs((cursors[1]?.updatedAt as number) - Date.now())).toBeLessThan(DAY);
-        expect((await store.prune(policy, NOW)).events).toBe(2); // held back by the gone location
+        expect((await store.prune(policy, NOW)).events).toBe(2); // g0 and m0: held back by gone's unread g1
+        expect((await store.eventsSince(0)).map((e) => e.seq)).toEqual([m1, m2]);
+        expect((await gone.eventsSince(g0)).map((e) => e.seq)).toEqual([g1, g2]);
 
         // A location whose planner saved a plan after `idleSince` is kept; an unknown one is reported.
         expect(await store.forgetLocation('default', { idleSince: OLD + DAY })).toBe('active');
@@ -1216,6 +1224,31 @@ export function describeStore(name: string, factory: StoreFactory): void {
         expect((await store.plannerCursors()).map((c) => c.location)).toEqual(['default']);
         expect((await store.prune(policy, NOW)).events).toBe(4);
         await expect(store.forgetLocation('nul\u0000')).rejects.toThrow(/location/);
+      });
+
+      it('a location with nothing of its own to read never holds retention back; unread events of another do', async () => {
+        const graph = storeGraph();
+        const quiet = new ProvenanceStore(db, 'quiet');
+        const q0 = (await quiet.appendEvents([{ kind: 'request.cancelled', requestId: 'q0', at: OLD } as NewEvent]))[0]?.seq as number;
+        await quiet.savePlan(emptyPlan(q0), graph, CTX);
+        // The busy location writes a batch of materializations (one log row for 3 seqs) and more events.
+        const { events } = await store.recordMaterializations([jan(1), jan(2), jan(3)].map((d) => mat('d', d, { finishedAt: OLD })));
+        const later = await store.appendEvents(Array.from({ length: 3 }, (_, i) => ({ kind: 'request.cancelled', requestId: `busy-${i}`, at: OLD }) as NewEvent));
+        await db.query('UPDATE weft_events SET at = $1', [new Date(OLD)]);
+        const last = later.at(-1)?.seq as number;
+        // The busy planner stops inside the batch: events after seq 2 of it are unread.
+        await store.savePlan(emptyPlan(events[1]?.seq as number), graph, CTX);
+        const cursors = await store.plannerCursors();
+        expect(cursors.map((c) => [c.location, c.readThrough, c.eventsBehind])).toEqual([
+          ['default', events[1]?.seq, 4],
+          ['quiet', last, 0],
+        ]);
+        expect((await store.prune(policy, NOW)).events).toBe(1); // quiet's own q0; the batch row is partly unread
+        expect((await store.eventsSince(events[1]?.seq as number)).map((e) => e.seq)).toEqual([events[2]?.seq, ...later.map((e) => e.seq)]);
+        await store.savePlan(emptyPlan(last), graph, CTX);
+        expect((await store.plannerCursors()).map((c) => c.readThrough)).toEqual([last, last]);
+        expect((await store.prune(policy, NOW)).events).toBe(4);
+        expect(await countRows(db, 'weft_events')).toBe(0);
       });
 
       it('drops old check results of data versions that are no longer current', async () => {

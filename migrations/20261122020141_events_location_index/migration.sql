@@ -1,0 +1,1 @@
+CREATE INDEX "weft_events_location_idx" ON "weft_events" ("location","id");
