@@ -6,7 +6,7 @@ import { runDev } from './commands/dev.js';
 import { runMigrate } from './commands/migrate.js';
 import { runLocations, runPrune } from './commands/retention.js';
 import { processOutput } from './database.js';
-import { OptionError } from './duration.js';
+import { OptionError } from './options.js';
 import { formatStatus, type StatusReport } from './status.js';
 
 const USAGE = `weft — a durable, partition-aware asset orchestrator

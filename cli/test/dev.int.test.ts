@@ -18,6 +18,7 @@ describe('weft dev (the README main command) on the example project', () => {
   it('makes every asset of the example fresh on the embedded default, and keeps its state', async () => {
     const { stdout } = await exec(process.execPath, [weft, 'dev', '--dir', example, '--state', state, '--once'], { timeout: 150_000 });
     expect(stdout).toMatch(/Temporal dev server 127\.0\.0\.1:\d+/);
+    expect(stdout).toContain('retention every 1h: events older than 30d, detail older than 90d, checks older than 30d');
     expect(stdout).toContain('readings         72 fresh');
     expect(stdout).toContain('daily_total      3 fresh');
     expect(stdout).toContain('monthly_total    1 fresh');

@@ -1,7 +1,9 @@
+import { AgeError, parseAge } from './age.js';
 import { DefinitionError } from './errors.js';
 import type { ConcurrencyLimits } from './planner/types.js';
 import type { ComputeProvider } from './plugins/compute.js';
 import type { ObjectStorage } from './storage/object-storage.js';
+import type { RetentionPolicy } from './storage/types.js';
 
 /** Where the Temporal cluster is (environment variables override it; see the operations docs). */
 export interface TemporalSettings {
@@ -13,6 +15,35 @@ export interface TemporalSettings {
   readonly tls?: boolean | { readonly caPath?: string; readonly certPath?: string; readonly keyPath?: string; readonly serverName?: string };
   /** An API key (sent over TLS). Prefer the TEMPORAL_API_KEY environment variable to writing it here. */
   readonly apiKey?: string;
+}
+
+/**
+ * Retention applied by a Temporal schedule of the location (`weft prune` does the same by hand).
+ * Ages like `30d`, `12h`. Locations that share a database each run their own: give them the same.
+ */
+export interface RetentionSettings {
+  /** Remove events older than this (never one a planner has yet to read). */
+  readonly events?: string;
+  /** Remove superseded materializations (with their edges) and attempts older than this; at least 1h. */
+  readonly detail?: string;
+  /** Remove check results of past data versions older than this. */
+  readonly checks?: string;
+  /** How often to apply it. @default '1h' (at least 1m) */
+  readonly every?: string;
+}
+
+/** The minimum `detail` age: a run may still be reading a materialization superseded a moment ago. */
+export const MIN_DETAIL_AGE_MS = 3_600_000;
+
+/** A retention setting as a policy and an interval; throws an `AgeError` naming the field. */
+export function retentionSchedule(settings: RetentionSettings, prefix = 'retention'): { policy: RetentionPolicy; everyMs: number } {
+  const policy: RetentionPolicy = {
+    ...(settings.events === undefined ? {} : { eventsOlderThanMs: parseAge(settings.events, `${prefix}.events`) }),
+    ...(settings.detail === undefined ? {} : { detailOlderThanMs: parseAge(settings.detail, `${prefix}.detail`, { min: MIN_DETAIL_AGE_MS }) }),
+    ...(settings.checks === undefined ? {} : { checksOlderThanMs: parseAge(settings.checks, `${prefix}.checks`) }),
+  };
+  if (Object.keys(policy).length === 0) throw new AgeError(`${prefix} needs events, detail and/or checks (ages like 30d)`);
+  return { policy, everyMs: parseAge(settings.every ?? '1h', `${prefix}.every`, { min: 60_000 }) };
 }
 
 /** A project's `weft.config.ts`. */
@@ -30,6 +61,8 @@ export interface WeftConfig {
   /** Partitions per materialization batch for assets without their own `batchSize`. @default 1 */
   readonly batchSize?: number;
   readonly temporal?: TemporalSettings;
+  /** Retention applied periodically by the location's workers. @default none (keep everything) */
+  readonly retention?: RetentionSettings;
 }
 
 /** Declares a project's configuration, validating it (errors name the field). */
@@ -49,6 +82,16 @@ export function defineConfig(config: WeftConfig): WeftConfig {
     if (!provider || typeof provider.execute !== 'function') fail(`compute.${name}`, 'must be a compute provider (with execute())');
   }
   if (config.temporal?.address !== undefined && !/^[^:\s]+:\d+$/.test(config.temporal.address)) fail('temporal.address', `must be host:port, got ${JSON.stringify(config.temporal.address)}`);
+  if (config.retention !== undefined) {
+    if (typeof config.retention !== 'object' || config.retention === null) fail('retention', 'must be an object like { events: "30d", detail: "90d", checks: "30d" }');
+    try {
+      retentionSchedule(config.retention);
+    } catch (error) {
+      if (!(error instanceof AgeError)) throw error;
+      const field = /^(retention(?:\.\w+)?)/.exec(error.message)?.[1] ?? 'retention';
+      throw new DefinitionError('definition.bad_option', `weft.config: ${error.message}`, { field });
+    }
+  }
   if (config.storage !== undefined && (typeof config.storage.put !== 'function' || typeof config.storage.get !== 'function')) fail('storage', 'must be an object storage (put/get/exists/delete)');
   return config;
 }

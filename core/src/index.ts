@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './user-code.js';
 export * from './config.js';
+export * from './age.js';
 export * from './storage/object-storage.js';
 export * from './plugins/index.js';
 export * from './partitions/types.js';

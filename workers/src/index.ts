@@ -6,7 +6,7 @@ export { PlannerHost } from './runtime/planner-host.js';
 export type { WeftRuntime } from './runtime/runtime.js';
 export { localCompute, type LocalComputeOptions } from './local-compute.js';
 export { deploymentCode, type DeploymentCode } from './code-versions.js';
-export { reconcileWorkflowId, materializeWorkflowId, observeScheduleId, type WakeReason, ACTIONABLE_FAILURE } from './workflows/ids.js';
+export { reconcileWorkflowId, materializeWorkflowId, observeScheduleId, retentionScheduleId, retentionWorkflowId, type WakeReason, ACTIONABLE_FAILURE } from './workflows/ids.js';
 export { WeftClient } from './client.js';
 export type { ReconcileView, ReconcileInput } from './workflows/reconcile.js';
 export { temporalSettings, connectionOptions, connectTemporal, type TemporalConnectionOptions } from './temporal-connection.js';

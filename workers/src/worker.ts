@@ -2,14 +2,14 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { type Client, ScheduleOverlapPolicy, WorkflowIdConflictPolicy } from '@temporalio/client';
 import { type NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
-import { loadDefinitions, type ComputeProvider, type ConcurrencyLimits, type Definition, type ObjectStorage, type ProvenanceStore } from '@weft/core';
+import { loadDefinitions, type ComputeProvider, type ConcurrencyLimits, type Definition, type ObjectStorage, type ProvenanceStore, type RetentionPolicy } from '@weft/core';
 import { createActivities } from './activities/index.js';
 import { bundleWorkflows } from './bundle.js';
 import { deploymentCode } from './code-versions.js';
 import { localCompute } from './local-compute.js';
 import { PlannerHost } from './runtime/planner-host.js';
 import type { WeftRuntime } from './runtime/runtime.js';
-import { observeScheduleId, reconcileWorkflowId, type WakeReason } from './workflows/ids.js';
+import { observeScheduleId, reconcileWorkflowId, retentionScheduleId, retentionWorkflowId, type WakeReason } from './workflows/ids.js';
 
 /** Options of {@link startWeftWorker}. */
 export interface WeftWorkerOptions {
@@ -38,6 +38,12 @@ export interface WeftWorkerOptions {
   readonly startReconciler?: boolean;
   /** Create a Temporal schedule per source with a connector. @default true */
   readonly scheduleSources?: boolean;
+  /**
+   * Apply this retention policy every `everyMs` through a Temporal schedule of the location
+   * (created or updated at start; see `retentionSchedule` in @weft/core for the config form).
+   * @default none: the schedule, if one exists, is left as it is
+   */
+  readonly retention?: { readonly policy: RetentionPolicy; readonly everyMs: number };
   readonly maxConcurrentActivityTaskExecutions?: number;
   readonly onMaterializationStart?: WeftRuntime['onMaterializationStart'];
   readonly onBatchStart?: WeftRuntime['onBatchStart'];
@@ -103,7 +109,13 @@ export async function startWeftWorker(options: WeftWorkerOptions): Promise<WeftW
     namespace,
     taskQueue,
     workflowBundle,
-    activities: { plannerQueue: activities.plannerQueue, materializeBatch: activities.materializeBatch, recordBatchFailure: activities.recordBatchFailure, observeSource: activities.observeSource },
+    activities: {
+      plannerQueue: activities.plannerQueue,
+      materializeBatch: activities.materializeBatch,
+      recordBatchFailure: activities.recordBatchFailure,
+      observeSource: activities.observeSource,
+      applyRetention: activities.applyRetention,
+    },
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 50,
     shutdownGraceTime: '30 seconds',
   });
@@ -122,6 +134,7 @@ export async function startWeftWorker(options: WeftWorkerOptions): Promise<WeftW
   };
   try {
     if (options.scheduleSources ?? true) await scheduleSources(options.client, graph, location, taskQueue);
+    if (options.retention) await scheduleRetention(options.client, location, taskQueue, options.retention);
     if (options.startReconciler ?? true) await wake('deployed');
   } catch (error) {
     main.shutdown();
@@ -150,6 +163,28 @@ export async function startWeftWorker(options: WeftWorkerOptions): Promise<WeftW
   };
 }
 
+/** The location's retention schedule (created or updated); a run still going when the next is due is not doubled. */
+async function scheduleRetention(client: Client, location: string, taskQueue: string, retention: NonNullable<WeftWorkerOptions['retention']>): Promise<void> {
+  const scheduleId = retentionScheduleId(location);
+  const spec = { intervals: [{ every: retention.everyMs }] };
+  const action = { type: 'startWorkflow' as const, workflowType: 'applyRetention', taskQueue, args: [{ location, ...retention.policy }], workflowId: retentionWorkflowId(location) };
+  await createOrUpdateSchedule(client, scheduleId, spec, action);
+}
+
+async function createOrUpdateSchedule(
+  client: Client,
+  scheduleId: string,
+  spec: { intervals: Array<{ every: number }> },
+  action: { type: 'startWorkflow'; workflowType: string; taskQueue: string; args: unknown[]; workflowId: string },
+): Promise<void> {
+  try {
+    await client.schedule.create({ scheduleId, spec, action, policies: { overlap: ScheduleOverlapPolicy.SKIP } });
+  } catch (error) {
+    if ((error as Error).name !== 'ScheduleAlreadyRunning') throw error;
+    await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec, action }));
+  }
+}
+
 /** One Temporal schedule per source with a connector, polling at its interval (created or updated). */
 async function scheduleSources(client: Client, graph: ReturnType<typeof loadDefinitions>, location: string, taskQueue: string): Promise<void> {
   for (const key of graph.order) {
@@ -158,11 +193,6 @@ async function scheduleSources(client: Client, graph: ReturnType<typeof loadDefi
     const scheduleId = observeScheduleId(location, key);
     const spec = { intervals: [{ every: def.observeIntervalMs }] };
     const action = { type: 'startWorkflow' as const, workflowType: 'observeSource', taskQueue, args: [{ location, sourceKey: key }], workflowId: `weft/observe/${location}/${key}` };
-    try {
-      await client.schedule.create({ scheduleId, spec, action, policies: { overlap: ScheduleOverlapPolicy.SKIP } });
-    } catch (error) {
-      if ((error as Error).name !== 'ScheduleAlreadyRunning') throw error;
-      await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec, action }));
-    }
+    await createOrUpdateSchedule(client, scheduleId, spec, action);
   }
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { migrate, pgliteDatabase, ProvenanceStore } from '@weft/core';
+import { migrate, pgliteDatabase, ProvenanceStore, retentionSchedule } from '@weft/core';
 import { fsStorage } from '@weft/plugin-fs';
 import { startTemporal } from '@weft/services';
 import { connectTemporal, startWeftWorker, temporalSettings, WeftClient } from '@weft/workers';
@@ -65,12 +65,18 @@ export async function runDev(options: DevOptions): Promise<number> {
       ...(project.config.compute ? { compute: project.config.compute } : {}),
       ...(project.config.concurrency ? { limits: project.config.concurrency } : {}),
       ...(project.config.batchSize ? { batchSize: project.config.batchSize } : {}),
+      ...(project.config.retention ? { retention: retentionSchedule(project.config.retention) } : {}),
       connection: nativeConnection,
       client,
       taskQueue,
       projectRoot: project.root,
     });
     log(`  worker on task queue ${taskQueue} (deployment ${worker.deploymentId})`);
+    const retention = project.config.retention;
+    if (retention) {
+      const ages = (['events', 'detail', 'checks'] as const).flatMap((k) => (retention[k] === undefined ? [] : [`${k} older than ${retention[k]}`]));
+      log(`  retention every ${retention.every ?? '1h'}: ${ages.join(', ')}`);
+    }
     const weft = new WeftClient({ store, client, location: project.location, taskQueue });
     // Observe every source now rather than at its first interval.
     for (const def of project.definitions) {

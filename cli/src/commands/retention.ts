@@ -1,6 +1,6 @@
-import { ProvenanceStore, type PlannerCursor, type PruneResult, type RetentionPolicy } from '@weft/core';
+import { AgeError, formatAge, MIN_DETAIL_AGE_MS, parseAge, ProvenanceStore, type PlannerCursor, type PruneResult, type RetentionPolicy } from '@weft/core';
 import { withDatabase, type Output } from '../database.js';
-import { formatAge, OptionError, parseAge } from '../duration.js';
+import { OptionError } from '../options.js';
 
 /** How recently a planner must have saved a plan for `weft locations --forget` to call it alive. */
 export const ACTIVE_WITHIN_MS = 15 * 60_000;
@@ -19,11 +19,18 @@ const count = (n: number): string => n.toLocaleString('en-US');
  * `30d`; a dry run counts what would go inside a transaction it rolls back.
  */
 export async function runPrune(options: PruneOptions, out: Output, now = Date.now()): Promise<number> {
+  const age = (text: string, flag: string, min?: number): number => {
+    try {
+      return parseAge(text, flag, min === undefined ? {} : { min });
+    } catch (error) {
+      throw error instanceof AgeError ? new OptionError(error.message) : error;
+    }
+  };
   const policy: RetentionPolicy = {
-    ...(options.events === undefined ? {} : { eventsOlderThanMs: parseAge(options.events, '--events') }),
+    ...(options.events === undefined ? {} : { eventsOlderThanMs: age(options.events, '--events') }),
     // A run may still be reading a materialization superseded a moment ago: keep an hour at least.
-    ...(options.detail === undefined ? {} : { detailOlderThanMs: parseAge(options.detail, '--detail', { min: 3_600_000 }) }),
-    ...(options.checks === undefined ? {} : { checksOlderThanMs: parseAge(options.checks, '--checks') }),
+    ...(options.detail === undefined ? {} : { detailOlderThanMs: age(options.detail, '--detail', MIN_DETAIL_AGE_MS) }),
+    ...(options.checks === undefined ? {} : { checksOlderThanMs: age(options.checks, '--checks') }),
   };
   if (Object.keys(policy).length === 0) throw new OptionError('prune needs --events <age>, --detail <age> and/or --checks <age> (ages like 30d, 12h)');
   return withDatabase('prune', out, async (db) => {

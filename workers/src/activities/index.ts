@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
-import { callUserCode, sourceDataVersion, type PlannedBatch } from '@weft/core';
+import { callUserCode, sourceDataVersion, type PlannedBatch, type PruneResult } from '@weft/core';
+import type { ApplyRetentionInput } from '../workflows/retention.js';
 import { PlannerHost, type PlanSummary } from '../runtime/planner-host.js';
 import type { WeftRuntime } from '../runtime/runtime.js';
 import { materializeBatch, type MaterializeBatchInput, type MaterializeBatchResult } from './materialize-batch.js';
@@ -15,6 +16,8 @@ export interface WeftActivities {
   recordBatchFailure(input: { batch: PlannedBatch; message: string; failureClass: 'transient' | 'actionable'; retryAfterMs: number | null }): Promise<void>;
   /** Asks a source's connector what exists; returns how many partitions changed. */
   observeSource(input: { sourceKey: string }): Promise<{ changed: number }>;
+  /** Applies a retention policy to the store (one transaction) and writes it to the audit log. */
+  applyRetention(input: ApplyRetentionInput): Promise<PruneResult>;
 }
 
 /** Binds the activities to a worker's runtime. */
@@ -59,6 +62,28 @@ export function createActivities(runtime: WeftRuntime, host = new PlannerHost(ru
             worker: runtime.workerName,
           })),
       );
+    },
+    async applyRetention({ location, eventsOlderThanMs, detailOlderThanMs, checksOlderThanMs }) {
+      const policy = {
+        ...(eventsOlderThanMs === undefined ? {} : { eventsOlderThanMs }),
+        ...(detailOlderThanMs === undefined ? {} : { detailOlderThanMs }),
+        ...(checksOlderThanMs === undefined ? {} : { checksOlderThanMs }),
+      };
+      const beat = setInterval(() => {
+        try {
+          Context.current().heartbeat();
+        } catch {
+          // not in an activity (tests)
+        }
+      }, 10_000);
+      try {
+        const started = Date.now();
+        const result = await runtime.store.prune(policy, runtime.now());
+        await runtime.store.audit(`weft/retention/${location}`, 'retention.prune', null, { policy, result, ms: Date.now() - started });
+        return result;
+      } finally {
+        clearInterval(beat);
+      }
     },
     async observeSource({ sourceKey }) {
       const def = runtime.graph.node(sourceKey).definition;

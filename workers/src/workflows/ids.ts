@@ -20,6 +20,16 @@ export function observeScheduleId(location: string, sourceKey: string): string {
   return `weft-observe-${location}-${sourceKey.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
 }
 
+/** The schedule applying a location's retention policy. */
+export function retentionScheduleId(location: string): string {
+  return `weft-retention-${location}`;
+}
+
+/** The workflow a retention schedule starts (one at a time: overlaps are skipped). */
+export function retentionWorkflowId(location: string): string {
+  return `weft/retention/${location}`;
+}
+
 /** Why the reconciler was woken up. */
 export type WakeReason = 'materialized' | 'source_observed' | 'deployed' | 'request' | 'started';
 

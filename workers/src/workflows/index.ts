@@ -3,3 +3,4 @@ export { smokePipeline } from './smoke.js';
 export { reconcile, wakeSignal, viewQuery, plannerLeavingSignal, type ReconcileInput, type ReconcileView } from './reconcile.js';
 export { materialize, type MaterializeInput } from './materialize.js';
 export { observeSource } from './observe.js';
+export { applyRetention, type ApplyRetentionInput } from './retention.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatAge, OptionError, parseAge } from '../src/duration.js';
+import { AgeError, formatAge, parseAge } from '../src/age.js';
 
 describe('ages on the command line', () => {
   it('parses seconds, minutes, hours, days and weeks', () => {
@@ -22,7 +22,7 @@ describe('ages on the command line', () => {
           return e;
         }
       })();
-      expect(error, JSON.stringify(bad)).toBeInstanceOf(OptionError);
+      expect(error, JSON.stringify(bad)).toBeInstanceOf(AgeError);
       expect((error as Error).message).toContain('--events');
       expect((error as Error).message).toContain(JSON.stringify(bad));
     }
@@ -31,7 +31,7 @@ describe('ages on the command line', () => {
   it('rejects ages over 100 years and under a minimum, naming the option', () => {
     expect(parseAge('36500d', '--x')).toBe(36_500 * 86_400_000);
     expect(() => parseAge('36501d', '--checks')).toThrow(/--checks must be at most 100 years \(36500d\), got "36501d"/);
-    expect(() => parseAge('999999999w', '--checks')).toThrow(OptionError);
+    expect(() => parseAge('999999999w', '--checks')).toThrow(AgeError);
     expect(parseAge('1h', '--detail', { min: 3_600_000 })).toBe(3_600_000);
     expect(() => parseAge('59m', '--detail', { min: 3_600_000 })).toThrow(/--detail must be at least 1h, got "59m"/);
   });
