@@ -20,25 +20,28 @@ export interface WeftActivities {
   applyRetention(input: ApplyRetentionInput): Promise<PruneResult>;
 }
 
+/** Runs `fn`, heartbeating every `ms` while it runs (outside an activity, as in tests, it just runs). */
+async function withHeartbeat<T>(ms: number, fn: () => Promise<T>): Promise<T> {
+  const beat = setInterval(() => {
+    try {
+      Context.current().heartbeat();
+    } catch {
+      // not in an activity (tests)
+    }
+  }, ms);
+  try {
+    return await fn();
+  } finally {
+    clearInterval(beat);
+  }
+}
+
 /** Binds the activities to a worker's runtime. */
 export function createActivities(runtime: WeftRuntime, host = new PlannerHost(runtime)): WeftActivities {
   return {
     plannerQueue: async () => runtime.workerQueue,
-    async plan() {
-      // Heartbeat while planning (a first plan over a million partitions takes seconds).
-      const beat = setInterval(() => {
-        try {
-          Context.current().heartbeat();
-        } catch {
-          // not in an activity (tests)
-        }
-      }, 2000);
-      try {
-        return await host.tick();
-      } finally {
-        clearInterval(beat);
-      }
-    },
+    // Heartbeat while planning (a first plan over a million partitions takes seconds).
+    plan: () => withHeartbeat(2000, () => host.tick()),
     materializeBatch: (input) => materializeBatch(runtime, input),
     async recordBatchFailure({ batch, message, failureClass, retryAfterMs }) {
       const rows = await runtime.store.db.query<{ token: string }>('SELECT token FROM weft_materializations WHERE token = ANY($1::text[])', [batch.partitions.map((p) => p.token)]);
@@ -69,21 +72,12 @@ export function createActivities(runtime: WeftRuntime, host = new PlannerHost(ru
         ...(detailOlderThanMs === undefined ? {} : { detailOlderThanMs }),
         ...(checksOlderThanMs === undefined ? {} : { checksOlderThanMs }),
       };
-      const beat = setInterval(() => {
-        try {
-          Context.current().heartbeat();
-        } catch {
-          // not in an activity (tests)
-        }
-      }, 10_000);
-      try {
+      return withHeartbeat(10_000, async () => {
         const started = Date.now();
         const result = await runtime.store.prune(policy, runtime.now());
         await runtime.store.audit(`weft/retention/${location}`, 'retention.prune', null, { policy, result, ms: Date.now() - started });
         return result;
-      } finally {
-        clearInterval(beat);
-      }
+      });
     },
     async observeSource({ sourceKey }) {
       const def = runtime.graph.node(sourceKey).definition;
