@@ -26,7 +26,9 @@ Commands:
             options: --events <age> (events older than this), --detail <age> (superseded
                      materializations with their input edges, and attempts), --checks <age>
                      (check results of past data versions; --detail 1h at least), --dry-run
-                     (does the work, reports the counts, then rolls it all back);
+                     (does the work, reports the counts, then rolls it all back),
+                     --dir <project folder> (its definitions let a range input keep only its
+                     range of a time-partitioned asset, not the whole asset);
                      ages like 30d, 12h, 90m, 45s, 2w
   locations list each code location's planner cursor at DATABASE_URL, the one holding
             retention back first
@@ -78,10 +80,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'prune': {
         const { values } = parseArgs({
           args: [...rest],
-          options: { events: { type: 'string' }, detail: { type: 'string' }, checks: { type: 'string' }, 'dry-run': { type: 'boolean', default: false } },
+          options: { events: { type: 'string' }, detail: { type: 'string' }, checks: { type: 'string' }, 'dry-run': { type: 'boolean', default: false }, dir: { type: 'string' } },
           strict: true,
         });
-        return await runPrune({ events: values.events, detail: values.detail, checks: values.checks, dryRun: values['dry-run'] ?? false }, processOutput);
+        return await runPrune({ events: values.events, detail: values.detail, checks: values.checks, dryRun: values['dry-run'] ?? false, ...(values.dir === undefined ? {} : { dir: values.dir }) }, processOutput);
       }
       case 'locations': {
         const { values } = parseArgs({ args: [...rest], options: { forget: { type: 'string' }, force: { type: 'boolean', default: false } }, strict: true });

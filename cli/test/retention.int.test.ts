@@ -76,6 +76,13 @@ describe('weft migrate, prune and locations on PostgreSQL', () => {
     expect(prune.code).toBe(0);
     expect(prune.stdout).toContain('removed 0 events');
     expect(prune.stdout).toContain('no planner has saved a cursor yet');
+    // A project's definitions may be given (for exact range retention); a folder without one is named.
+    const withProject = await weft(['prune', '--detail', '90d', '--dir', new URL('../../examples/readings', import.meta.url).pathname]);
+    expect(withProject.code).toBe(0);
+    expect(withProject.stdout).toContain('removed 0 events, 0 superseded materializations');
+    const noProject = await weft(['prune', '--detail', '90d', '--dir', '/nonexistent-weft-project']);
+    expect(noProject.code).toBe(1);
+    expect(noProject.stderr).toContain('no weft.config.ts in /nonexistent-weft-project');
   });
 
   it('prunes old events up to the slowest planner, names it, and forgets it once it is gone', async () => {

@@ -1,6 +1,7 @@
-import { AgeError, formatAge, MIN_DETAIL_AGE_MS, parseAge, ProvenanceStore, type PlannerCursor, type PruneResult, type RetentionPolicy } from '@weft/core';
+import { AgeError, formatAge, loadDefinitions, MIN_DETAIL_AGE_MS, parseAge, ProvenanceStore, textOrderedAssets, type PlannerCursor, type PruneResult, type RetentionPolicy } from '@weft/core';
 import { withDatabase, type Output } from '../database.js';
 import { OptionError } from '../options.js';
+import { loadProject } from '../project.js';
 
 /** How recently a planner must have saved a plan for `weft locations --forget` to call it alive. */
 export const ACTIVE_WITHIN_MS = 15 * 60_000;
@@ -10,6 +11,8 @@ export interface PruneOptions {
   readonly detail?: string;
   readonly checks?: string;
   readonly dryRun: boolean;
+  /** A project folder: its definitions say which assets' ranges can be kept exactly. */
+  readonly dir?: string;
 }
 
 const count = (n: number): string => n.toLocaleString('en-US');
@@ -33,10 +36,11 @@ export async function runPrune(options: PruneOptions, out: Output, now = Date.no
     ...(options.checks === undefined ? {} : { checksOlderThanMs: age(options.checks, '--checks') }),
   };
   if (Object.keys(policy).length === 0) throw new OptionError('prune needs --events <age>, --detail <age> and/or --checks <age> (ages like 30d, 12h)');
+  const orderedAssets = options.dir === undefined ? [] : textOrderedAssets(loadDefinitions((await loadProject(options.dir)).definitions));
   return withDatabase('prune', out, async (db) => {
     const store = new ProvenanceStore(db);
     out.log(`weft prune: ${options.dryRun ? 'counting what would be removed (dry run)' : 'pruning'}: ${describePolicy(policy)}…`);
-    const result = await store.prune(policy, now, { dryRun: options.dryRun });
+    const result = await store.prune(policy, now, { dryRun: options.dryRun, orderedAssets });
     out.log(`weft prune: ${options.dryRun ? 'would remove' : 'removed'} ${describeResult(result)}`);
     // Events (and superseded materializations) wait for the slowest planner: say which one it is.
     const cursors = await store.plannerCursors();

@@ -16,6 +16,7 @@ import type {
   NewEvent,
   PartitionRow,
   PlannerCursor,
+  PruneOptions,
   PruneResult,
   RecordResult,
   RetentionPolicy,
@@ -743,7 +744,7 @@ export class ProvenanceStore implements PlannerStore {
    * cursor, any partition's current materialization, and every materialization reachable upstream
    * from one (what current partitions were made from).
    */
-  async prune(policy: RetentionPolicy, now: number, options: { dryRun?: boolean } = {}): Promise<PruneResult> {
+  async prune(policy: RetentionPolicy, now: number, options: PruneOptions = {}): Promise<PruneResult> {
     checkRetentionPolicy(policy);
     let dryRunResult: PruneResult | undefined;
     const result = await this.db.transaction(async (tx) => {
@@ -767,7 +768,7 @@ export class ProvenanceStore implements PlannerStore {
           [cutoff],
         );
         attempts = Number(a[0]?.n ?? 0);
-        materializations = await sweepMaterializations(tx, cutoff);
+        materializations = await sweepMaterializations(tx, cutoff, options.orderedAssets ?? []);
       }
       if (policy.checksOlderThanMs !== undefined) {
         const c = await tx.query<{ n: string }>(
@@ -898,15 +899,17 @@ function checkRetentionPolicy(policy: RetentionPolicy): void {
  * and, level by level, everything a
  * kept one read. A single input names its upstream row. A range input read its upstream asset as
  * of the reader's `inputs_as_of`: the materializations current then (born at or before it, not yet
- * superseded) are kept, for every partition of that asset (the range's order is its definition's,
- * which SQL does not know: this keeps more than the range, never less).
+ * superseded) are kept. For an asset in `orderedAssets` (its keys sort in definition order as
+ * text: see `textOrderedAssets`), those of the partitions from the range's first key to its last;
+ * for any other, those of every partition of the asset (its definition's order is unknown here:
+ * more than the range, never less).
  *
  * Each level is a few set-based statements over a temporary table: indexed joins for single
  * inputs, and for range inputs one pass over the read assets' rows in index order, each row's
  * lifetime probed against the read times by index. Work grows with the rows, not with the square
  * of them.
  */
-async function sweepMaterializations(tx: SqlClient, cutoff: Date): Promise<number> {
+async function sweepMaterializations(tx: SqlClient, cutoff: Date, orderedAssets: Iterable<string>): Promise<number> {
   // Each statement below sees the rows committed before it started (READ COMMITTED): a recording
   // that commits during the sweep must not be taken for unkept. Ids are reserved under the event
   // lock that is held until commit, so every id up to the highest visible now is committed already
@@ -916,6 +919,9 @@ async function sweepMaterializations(tx: SqlClient, cutoff: Date): Promise<numbe
   await tx.query('CREATE TEMP TABLE weft_prune_kept (id bigint PRIMARY KEY, level integer NOT NULL) ON COMMIT DROP');
   await tx.query('CREATE INDEX ON weft_prune_kept (level)');
   await tx.query('CREATE TEMP TABLE weft_prune_reads (asset text NOT NULL, t bigint NOT NULL, PRIMARY KEY (asset, t)) ON COMMIT DROP');
+  await tx.query('CREATE TEMP TABLE weft_prune_ranges (asset text NOT NULL, t bigint NOT NULL, first text NOT NULL, last text NOT NULL, PRIMARY KEY (asset, t, first, last)) ON COMMIT DROP');
+  const ordered = [...new Set(orderedAssets)];
+  for (const asset of ordered) checkStoredText(asset, 'ordered asset key');
   await tx.query(
     `INSERT INTO weft_prune_kept (id, level)
      SELECT materialization_id, 0 FROM weft_partition_state WHERE materialization_id IS NOT NULL
@@ -933,18 +939,25 @@ async function sweepMaterializations(tx: SqlClient, cutoff: Date): Promise<numbe
   await tx.query('ANALYZE weft_prune_kept');
   for (let level = 0; ; level++) {
     await tx.query('DELETE FROM weft_prune_reads');
-    const reads = await tx.query<{ n: string }>(
-      `WITH added AS (
-         INSERT INTO weft_prune_reads (asset, t)
-         SELECT DISTINCT e.upstream_asset, d.inputs_as_of
+    await tx.query('DELETE FROM weft_prune_ranges');
+    // Range reads of this level: of an ordered asset, its range; of any other, the whole asset.
+    const reads = await tx.query<{ whole: string; ranges: string }>(
+      `WITH r AS (
+         SELECT e.upstream_asset AS asset, d.inputs_as_of AS t, e.range_first AS first, e.range_last AS last, e.upstream_asset = ANY($2::text[]) AS ordered
          FROM weft_prune_kept k JOIN weft_input_edges e ON e.materialization_id = k.id JOIN weft_materializations d ON d.id = k.id
          WHERE k.level = $1 AND e.range_count IS NOT NULL
+       ),
+       whole AS (
+         INSERT INTO weft_prune_reads (asset, t) SELECT DISTINCT asset, t FROM r WHERE NOT (ordered AND first IS NOT NULL AND last IS NOT NULL)
+         RETURNING 1),
+       ranges AS (
+         INSERT INTO weft_prune_ranges (asset, t, first, last) SELECT DISTINCT asset, t, first, last FROM r WHERE ordered AND first IS NOT NULL AND last IS NOT NULL
          RETURNING 1)
-       SELECT count(*) AS n FROM added`,
-      [level],
+       SELECT (SELECT count(*) FROM whole) AS whole, (SELECT count(*) FROM ranges) AS ranges`,
+      [level, ordered],
     );
-    const ranged =
-      Number(reads[0]?.n ?? 0) === 0
+    const wholeAssets =
+      Number(reads[0]?.whole ?? 0) === 0
         ? ''
         : `UNION
            SELECT l.id, $1 + 1 FROM (
@@ -953,13 +966,24 @@ async function sweepMaterializations(tx: SqlClient, cutoff: Date): Promise<numbe
              FROM weft_materializations m WHERE m.asset_key IN (SELECT DISTINCT asset FROM weft_prune_reads)
            ) l
            WHERE EXISTS (SELECT 1 FROM weft_prune_reads r WHERE r.asset = l.asset_key AND r.t >= l.born AND (l.died IS NULL OR r.t < l.died))`;
+    // Each partition of the range: its latest materialization as of the read (index order, newest first).
+    const inRanges =
+      Number(reads[0]?.ranges ?? 0) === 0
+        ? ''
+        : `UNION
+           SELECT x.id, $1 + 1 FROM weft_prune_ranges r CROSS JOIN LATERAL (
+             SELECT DISTINCT ON (m.partition_key) m.id FROM weft_materializations m
+             WHERE m.asset_key = r.asset AND m.partition_key >= r.first AND m.partition_key <= r.last AND coalesce(m.event_id, 0) <= r.t
+             ORDER BY m.partition_key, m.id DESC
+           ) x`;
     const added = await tx.query<{ n: string }>(
       `WITH added AS (
          INSERT INTO weft_prune_kept (id, level)
          SELECT e.upstream_materialization_id, $1 + 1
          FROM weft_prune_kept k JOIN weft_input_edges e ON e.materialization_id = k.id
          WHERE k.level = $1 AND e.upstream_materialization_id IS NOT NULL
-         ${ranged}
+         ${wholeAssets}
+         ${inRanges}
          ON CONFLICT (id) DO NOTHING
          RETURNING 1)
        SELECT count(*) AS n FROM added`,

@@ -156,6 +156,18 @@ export interface PlannerCursor {
   readonly updatedAt: number;
 }
 
+/** How `prune` runs. */
+export interface PruneOptions {
+  /** Count what would go, inside a transaction that is then rolled back. */
+  readonly dryRun?: boolean;
+  /**
+   * Assets whose partition keys sort as text in their definition's order (`textOrderedAssets(graph)`):
+   * a range input over one keeps only the partitions of its range. Others keep the whole asset's
+   * materializations current at the read.
+   */
+  readonly orderedAssets?: Iterable<string>;
+}
+
 /** What `prune` removed (or, in a dry run, would remove). */
 export interface PruneResult {
   readonly events: number;

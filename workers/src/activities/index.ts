@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { callUserCode, sourceDataVersion, type PlannedBatch, type PruneResult } from '@weft/core';
+import { callUserCode, sourceDataVersion, textOrderedAssets, type PlannedBatch, type PruneResult } from '@weft/core';
 import type { ApplyRetentionInput } from '../workflows/retention.js';
 import { PlannerHost, type PlanSummary } from '../runtime/planner-host.js';
 import type { WeftRuntime } from '../runtime/runtime.js';
@@ -74,7 +74,8 @@ export function createActivities(runtime: WeftRuntime, host = new PlannerHost(ru
       };
       return withHeartbeat(10_000, async () => {
         const started = Date.now();
-        const result = await runtime.store.prune(policy, runtime.now());
+        // The location's definitions say which assets' ranges can be kept exactly.
+        const result = await runtime.store.prune(policy, runtime.now(), { orderedAssets: textOrderedAssets(runtime.graph) });
         await runtime.store.audit(`weft/retention/${location}`, 'retention.prune', null, { policy, result, ms: Date.now() - started });
         return result;
       });
