@@ -914,14 +914,14 @@ async function sweepMaterializations(tx: SqlClient, cutoff: Date, orderedAssets:
   // that commits during the sweep must not be taken for unkept. Ids are reserved under the event
   // lock that is held until commit, so every id up to the highest visible now is committed already
   // and visible to the statements after this one; rows above it are left alone.
+  const ordered = [...new Set(orderedAssets)];
+  for (const asset of ordered) checkStoredText(asset, 'ordered asset key');
   const [bound] = await tx.query<{ max: string }>('SELECT coalesce(max(id), 0) AS max FROM weft_materializations');
   const maxId = Number(bound?.max ?? 0);
   await tx.query('CREATE TEMP TABLE weft_prune_kept (id bigint PRIMARY KEY, level integer NOT NULL) ON COMMIT DROP');
   await tx.query('CREATE INDEX ON weft_prune_kept (level)');
   await tx.query('CREATE TEMP TABLE weft_prune_reads (asset text NOT NULL, t bigint NOT NULL, PRIMARY KEY (asset, t)) ON COMMIT DROP');
   await tx.query('CREATE TEMP TABLE weft_prune_ranges (asset text NOT NULL, t bigint NOT NULL, first text NOT NULL, last text NOT NULL, PRIMARY KEY (asset, t, first, last)) ON COMMIT DROP');
-  const ordered = [...new Set(orderedAssets)];
-  for (const asset of ordered) checkStoredText(asset, 'ordered asset key');
   await tx.query(
     `INSERT INTO weft_prune_kept (id, level)
      SELECT materialization_id, 0 FROM weft_partition_state WHERE materialization_id IS NOT NULL

@@ -1,4 +1,5 @@
 import { proxyActivities } from '@temporalio/workflow';
+import type { PruneResult } from '@weft/core';
 import type { WeftActivities } from '../activities/index.js';
 
 // A prune is one transaction over the provenance tables: minutes at tens of millions of rows.
@@ -13,6 +14,6 @@ export interface ApplyRetentionInput {
 }
 
 /** Applies a location's retention policy once (started by its retention schedule). */
-export async function applyRetention(input: ApplyRetentionInput): Promise<{ events: number; attempts: number; materializations: number; checks: number }> {
+export async function applyRetention(input: ApplyRetentionInput): Promise<PruneResult> {
   return acts.applyRetention(input);
 }
