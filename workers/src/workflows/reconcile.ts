@@ -27,9 +27,13 @@ export interface ReconcileInput {
   readonly ticks?: number;
   readonly plannerQueue?: string;
   readonly plannerErrors?: number;
+  /** Planner queues whose workers said they are leaving (carried across continue-as-new). */
+  readonly leavingQueues?: readonly string[];
 }
 
-const shared = proxyActivities<WeftActivities>({ startToCloseTimeout: '30 seconds', retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' } });
+// Answering with a queue name is instant: a task that a worker took while shutting down and never
+// answered is given to another worker after 5 s, not 30.
+const shared = proxyActivities<WeftActivities>({ startToCloseTimeout: '5 seconds', retry: { initialInterval: '200 milliseconds', maximumInterval: '5 seconds' } });
 
 /**
  * The durable reconcile loop of one code location: plan (an activity on the worker that holds
@@ -47,7 +51,9 @@ export async function reconcile(input: ReconcileInput): Promise<void> {
     if (reasons.length < 16) reasons.push(reason);
   });
   setHandler(viewQuery, () => view);
-  const leaving = new Set<string>();
+  // Carried across continue-as-new: a run that forgot them would plan on a gone worker's queue and
+  // wait out the schedule-to-start timeout.
+  const leaving = new Set<string>(input.leavingQueues ?? []);
   setHandler(plannerLeavingSignal, (q) => {
     leaving.add(q);
     if (leaving.size > 64) leaving.delete(leaving.values().next().value as string);
@@ -81,7 +87,14 @@ export async function reconcile(input: ReconcileInput): Promise<void> {
     view = { ...view, ticks: view.ticks + 1, plannerQueue: queue, lastPlan: summary, lastWakeReasons: woken, plannerErrors: 0 };
     if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof reconcile>({ location: input.location, maxSleepMs, ticks: view.ticks, plannerQueue: queue, plannerErrors: 0 });
+      await continueAsNew<typeof reconcile>({
+        location: input.location,
+        maxSleepMs,
+        ticks: view.ticks,
+        plannerQueue: queue !== undefined && leaving.has(queue) ? undefined : queue,
+        plannerErrors: 0,
+        leavingQueues: [...leaving],
+      });
     }
     if (pending) continue;
     // A wake-up time already past (clocks disagree, or a window closed meanwhile) is honoured once,

@@ -18,7 +18,8 @@ let pool: ReturnType<typeof db.pool>;
 const computed: string[] = [];
 let temporalRef: typeof temporal | undefined;
 
-async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+// Generous: a worker hand-over on a loaded 2-core machine can take several Temporal retries.
+async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;
