@@ -64,6 +64,7 @@ export function timedDatabase(db: SqlDatabase): { db: SqlDatabase; times: Statem
     };
     return {
       query: <T>(text: string, params?: readonly unknown[]) => measure(text, () => client.query<T>(text, params)),
+      execute: (text: string, params?: readonly unknown[]) => measure(text, () => client.execute(text, params)),
       // (formatting the lines is part of the COPY: they are produced while the server reads)
       copy: (table, columns, lines) => measure(`COPY ${table}`, () => client.copy(table, columns, lines)),
     };
