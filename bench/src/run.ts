@@ -4,9 +4,12 @@
  *   npm run bench -- <name> [--json] [--scale N]   one benchmark; with --json the last line is its JSON result
  *   npm run bench -- all --smoke                   every benchmark at its toy scale (CI's smoke test)
  *   npm run bench -- --list                        names and descriptions
+ *
+ * Exits non-zero when a benchmark throws or its own correctness check fails (its result says
+ * `ok: false` or `exact: false`, or it throws `CheckFailed`); with `all`, the others still run.
  */
 import { parseArgs } from 'node:util';
-import type { Benchmark } from './benchmark.js';
+import { CheckFailed, type Benchmark } from './benchmark.js';
 import { benchmarks } from './benchmarks/index.js';
 
 function usage(): string {
@@ -15,13 +18,38 @@ function usage(): string {
     .join('\n')}\n`;
 }
 
-async function runOne(bench: Benchmark, scale: number, json: boolean): Promise<void> {
+/** Whether a result reports a failed check of its own. */
+function failedCheck(result: Record<string, unknown>): boolean {
+  return result['ok'] === false || result['exact'] === false;
+}
+
+function print(result: Record<string, unknown>, json: boolean): void {
+  if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  else for (const [key, value] of Object.entries(result)) process.stdout.write(`${key.padEnd(24)} ${typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value)}\n`);
+}
+
+/** Runs one benchmark and prints its result; returns whether it ran and its checks passed. */
+async function runOne(bench: Benchmark, scale: number, json: boolean): Promise<boolean> {
   const log = (line: string): void => void process.stderr.write(`[${bench.name}] ${line}\n`);
   log(`scale ${scale}`);
   const started = performance.now();
-  const result = { bench: bench.name, scale, ...(await bench.run({ scale, log })), wallMs: Math.round(performance.now() - started) };
-  if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
-  else for (const [key, value] of Object.entries(result)) process.stdout.write(`${key.padEnd(24)} ${String(value)}\n`);
+  let measured: Record<string, unknown>;
+  let failure: string | undefined;
+  try {
+    measured = await bench.run({ scale, log });
+  } catch (error) {
+    if (!(error instanceof CheckFailed)) {
+      log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      return false;
+    }
+    measured = { ...error.result, ok: false };
+    failure = error.message;
+  }
+  const result: Record<string, unknown> = { bench: bench.name, scale, ...measured, wallMs: Math.round(performance.now() - started) };
+  print(result, json);
+  if (failure === undefined && failedCheck(result)) failure = `its result says ${result['ok'] === false ? 'ok: false' : 'exact: false'}`;
+  if (failure !== undefined) log(`CHECK FAILED: ${failure}`);
+  return failure === undefined;
 }
 
 async function main(): Promise<number> {
@@ -48,7 +76,12 @@ async function main(): Promise<number> {
     process.stderr.write(`unknown benchmark ${JSON.stringify(name)}\n${usage()}`);
     return 2;
   }
-  for (const bench of selected) await runOne(bench, scale ?? (values.smoke ? bench.smokeScale : bench.defaultScale), values.json ?? false);
+  const failed: string[] = [];
+  for (const bench of selected) if (!(await runOne(bench, scale ?? (values.smoke ? bench.smokeScale : bench.defaultScale), values.json ?? false))) failed.push(bench.name);
+  if (failed.length > 0) {
+    process.stderr.write(`bench: ${failed.length} of ${selected.length} failed: ${failed.join(', ')}\n`);
+    return 1;
+  }
   return 0;
 }
 

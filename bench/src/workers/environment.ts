@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -17,12 +17,20 @@ export interface WorkersBench {
   readonly taskQueue: string;
   readonly location: string;
   readonly temporalVersion: string;
+  /** The code version of every asset the worker runs (`v1`). */
+  readonly codeVersions: Readonly<Record<string, string>>;
+  /** Where values are stored, and whether that is the disk PostgreSQL's data is on. */
+  readonly objects: { readonly dir: string; readonly sameDeviceAsPostgres: boolean };
   close(): Promise<void>;
 }
 
 let runtimeInstalled = false;
 
-/** Starts the services and a worker for `definitions`. */
+/**
+ * Starts the services and a worker for `definitions`. Values are stored in a folder under the OS
+ * temporary folder (a real disk here, as a user's would be, never /dev/shm), beside PostgreSQL's
+ * data folder: the benchmarks measure the pipeline as a user runs it, value writes included.
+ */
 export async function startWorkersBench(definitions: readonly Definition[], options: Partial<WeftWorkerOptions> & { location: string }): Promise<WorkersBench> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -30,24 +38,32 @@ export async function startWorkersBench(definitions: readonly Definition[], opti
   }
   const [postgres, temporal] = await Promise.all([startPostgres({ durability: 'default', databaseUrl: '' }), startTemporal({ existingAddress: '', logLevel: 'error' })]);
   const pool = new pg.Pool({ connectionString: postgres.adminUrl, max: 12 });
+  // (A closed pool's idle sockets meet the server's shutdown: not an error of the run.)
+  pool.on('error', () => {});
   const db = pgDatabase(pool);
   await migrate(db);
   const store = new ProvenanceStore(db, options.location);
-  // Values go to a RAM-backed folder when there is one: the benchmark measures Temporal and lineage
-  // writes, and PostgreSQL's fsyncs on the same disk would otherwise stall every small file write.
-  const objects = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'weft-bench-objects-'));
+  const objectsDir = mkdtempSync(join(tmpdir(), 'weft-bench-objects-'));
+  const [dataDir] = await db.query<{ data_directory: string }>('SHOW data_directory');
+  let sameDevice = false;
+  try {
+    sameDevice = dataDir !== undefined && statSync(dataDir.data_directory).dev === statSync(objectsDir).dev;
+  } catch {
+    // (the data folder may not be readable by this user: reported as not known to be the same)
+  }
   const nativeConnection = await NativeConnection.connect({ address: temporal.address });
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection, namespace: temporal.namespace });
   const taskQueue = `bench-${options.location}`;
+  const codeVersions = Object.fromEntries(definitions.filter((d) => d.kind === 'asset').map((d) => [d.key, 'v1']));
   const worker = await startWeftWorker({
     definitions,
     store,
-    storage: fsStorage({ root: objects }),
+    storage: fsStorage({ root: objectsDir }),
     connection: nativeConnection,
     client,
     taskQueue,
-    codeVersions: Object.fromEntries(definitions.filter((d) => d.kind === 'asset').map((d) => [d.key, 'v1'])),
+    codeVersions,
     ...options,
   });
   return {
@@ -57,13 +73,15 @@ export async function startWorkersBench(definitions: readonly Definition[], opti
     taskQueue,
     location: options.location,
     temporalVersion: temporal.version,
+    codeVersions: options.codeVersions ?? codeVersions,
+    objects: { dir: objectsDir, sameDeviceAsPostgres: sameDevice },
     async close() {
       await worker.shutdown();
       await connection.close();
       await nativeConnection.close();
       await db.close();
       await Promise.all([postgres.stop(), temporal.stop()]);
-      rmSync(objects, { recursive: true, force: true });
+      rmSync(objectsDir, { recursive: true, force: true });
     },
   };
 }
