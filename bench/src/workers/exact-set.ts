@@ -33,6 +33,11 @@ export interface ExactSetCheck {
    * token is computed again from the stored data versions, does not find fresh (it would run them).
    */
   readonly replanned: number;
+  /**
+   * Partitions whose state still holds a running marker after everything committed: a planner
+   * rebuilt from the store holds them as running, so nothing would ever run them again.
+   */
+  readonly runningMarkers: number;
   /** Tokens that planner computed (at least one per expected partition of an asset). */
   readonly tokensRecomputed: number;
   /** Partitions committed by a retry (attempt > 1) or with attempts recorded in weft_attempts. */
@@ -138,6 +143,9 @@ export async function checkExactSet(
     if (!options.mayRetry?.(asset, partition)) problem('retried', `${asset} ${partition}: committed on attempt ${byPartition.get(key)?.map((r) => r.attempt).join(', ') ?? '—'}, ${attemptsPerKey.get(key) ?? 0} attempt rows`);
   }
 
+  const markers = await store.db.query<{ asset_key: string; partition_key: string; status: string }>('SELECT asset_key, partition_key, status FROM weft_partition_state WHERE running_token IS NOT NULL');
+  for (const m of markers) problem('running marker', `${m.asset_key} ${m.partition_key}: its state (${m.status}) still names a running token after the run`);
+
   // A planner rebuilt from the store that trusts no status: every token is computed again from the
   // stored data versions and compared with the stored one; whatever differs it would run.
   const graph = loadDefinitions(definitions);
@@ -177,6 +185,7 @@ export async function checkExactSet(
     notCurrent,
     wrongValues,
     replanned,
+    runningMarkers: markers.length,
     tokensRecomputed: planner.stats.tokens,
     retried,
     attemptRows: attempts.length,
