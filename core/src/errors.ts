@@ -16,6 +16,8 @@ export type WeftErrorCode =
   | 'storage.not_found'
   | 'storage.bad_key'
   | 'storage.bad_value'
+  | 'plan.stale'
+  | 'compute.timeout'
   | 'internal';
 
 /** Context carried by every Weft error: what the error is about. */
@@ -58,6 +60,32 @@ export class UserCodeError extends WeftError {
   constructor(message: string, context: WeftErrorContext, failureClass: FailureClass, cause: unknown) {
     super('user_code.threw', message, context, failureClass, { cause });
   }
+}
+
+/**
+ * The inputs a partition was planned with are no longer current (an upstream partition was
+ * recomputed or a source changed since the plan): the partition goes back to the planner, which
+ * plans it again with the new token. Not a failure, and not worth a retry of the same plan.
+ */
+export class StalePlanError extends WeftError {
+  override readonly name: string = 'StalePlanError';
+  constructor(message: string, context: WeftErrorContext) {
+    super('plan.stale', message, context, 'transient');
+  }
+}
+
+/** A partition ran past its time limit: a transient failure of that partition alone. */
+export class ComputeTimeoutError extends WeftError {
+  override readonly name: string = 'ComputeTimeoutError';
+  constructor(message: string, context: WeftErrorContext & { readonly limitMs: number }) {
+    super('compute.timeout', message, context, 'transient');
+  }
+}
+
+/** The first error of `error`'s cause chain that is an instance of `type`. */
+export function findCause<T extends Error>(error: unknown, type: abstract new (...args: never[]) => T): T | undefined {
+  for (let e = error, depth = 0; e instanceof Error && depth < 16; e = e.cause, depth++) if (e instanceof type) return e;
+  return undefined;
 }
 
 /** Turns anything thrown into an `Error` (strings, objects, undefined), keeping real errors as they are. */

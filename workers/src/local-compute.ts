@@ -1,5 +1,5 @@
 import type { ComputeProvider } from '@weft/core';
-import { TransientError } from '@weft/core';
+import { ComputeTimeoutError } from '@weft/core';
 
 /** Options of {@link localCompute}. */
 export interface LocalComputeOptions {
@@ -9,7 +9,8 @@ export interface LocalComputeOptions {
 
 /**
  * Runs computes in the worker process, with a time limit: when it passes, the compute's signal
- * aborts and the partition fails with a transient `TimeoutError` (retried with backoff).
+ * aborts and the partition fails alone with a transient `ComputeTimeoutError` (the planner retries it
+ * with the asset's backoff). The worker holds every partition to its limit whatever the provider does.
  */
 export function localCompute(options: LocalComputeOptions = {}): ComputeProvider {
   return {
@@ -25,7 +26,7 @@ export function localCompute(options: LocalComputeOptions = {}): ComputeProvider
         if (limit === undefined) return await running;
         const timeout = new Promise<never>((_, reject) => {
           timer = setTimeout(() => {
-            const error = new TransientError(`${task.assetKey} partition ${JSON.stringify(task.partitionKey)} exceeded its time limit of ${limit} ms`);
+            const error = new ComputeTimeoutError(`${task.assetKey} partition ${JSON.stringify(task.partitionKey)} exceeded its time limit of ${limit} ms`, { assetKey: task.assetKey, partitionKey: task.partitionKey, limitMs: limit });
             controller.abort(error);
             reject(error);
           }, limit);

@@ -49,6 +49,10 @@ export interface WeftWorkerOptions {
   readonly onBatchStart?: WeftRuntime['onBatchStart'];
   /** How long a crashed worker holds a batch before it is retried elsewhere, ms. @default 30000 */
   readonly heartbeatTimeoutMs?: number;
+  /** Time limit of one partition's compute when its asset sets none, ms. @default 3600000 (1 h) */
+  readonly partitionTimeoutMs?: number;
+  /** How old a running batch is before the planner checks its workflow still runs, ms. @default 15000 */
+  readonly orphanCheckMs?: number;
   readonly now?: () => number;
 }
 
@@ -96,6 +100,8 @@ export async function startWeftWorker(options: WeftWorkerOptions): Promise<WeftW
     workerQueue,
     workerName,
     heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 30_000,
+    partitionTimeoutMs: options.partitionTimeoutMs ?? 3_600_000,
+    orphanCheckMs: options.orphanCheckMs ?? 15_000,
     now: options.now ?? Date.now,
     ...(options.onMaterializationStart ? { onMaterializationStart: options.onMaterializationStart } : {}),
     ...(options.onBatchStart ? { onBatchStart: options.onBatchStart } : {}),
@@ -112,7 +118,9 @@ export async function startWeftWorker(options: WeftWorkerOptions): Promise<WeftW
     activities: {
       plannerQueue: activities.plannerQueue,
       materializeBatch: activities.materializeBatch,
+      settleBatch: activities.settleBatch,
       recordBatchFailure: activities.recordBatchFailure,
+      wakeReconciler: activities.wakeReconciler,
       observeSource: activities.observeSource,
       applyRetention: activities.applyRetention,
     },

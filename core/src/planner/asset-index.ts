@@ -3,6 +3,13 @@ import type { PartitionsDefinition } from '../partitions/types.js';
 import { S } from './status-codes.js';
 import type { AssetSnapshot, FailureRecord, TokenHex } from './types.js';
 
+/** What the planner knows of a partition it started. */
+export interface Running {
+  readonly token: TokenHex;
+  readonly since: number;
+  readonly batchId: string | null;
+}
+
 const DIGEST = 32;
 
 function grow<T extends Uint8Array | Uint16Array | Float64Array>(array: T, capacity: number, make: (n: number) => T, fill?: number): T {
@@ -31,7 +38,7 @@ export class AssetIndex {
   readonly codeVersions: string[] = [];
   private readonly codeVersionIds = new Map<string, number>();
   readonly failures = new Map<number, FailureRecord>();
-  readonly running = new Map<number, { token: TokenHex; since: number }>();
+  readonly running = new Map<number, Running>();
   readonly checkFailures = new Map<number, { check: string; message: string }>();
   /** Tokens of the partitions ready to run (status MISSING or STALE). */
   readonly ready = new Map<number, TokenHex>();
@@ -99,7 +106,7 @@ export class AssetIndex {
       for (let i = 0; i < n; i++) this.codeVersionId[i] = remap[ids[i] as number] ?? 0;
     }
     for (const f of snapshot.failures) this.failures.set(f.index, f);
-    for (const r of snapshot.running) this.running.set(r.index, { token: r.token, since: r.since });
+    for (const r of snapshot.running) this.running.set(r.index, { token: r.token, since: r.since, batchId: r.batchId });
     for (const c of snapshot.checkFailures) this.checkFailures.set(c.index, { check: c.check, message: c.message });
   }
 

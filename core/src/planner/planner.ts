@@ -69,6 +69,8 @@ export class Planner {
   private readonly trees = new RangeTrees();
   private readonly ignored: string[] = [];
   private reloadRequired = false;
+  /** Partitions released since the last plan (to tell a stale plan from a planner that disagrees with the store). */
+  private readonly released: Array<{ index: AssetIndex; i: number; token: string }> = [];
   /** Work counters: partitions evaluated and tokens computed since the planner was created. */
   readonly stats: PlannerStats = { evaluated: 0, tokens: 0 };
   private cursorValue: Seq = 0;
@@ -268,16 +270,20 @@ export class Planner {
         for (const { partitionKey, token } of event.partitions) {
           const i = this.partitionIndex(index, partitionKey, event.kind);
           if (i === undefined) continue;
-          index.running.set(i, { token, since: event.at });
+          index.running.set(i, { token, since: event.at, batchId: null });
           this.markDirty(index, i);
         }
         return;
       }
-      case 'materialization.succeeded': {
+      case 'materialization.succeeded':
+      case 'materialization.restored': {
         const index = this.lookup(event.assetKey, event.kind);
         const i = index && this.partitionIndex(index, event.partitionKey, event.kind);
         if (!index || i === undefined) return;
-        index.running.delete(i);
+        // An older plan's attempt that committed late: recorded, but a newer plan wants the partition.
+        if (event.kind === 'materialization.succeeded' && event.current === false) return;
+        // (A success of another token leaves the one running in place: its own outcome will come.)
+        this.endRunning(index, i, event.token);
         index.failures.delete(i);
         index.retryRequested.delete(i);
         index.setToken(i, event.token);
@@ -285,15 +291,33 @@ export class Planner {
         index.verifiedAt[i] = event.inputsAsOf;
         const changed = index.setDataVersion(i, event.dataVersion);
         index.materialized[i] = 1;
-        if (changed) index.checkFailures.delete(i);
+        if (event.kind === 'materialization.restored') {
+          if (event.checkFailure) index.checkFailures.set(i, event.checkFailure);
+          else index.checkFailures.delete(i);
+        } else if (changed) index.checkFailures.delete(i);
         if (changed || index.changedAt[i] === event.seq) this.markDataChanged(index, i, event.seq);
         this.markDirty(index, i);
+        return;
+      }
+      case 'materialization.released': {
+        const index = this.lookup(event.assetKey, event.kind);
+        if (!index) return;
+        for (const { partitionKey, token } of event.partitions) {
+          const i = this.partitionIndex(index, partitionKey, event.kind);
+          if (i === undefined || index.running.get(i)?.token !== token) continue;
+          index.running.delete(i);
+          if (event.inputsChanged) this.released.push({ index, i, token });
+          this.markDirty(index, i);
+        }
         return;
       }
       case 'materialization.failed': {
         const index = this.lookup(event.assetKey, event.kind);
         const i = index && this.partitionIndex(index, event.partitionKey, event.kind);
         if (!index || i === undefined) return;
+        // A failure of an older attempt while a newer token runs: its own outcome will come.
+        const running = index.running.get(i);
+        if (running && running.token !== event.token) return;
         index.running.delete(i);
         index.retryRequested.delete(i);
         index.failures.set(i, { index: i, token: event.token, failureClass: event.failureClass, fingerprint: event.fingerprint, message: event.message, retryAt: event.retryAt });
@@ -321,6 +345,37 @@ export class Planner {
         // A new deployment gets a new planner (built from a snapshot by its host): nothing to do here.
         return;
     }
+  }
+
+  /** A partition's run of `token` ended (a run of another token is left in place). */
+  private endRunning(index: AssetIndex, i: number, token: string): void {
+    if (index.running.get(i)?.token === token) index.running.delete(i);
+  }
+
+  /**
+   * Gives running partitions back (their batch ended without an outcome for them: the workflow is
+   * gone or closed), so the next plan evaluates them again. Returns how many were released.
+   */
+  release(partitions: Iterable<{ assetKey: AssetKey; partitionKey: PartitionKey; token: string }>): number {
+    let n = 0;
+    for (const { assetKey, partitionKey, token } of partitions) {
+      const index = this.indexes.get(assetKey);
+      const i = index?.definition.indexOf(partitionKey, this.ctxValue);
+      if (!index || i === undefined || index.running.get(i)?.token !== token) continue;
+      index.running.delete(i);
+      this.markDirty(index, i);
+      n++;
+    }
+    return n;
+  }
+
+  /** Every running partition with its token and batch (what a host checks against the workflows). */
+  runningPartitions(): Array<{ assetKey: AssetKey; partitionKey: PartitionKey; token: string; since: number; batchId: string | null }> {
+    const out: Array<{ assetKey: AssetKey; partitionKey: PartitionKey; token: string; since: number; batchId: string | null }> = [];
+    for (const index of this.order) {
+      for (const [i, r] of index.running) out.push({ assetKey: index.node.key, partitionKey: index.definition.keyAt(i, this.ctxValue), token: r.token, since: r.since, batchId: r.batchId });
+    }
+    return out;
   }
 
   private addRequest(request: PlannerRequest): void {
@@ -374,6 +429,15 @@ export class Planner {
    */
   plan(now: number): PlanResult {
     const wakeAt = this.settle(now);
+    // A partition released because its inputs had changed since its plan, and wanted again with the
+    // very token it was released with: what this planner holds of its inputs differs from the store
+    // (the truth). Start nothing for it; rebuild from the store instead.
+    for (const { index, i, token } of this.released.splice(0)) {
+      if (index.ready.get(i) === token) {
+        index.ready.delete(i);
+        this.reloadRequired = true;
+      }
+    }
     const selection = selectBatches(this.order, this.requests, {
       now: this.now,
       cursor: this.cursorValue,
@@ -626,7 +690,7 @@ export class Planner {
         verifiedAt: index.verifiedAt.slice(0, index.count),
         changedAt: index.changedAt.slice(0, index.count),
         failures: [...index.failures.values()],
-        running: [...index.running].map(([i, r]) => ({ index: i, token: r.token, since: r.since })),
+        running: [...index.running].map(([i, r]) => ({ index: i, token: r.token, since: r.since, batchId: r.batchId })),
         checkFailures: [...index.checkFailures].map(([i, c]) => ({ index: i, ...c })),
       })),
     };

@@ -146,11 +146,12 @@ function toBatches(picks: readonly Pick[], env: SelectionEnv): PlannedBatch[] {
     const size = def.kind === 'asset' ? (def.options.batchSize ?? env.defaultBatchSize) : env.defaultBatchSize;
     for (let start = 0; start < list.length; start += size) {
       const chunk = list.slice(start, start + size);
+      const started: Array<{ i: number; token: string }> = [];
       const partitions: PlannedPartition[] = chunk.map(({ i }) => {
         const token = index.ready.get(i) as string;
         index.ready.delete(i);
         index.status[i] = S.RUNNING;
-        index.running.set(i, { token, since: env.now });
+        started.push({ i, token });
         env.onStart(index, i);
         const single = RangeSet.range(i, i + 1);
         return {
@@ -173,8 +174,10 @@ function toBatches(picks: readonly Pick[], env: SelectionEnv): PlannedBatch[] {
         };
       });
       const tokens = partitions.map((p) => p.token).sort();
+      const id = hashCanonical(['weft/batch/v1', ...tokens]);
+      for (const { i, token } of started) index.running.set(i, { token, since: env.now, batchId: id });
       batches.push({
-        id: hashCanonical(['weft/batch/v1', ...tokens]),
+        id,
         assetKey: index.node.key,
         computeProvider: providerOf(index),
         codeVersion: index.currentCodeVersion,

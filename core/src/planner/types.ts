@@ -51,6 +51,41 @@ export type WeftEvent = { readonly seq: Seq; readonly at: number } & (
       readonly codeVersion: string;
       /** The planner cursor its inputs were read at (the plan that issued it). */
       readonly inputsAsOf: Seq;
+      /**
+       * Whether it became the partition's current materialization. The store decides: a success
+       * planned before the latest plan that wanted the partition (an older attempt committing
+       * late) is recorded but does not replace what a newer plan wants. @default true
+       */
+      readonly current?: boolean;
+    }
+  | {
+      /**
+       * A token committed earlier became the partition's current one again (the planner wanted it
+       * back: a code rollback, a source restored to earlier bytes). Applied like a success.
+       */
+      readonly kind: 'materialization.restored';
+      readonly assetKey: AssetKey;
+      readonly partitionKey: PartitionKey;
+      readonly token: TokenHex;
+      readonly dataVersion: DataVersionHex;
+      readonly codeVersion: string;
+      /** The cursor of the plan that wanted it back. */
+      readonly inputsAsOf: Seq;
+      readonly materializationId: number;
+      /** A blocking check that failed on this data version, if any. */
+      readonly checkFailure: { readonly check: string; readonly message: string } | null;
+    }
+  | {
+      /**
+       * Planned partitions given back to the planner without a result (their inputs changed since
+       * the plan, or the batch ended without an outcome for them): plan them again.
+       */
+      readonly kind: 'materialization.released';
+      readonly assetKey: AssetKey;
+      readonly partitions: ReadonlyArray<{ readonly partitionKey: PartitionKey; readonly token: TokenHex }>;
+      readonly reason: string;
+      /** Given back because their inputs changed since the plan (else: the batch ended without them). */
+      readonly inputsChanged: boolean;
     }
   | {
       readonly kind: 'materialization.failed';
@@ -125,9 +160,19 @@ export interface AssetSnapshot {
   /** Sequence at which the partition's data version last changed. */
   readonly changedAt: Float64Array;
   readonly failures: readonly FailureRecord[];
-  readonly running: ReadonlyArray<{ readonly index: number; readonly token: TokenHex; readonly since: number }>;
+  readonly running: readonly RunningMarker[];
   /** Partitions whose current data version failed a blocking check: index → check name and message. */
   readonly checkFailures: ReadonlyArray<{ readonly index: number; readonly check: string; readonly message: string }>;
+}
+
+/** A partition the planner started: the token it wants and the batch (materialize workflow) running it. */
+export interface RunningMarker {
+  readonly index: number;
+  readonly token: TokenHex;
+  /** When it was started (the planner's clock), epoch ms. */
+  readonly since: number;
+  /** The batch id (its materialize workflow id's last part); null for markers written before batches were recorded. */
+  readonly batchId: string | null;
 }
 
 /** Everything the planner starts from. */

@@ -20,6 +20,7 @@ export interface MaterializationEventRow {
   readonly data_version: string;
   readonly code_version: string;
   readonly inputs_as_of: string | number;
+  readonly became_current: boolean | null;
 }
 
 /** The event a materialization row stands for. */
@@ -35,6 +36,7 @@ export function materializationEventFromRow(row: MaterializationEventRow): WeftE
     dataVersion: row.data_version,
     codeVersion: row.code_version,
     inputsAsOf: Number(row.inputs_as_of),
+    ...(row.became_current === false ? { current: false } : {}),
   } as WeftEvent;
 }
 

@@ -64,6 +64,11 @@ export const materializations = pgTable(
     inputsAsOf: bigint('inputs_as_of', { mode: 'number' }).notNull(),
     deploymentId: text('deployment_id'),
     eventId: bigint('event_id', { mode: 'number' }),
+    /**
+     * Whether it became its partition's current materialization when recorded: false for an older
+     * plan's attempt that committed after a newer plan had wanted the partition (kept as history).
+     */
+    becameCurrent: boolean('became_current').notNull().default(true),
   },
   (t) => [uniqueIndex('weft_materializations_token_key').on(t.token), index('weft_materializations_partition_idx').on(t.assetKey, t.partitionKey, t.id)],
 );
@@ -134,6 +139,13 @@ export const partitionState = pgTable(
     /** A failed blocking check of the current data version: { check, message }. */
     checkFailure: jsonb('check_failure'),
     updatedEventId: bigint('updated_event_id', { mode: 'number' }).notNull().default(0),
+    /** The batch running `running_token` (its materialize workflow id is derived from it). */
+    runningBatch: text('running_batch'),
+    /**
+     * The cursor of the latest plan that wanted a token for this partition (or that a recorded
+     * token was planned at): a success planned before it does not become current. -1 where none.
+     */
+    plannedSeq: bigint('planned_seq', { mode: 'number' }).notNull().default(-1),
   },
   // Partial indexes: a fresh partition (most of them, and every recording) costs no entry in either,
   // so recording a materialization maintains the primary key only.

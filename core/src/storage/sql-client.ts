@@ -8,6 +8,8 @@ import { copyChunks, copyStatement } from './copy-text.js';
 /** Parameterized SQL on either driver. Values are always parameters (or COPY data), never spliced into the text. */
 export interface SqlClient {
   query<T = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Runs a statement and returns how many rows it inserted, updated or deleted (e.g. a MERGE's). */
+  execute(text: string, params?: readonly unknown[]): Promise<number>;
   /**
    * Bulk-loads rows with `COPY table (columns) FROM STDIN` in the text format (`copy-text.ts`).
    * Lines are consumed lazily and streamed as they come, so formatting overlaps the server's work.
@@ -67,6 +69,9 @@ export function pgDatabase(pool: pg.Pool, options: { ownsPool?: boolean } = {}):
     async query<T>(text: string, params: readonly unknown[] = []) {
       return (await pool.query(text, params as unknown[])).rows as T[];
     },
+    async execute(text: string, params: readonly unknown[] = []) {
+      return (await pool.query(text, params as unknown[])).rowCount ?? 0;
+    },
     async copy(table, columns, lines) {
       const client = await pool.connect();
       try {
@@ -81,6 +86,7 @@ export function pgDatabase(pool: pg.Pool, options: { ownsPool?: boolean } = {}):
         await client.query('BEGIN');
         const result = await fn({
           query: async <R>(text: string, params: readonly unknown[] = []) => (await client.query(text, params as unknown[])).rows as R[],
+          execute: async (text: string, params: readonly unknown[] = []) => (await client.query(text, params as unknown[])).rowCount ?? 0,
           copy: (table, columns, lines) => pgCopy(client, table, columns, lines),
         });
         await client.query('COMMIT');
@@ -117,6 +123,9 @@ export function pgliteDatabase(db: PGlite, options: { ownsDb?: boolean } = {}): 
   const wrap = (q: PGlite | PgliteTransaction): SqlClient => ({
     async query<T>(text: string, params: readonly unknown[] = []) {
       return (await q.query<T>(text, params as unknown[])).rows;
+    },
+    async execute(text: string, params: readonly unknown[] = []) {
+      return (await q.query(text, params as unknown[])).affectedRows ?? 0;
     },
     async copy(table, columns, lines) {
       // PGlite reads COPY data from a Blob given as the pseudo-file /dev/blob.

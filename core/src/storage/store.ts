@@ -2,13 +2,17 @@ import { createHash, randomBytes } from 'node:crypto';
 import { WeftError } from '../errors.js';
 import type { AssetGraph } from '../definitions/graph.js';
 import type { PartitionContext, PartitionKey } from '../partitions/types.js';
-import { PARTITION_STATUSES, type AssetSnapshot, type FailureRecord, type PartitionStatus, type PlannerRequest, type PlannerSnapshot, type PlannerStore, type PlanResult, type Reason, type WeftEvent } from '../planner/types.js';
+import { PARTITION_STATUSES, type AssetSnapshot, type FailureRecord, type PartitionStatus, type PlannerRequest, type PlannerSnapshot, type PlannerStore, type PlanResult, type Reason, type RunningMarker, type WeftEvent } from '../planner/types.js';
 import { eventColumns, eventFromRow, materializationEventFromRow, type EventRow, type MaterializationEventRow } from './event-rows.js';
 import { readLineage } from './lineage.js';
 import { checkRecord, EDGE_COLUMNS, edgeLines, MATERIALIZATION_COLUMNS, materializationLines } from './materialization-rows.js';
 import type { SqlClient, SqlDatabase } from './sql-client.js';
 import type {
+  BatchOutcome,
   CheckResultInput,
+  OutcomeResult,
+  ReleaseInput,
+  RestoreInput,
   FailureGroup,
   FailureInput,
   Lineage,
@@ -110,10 +114,10 @@ export class ProvenanceStore implements PlannerStore {
        kept AS (
          SELECT * FROM (SELECT page.*, sum(n) OVER (ORDER BY id) - n AS before FROM page) p WHERE before < $3::bigint
        )
-       SELECT id, at, kind, payload, NULL::text AS asset_key, NULL::text AS partition_key, NULL::text AS token, NULL::text AS data_version, NULL::text AS code_version, NULL::bigint AS inputs_as_of
+       SELECT id, at, kind, payload, NULL::text AS asset_key, NULL::text AS partition_key, NULL::text AS token, NULL::text AS data_version, NULL::text AS code_version, NULL::bigint AS inputs_as_of, NULL::boolean AS became_current
        FROM kept WHERE kind <> 'materializations.recorded'
        UNION ALL
-       SELECT m.event_id, m.finished_at, 'materialization.succeeded', NULL, m.asset_key, m.partition_key, m.token, m.data_version, m.code_version, m.inputs_as_of
+       SELECT m.event_id, m.finished_at, 'materialization.succeeded', NULL, m.asset_key, m.partition_key, m.token, m.data_version, m.code_version, m.inputs_as_of, m.became_current
        FROM kept CROSS JOIN LATERAL (
          SELECT * FROM weft_materializations m
          WHERE m.id BETWEEN (kept.payload->>'first')::bigint AND (kept.payload->>'first')::bigint + (kept.payload->>'count')::bigint - 1 AND m.event_id > $1::bigint
@@ -172,6 +176,241 @@ export class ProvenanceStore implements PlannerStore {
         if (!isRecordingConflict(error) || attempt >= RECORDING_ATTEMPTS) throw error;
       }
     }
+  }
+
+  /**
+   * Records everything one attempt at a batch produced in one transaction (see {@link BatchOutcome}):
+   * a crash loses all of it or none, and no plan sees a success without its blocking checks. Every
+   * partition of a batch gets an event here: succeeded, failed, restored or released.
+   */
+  async recordOutcome(outcome: BatchOutcome): Promise<OutcomeResult> {
+    const records = outcome.materializations ?? [];
+    const failures = outcome.failures ?? [];
+    const restores = outcome.restore ?? [];
+    const releases = outcome.release?.partitions ?? [];
+    this.checkFailures(failures);
+    checkCheckResults(outcome.checks ?? []);
+    for (const r of [...restores, ...releases]) {
+      checkStoredText(r.assetKey, 'asset key');
+      checkStoredText(r.partitionKey, 'partition key', { assetKey: r.assetKey });
+      checkStoredText(r.token, 'token', { assetKey: r.assetKey, partitionKey: r.partitionKey });
+    }
+    for (const r of releases) {
+      const where = { assetKey: r.assetKey, partitionKey: r.partitionKey };
+      if (r.attempt != null) checkInteger(r.attempt, 'attempt', where, 1, MAX_INT4);
+      for (const [field, value] of [['worker', r.worker], ['workflow id', r.workflowId], ['run id', r.runId]] as const) if (value != null) checkStoredText(value, field, where);
+    }
+    for (const r of restores) checkInteger(r.inputsAsOf, 'inputsAsOf', { assetKey: r.assetKey, partitionKey: r.partitionKey }, -1, Number.MAX_SAFE_INTEGER);
+    const batch = [...new Map(records.map((r) => [r.token, r])).values()];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.transaction(async (tx) => {
+          const empty: RecordResult = { committed: [], duplicates: [], events: [] };
+          // (With materializations, their first statement takes the event lock.)
+          if (batch.length === 0) await lockEvents(tx);
+          const recorded = batch.length === 0 ? empty : await this.writeMaterializations(tx, records, batch, attempt > 1);
+          // Checks belong to what this attempt committed (a duplicate's were recorded by the winner).
+          const committed = new Set(recorded.committed);
+          const made = new Set(batch.filter((r) => committed.has(r.token)).map((r) => `${partitionId(r.assetKey, r.partitionKey)}\u0000${r.dataVersion}`));
+          const checks = (outcome.checks ?? []).filter((c) => made.has(`${partitionId(c.assetKey, c.partitionKey)}\u0000${c.dataVersion}`));
+          const checkEvents = await this.writeCheckResults(tx, checks);
+          const failureEvents = await this.writeFailures(tx, failures);
+          const restored = await this.writeRestores(tx, restores);
+          // A token wanted back that could not be restored (a newer plan wants the partition, or its
+          // row is gone): given back to the planner rather than left running.
+          const restoredTokens = new Set(restored.map((e) => (e as { token: string }).token));
+          const unrestored = restores.filter((r) => !restoredTokens.has(r.token)).map(({ assetKey, partitionKey, token }) => ({ assetKey, partitionKey, token }));
+          const releaseEvents = [
+            ...(await this.writeReleases(tx, releases, outcome.release?.reason ?? '', outcome.release?.inputsChanged ?? false)),
+            ...(await this.writeReleases(tx, unrestored, 'a newer plan wants the partition: the planned token was not restored', false)),
+          ];
+          return {
+            ...recorded,
+            events: [...recorded.events, ...checkEvents, ...failureEvents, ...restored, ...releaseEvents],
+            restored: [...restoredTokens],
+            released: releases.length + unrestored.length,
+            failed: failures.length,
+          };
+        });
+      } catch (error) {
+        if (!isRecordingConflict(error) || attempt >= RECORDING_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  /**
+   * Makes committed tokens current again where the plan that wants them is not older than the
+   * latest one that wanted the partition: state, one `materialization.restored` event each (with
+   * the blocking check that failed on that data version, if any). Returns the events.
+   */
+  private async writeRestores(tx: SqlClient, restores: readonly RestoreInput[]): Promise<WeftEvent[]> {
+    if (restores.length === 0) return [];
+    // Candidates, each with an event seq reserved under the event lock (a restore refused below
+    // leaves a gap in the seqs, never a seq out of order).
+    const candidates = await tx.query<{ n: string; id: string; data_version: string; code_version: string; seq: string; check_name: string | null; check_message: Uint8Array | null }>(
+      `SELECT u.n, m.id, m.data_version, m.code_version, nextval('weft_events_id_seq') AS seq, f.check_name, f.message AS check_message
+       FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS u(a, p, t, n)
+       JOIN weft_materializations m ON m.token = u.t AND m.asset_key = u.a AND m.partition_key = u.p
+       LEFT JOIN LATERAL (
+         SELECT c.check_name, c.message FROM weft_check_results c
+         WHERE c.asset_key = u.a AND c.partition_key = u.p AND c.data_version = m.data_version AND c.blocking AND NOT c.passed
+           AND NOT EXISTS (SELECT 1 FROM weft_check_results c2 WHERE c2.asset_key = u.a AND c2.partition_key = u.p AND c2.data_version = m.data_version
+                           AND c2.check_name = c.check_name AND c2.passed AND c2.id > c.id)
+         ORDER BY c.id DESC LIMIT 1
+       ) f ON true
+       ORDER BY u.a, u.p`,
+      [restores.map((r) => r.assetKey), restores.map((r) => r.partitionKey), restores.map((r) => r.token)],
+    );
+    if (candidates.length === 0) return [];
+    const rows = candidates.map((c) => {
+      const r = restores[Number(c.n) - 1] as RestoreInput;
+      const checkFailure = c.check_name === null ? null : { check: c.check_name, message: jsonSafe(c.check_message === null ? '' : messageText(c.check_message)) };
+      return { ...r, id: Number(c.id), dataVersion: c.data_version, codeVersion: c.code_version, seq: Number(c.seq), checkFailure };
+    });
+    const applied = await tx.query<{ n: string }>(
+      `UPDATE weft_partition_state ps SET
+         status = CASE WHEN u.cf IS NULL THEN 'fresh' ELSE 'check_failed' END, check_failure = u.cf::jsonb,
+         materialization_id = u.id, token = u.t, code_version = u.cv, verified_at = u.s, planned_seq = u.s, updated_event_id = u.seq,
+         changed_at = CASE WHEN ps.data_version IS DISTINCT FROM u.dv THEN u.seq ELSE ps.changed_at END,
+         data_version = u.dv, failure = NULL, failure_fingerprint = NULL, running_token = NULL, running_since = NULL, running_batch = NULL
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::bigint[], $9::text[]) WITH ORDINALITY AS u(a, p, t, s, id, dv, cv, seq, cf, n)
+       WHERE ps.asset_key = u.a AND ps.partition_key = u.p AND u.s >= ps.planned_seq
+       RETURNING u.n`,
+      [
+        rows.map((r) => r.assetKey),
+        rows.map((r) => r.partitionKey),
+        rows.map((r) => r.token),
+        rows.map((r) => r.inputsAsOf),
+        rows.map((r) => r.id),
+        rows.map((r) => r.dataVersion),
+        rows.map((r) => r.codeVersion),
+        rows.map((r) => r.seq),
+        rows.map((r) => (r.checkFailure ? JSON.stringify(r.checkFailure) : null)),
+      ],
+    );
+    const done = applied.map((a) => rows[Number(a.n) - 1] as (typeof rows)[number]).sort((a, b) => a.seq - b.seq);
+    if (done.length === 0) return [];
+    const events = done.map(
+      (r) =>
+        ({
+          kind: 'materialization.restored',
+          assetKey: r.assetKey,
+          partitionKey: r.partitionKey,
+          token: r.token,
+          dataVersion: r.dataVersion,
+          codeVersion: r.codeVersion,
+          inputsAsOf: r.inputsAsOf,
+          materializationId: r.id,
+          checkFailure: r.checkFailure,
+        }) as NewEvent,
+    );
+    const cols = events.map(eventColumns);
+    const inserted = await tx.query<EventRow>(
+      `INSERT INTO weft_events (id, kind, location, asset_key, partition_key, payload)
+       SELECT i, k, $2, ak, pk, p::jsonb FROM unnest($1::bigint[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(i, k, ak, pk, p)
+       RETURNING id, at, kind, payload`,
+      [done.map((r) => r.seq), this.location, cols.map((c) => c.kind), cols.map((c) => c.assetKey), cols.map((c) => c.partitionKey), cols.map((c) => c.payload)],
+    );
+    await tx.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, String(done.at(-1)?.seq ?? '')]);
+    return inserted.map(eventFromRow).sort((a, b) => a.seq - b.seq);
+  }
+
+  /**
+   * Gives planned partitions back to the planner (one `materialization.released` event per asset;
+   * the planner lets go of those it runs with that token) and clears their running markers.
+   */
+  private async writeReleases(tx: SqlClient, releases: readonly ReleaseInput[], reason: string, inputsChanged: boolean): Promise<WeftEvent[]> {
+    if (releases.length === 0) return [];
+    const byAsset = new Map<string, Array<{ partitionKey: string; token: string }>>();
+    for (const r of releases) {
+      const list = byAsset.get(r.assetKey) ?? [];
+      list.push({ partitionKey: r.partitionKey, token: r.token });
+      byAsset.set(r.assetKey, list);
+    }
+    const events = await this.appendEvents(
+      [...byAsset].map(([assetKey, partitions]) => ({ kind: 'materialization.released', assetKey, partitions, reason: jsonSafe(reason), inputsChanged }) as NewEvent),
+      tx,
+    );
+    const seqOf = new Map([...byAsset.keys()].map((a, k) => [a, events[k]?.seq ?? 0]));
+    // Releases by a workflow run are attempts of it (a retry of the same run skips them).
+    const attempts = releases.filter((r) => r.workflowId != null && r.runId != null);
+    if (attempts.length > 0) {
+      await tx.query(
+        `INSERT INTO weft_attempts (token, asset_key, partition_key, attempt, status, finished_at, worker, workflow_id, run_id, error_message)
+         SELECT t, a, p, n, 'released', now(), w, wf, r, $8 FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[]) AS u(t, a, p, n, w, wf, r)`,
+        [
+          attempts.map((r) => r.token),
+          attempts.map((r) => r.assetKey),
+          attempts.map((r) => r.partitionKey),
+          attempts.map((r) => Math.max(1, r.attempt ?? 1)),
+          attempts.map((r) => r.worker ?? null),
+          attempts.map((r) => r.workflowId),
+          attempts.map((r) => r.runId),
+          messageBytes(reason),
+        ],
+      );
+    }
+    await tx.query(
+      `UPDATE weft_partition_state ps SET running_token = NULL, running_since = NULL, running_batch = NULL, updated_event_id = u.e,
+         status = CASE WHEN ps.status <> 'running' THEN ps.status WHEN ps.materialization_id IS NULL THEN 'missing' ELSE 'stale' END
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS u(a, p, t, e)
+       WHERE ps.asset_key = u.a AND ps.partition_key = u.p AND ps.running_token = u.t`,
+      [releases.map((r) => r.assetKey), releases.map((r) => r.partitionKey), releases.map((r) => r.token), releases.map((r) => seqOf.get(r.assetKey))],
+    );
+    return events;
+  }
+
+  /** Gives running partitions back to the planner (their batch ended without an outcome for them). */
+  async releasePartitions(partitions: readonly ReleaseInput[], reason: string): Promise<WeftEvent[]> {
+    if (partitions.length === 0) return [];
+    return [...(await this.recordOutcome({ release: { partitions, reason } })).events];
+  }
+
+  /** Which of these tokens are committed (each has its one materialization). */
+  async committedTokens(tokens: readonly string[]): Promise<Set<string>> {
+    if (tokens.length === 0) return new Set();
+    const rows = await this.db.query<{ token: string }>('SELECT token FROM weft_materializations WHERE token = ANY($1::text[])', [tokens]);
+    return new Set(rows.map((r) => r.token));
+  }
+
+  /**
+   * Tokens that already have an outcome recorded by one workflow run (a failure or a release of an
+   * earlier activity attempt): a retry of the same run does not do them again.
+   */
+  async tokensSettledInRun(tokens: readonly string[], workflowId: string, runId: string): Promise<Set<string>> {
+    if (tokens.length === 0) return new Set();
+    const rows = await this.db.query<{ token: string }>('SELECT DISTINCT token FROM weft_attempts WHERE token = ANY($1::text[]) AND workflow_id = $2 AND run_id = $3', [tokens, workflowId, runId]);
+    return new Set(rows.map((r) => r.token));
+  }
+
+  /** How many failed attempts each token has (for the backoff of a retry). */
+  async failedAttempts(tokens: readonly string[]): Promise<Map<string, number>> {
+    if (tokens.length === 0) return new Map();
+    const rows = await this.db.query<{ token: string; n: string }>("SELECT token, count(*) AS n FROM weft_attempts WHERE token = ANY($1::text[]) AND status = 'failed' GROUP BY token", [tokens]);
+    return new Map(rows.map((r) => [r.token, Number(r.n)]));
+  }
+
+  /** The keys of every dynamic partitions definition, in order. */
+  async dynamicKeys(): Promise<Record<string, PartitionKey[]>> {
+    const rows = await this.db.query<{ name: string; partition_key: string }>('SELECT name, partition_key FROM weft_dynamic_partitions ORDER BY name, position');
+    const keys: Record<string, PartitionKey[]> = {};
+    for (const r of rows) (keys[r.name] ??= []).push(r.partition_key);
+    return keys;
+  }
+
+  /**
+   * The current data version and stored object of each partition (in the order given; nulls where
+   * none): what a materialization reads its inputs from.
+   */
+  async currentValues(assetKey: string, partitionKeys: readonly PartitionKey[]): Promise<Array<{ partitionKey: PartitionKey; dataVersion: string | null; storageUri: string | null }>> {
+    const rows = await this.db.query<{ k: string; data_version: string | null; storage_uri: string | null }>(
+      `SELECT u.k, ps.data_version, m.storage_uri FROM unnest($2::text[]) WITH ORDINALITY AS u(k, n)
+       LEFT JOIN weft_partition_state ps ON ps.asset_key = $1 AND ps.partition_key = u.k
+       LEFT JOIN weft_materializations m ON m.id = ps.materialization_id
+       ORDER BY u.n`,
+      [assetKey, partitionKeys],
+    );
+    return rows.map((r) => ({ partitionKey: r.k, dataVersion: r.data_version, storageUri: r.storage_uri }));
   }
 
   private async writeMaterializations(tx: SqlClient, records: readonly MaterializationRecord[], batch: readonly MaterializationRecord[], retry: boolean): Promise<RecordResult> {
@@ -277,29 +516,54 @@ export class ProvenanceStore implements PlannerStore {
                  FROM unnest($1::bigint[], $2::bigint[]) AS u(id, changed_at) JOIN weft_materializations m ON m.id = u.id`,
           params: [[...latest.values()].map(({ index }) => firstId + index), [...latest.values()].map(({ changedIndex }) => firstSeq + changedIndex)],
         };
-    const written = tx.query(
+    // Only a success planned at or after the latest plan that wanted the partition becomes current:
+    // an older plan's attempt committing late is kept as history, and says so (became_current).
+    const merged = await tx.execute(
       `MERGE INTO weft_partition_state ps
        USING (${recorded.rows}) r ON ps.asset_key = r.asset_key AND ps.partition_key = r.partition_key
-       WHEN MATCHED THEN UPDATE SET
+       WHEN MATCHED AND r.inputs_as_of >= ps.planned_seq THEN UPDATE SET
          status = 'fresh', materialization_id = r.id, token = r.token, code_version = r.code_version, verified_at = r.inputs_as_of, updated_event_id = r.event_id,
          changed_at = CASE WHEN ps.data_version IS DISTINCT FROM r.data_version THEN r.changed_at ELSE ps.changed_at END,
          check_failure = CASE WHEN ps.data_version IS DISTINCT FROM r.data_version THEN NULL ELSE ps.check_failure END,
-         data_version = r.data_version, failure = NULL, failure_fingerprint = NULL, running_token = NULL, running_since = NULL
-       WHEN NOT MATCHED THEN INSERT (asset_key, partition_key, status, materialization_id, token, data_version, code_version, verified_at, changed_at, updated_event_id)
-         VALUES (r.asset_key, r.partition_key, 'fresh', r.id, r.token, r.data_version, r.code_version, r.inputs_as_of, r.changed_at, r.event_id)`,
+         data_version = r.data_version, failure = NULL, failure_fingerprint = NULL, planned_seq = r.inputs_as_of,
+         running_token = CASE WHEN ps.running_token = r.token THEN NULL ELSE ps.running_token END,
+         running_since = CASE WHEN ps.running_token = r.token THEN NULL ELSE ps.running_since END,
+         running_batch = CASE WHEN ps.running_token = r.token THEN NULL ELSE ps.running_batch END
+       WHEN NOT MATCHED THEN INSERT (asset_key, partition_key, status, materialization_id, token, data_version, code_version, verified_at, changed_at, updated_event_id, planned_seq)
+         VALUES (r.asset_key, r.partition_key, 'fresh', r.id, r.token, r.data_version, r.code_version, r.inputs_as_of, r.changed_at, r.event_id, r.inputs_as_of)`,
       recorded.params,
     );
+    const refused = new Set<number>();
+    if (merged < latest.size) {
+      // (Rare: the MERGE left some partitions alone. Which ones, and their rows flagged, so the log says so.)
+      const rows = await tx.query<{ id: string }>(
+        `UPDATE weft_materializations m SET became_current = false FROM weft_partition_state ps
+         WHERE m.id = ANY($1::bigint[]) AND ps.asset_key = m.asset_key AND ps.partition_key = m.partition_key AND ps.materialization_id IS DISTINCT FROM m.id
+         RETURNING m.id`,
+        [[...latest.values()].map(({ index }) => firstId + index)],
+      );
+      for (const r of rows) refused.add(Number(r.id) - firstId);
+    }
     const events = committed.map(
       (r, i) =>
-        ({ kind: 'materialization.succeeded', seq: firstSeq + i, at: r.finishedAt, assetKey: r.assetKey, partitionKey: r.partitionKey, token: r.token, dataVersion: r.dataVersion, codeVersion: r.codeVersion, inputsAsOf: r.inputsAsOf }) as WeftEvent,
+        ({
+          kind: 'materialization.succeeded',
+          seq: firstSeq + i,
+          at: r.finishedAt,
+          assetKey: r.assetKey,
+          partitionKey: r.partitionKey,
+          token: r.token,
+          dataVersion: r.dataVersion,
+          codeVersion: r.codeVersion,
+          inputsAsOf: r.inputsAsOf,
+          ...(refused.has(i) ? { current: false } : {}),
+        }) as WeftEvent,
     );
-    await written;
-    return { committed: committed.map((r) => r.token), duplicates, events };
+    return { committed: committed.map((r) => r.token), duplicates, events, notCurrent: [...refused].map((i) => (committed[i] as MaterializationRecord).token) };
   }
 
-  /** Records failed attempts: attempts rows, failure groups by fingerprint, partition state and events. */
-  async recordFailures(failures: readonly FailureInput[]): Promise<WeftEvent[]> {
-    if (failures.length === 0) return [];
+  /** Refuses failures the store cannot keep exactly, naming the asset, partition and field. */
+  private checkFailures(failures: readonly FailureInput[]): void {
     for (const f of failures) {
       checkStoredText(f.assetKey, 'asset key');
       checkStoredText(f.partitionKey, 'partition key', { assetKey: f.assetKey });
@@ -310,86 +574,99 @@ export class ProvenanceStore implements PlannerStore {
       if (f.startedAt != null) checkInteger(f.startedAt, 'startedAt', where, 0, MAX_TIMESTAMP_MS);
       checkInteger(f.attempt, 'attempt', where, 1, MAX_INT4);
     }
-    return this.db.transaction(async (tx) => {
-      await tx.query(
-        `INSERT INTO weft_attempts (token, asset_key, partition_key, attempt, status, started_at, finished_at, worker, workflow_id, run_id, failure_class, fingerprint, error_message)
-         SELECT t, a, p, n, 'failed', s, f, w, wf, r, c, fp, m FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::timestamptz[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bytea[]) AS u(t, a, p, n, s, f, w, wf, r, c, fp, m)`,
-        [
-          failures.map((f) => f.token),
-          failures.map((f) => f.assetKey),
-          failures.map((f) => f.partitionKey),
-          failures.map((f) => f.attempt),
-          failures.map((f) => ts(f.startedAt)),
-          failures.map((f) => ts(f.finishedAt)),
-          failures.map((f) => f.worker ?? null),
-          failures.map((f) => f.workflowId ?? null),
-          failures.map((f) => f.runId ?? null),
-          failures.map((f) => f.failureClass),
-          failures.map((f) => f.fingerprint),
-          failures.map((f) => messageBytes(f.message)),
-        ],
-      );
-      // One row per (asset, fingerprint) group, in one order for every writer (no deadlock between
-      // concurrent batches): its count, earliest and latest time, the last class and the first message.
-      const groups = new Map<string, { assetKey: string; fingerprint: string; failureClass: string; first: number; last: number; count: number; sample: string }>();
-      for (const f of [...failures].sort((x, y) => (x.assetKey === y.assetKey ? cmp(x.fingerprint, y.fingerprint) : cmp(x.assetKey, y.assetKey)))) {
-        const key = `${f.assetKey}\u0000${f.fingerprint}`;
-        const g = groups.get(key);
-        if (!g) groups.set(key, { assetKey: f.assetKey, fingerprint: f.fingerprint, failureClass: f.failureClass, first: f.finishedAt, last: f.finishedAt, count: 1, sample: f.message });
-        else Object.assign(g, { failureClass: f.failureClass, first: Math.min(g.first, f.finishedAt), last: Math.max(g.last, f.finishedAt), count: g.count + 1 });
-      }
-      const rows = [...groups.values()];
-      await tx.query(
-        `INSERT INTO weft_failure_groups AS g (fingerprint, asset_key, failure_class, first_seen, last_seen, occurrences, sample_message)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::int[], $7::bytea[])
-         ON CONFLICT (asset_key, fingerprint) DO UPDATE SET occurrences = g.occurrences + excluded.occurrences,
-           first_seen = least(g.first_seen, excluded.first_seen), last_seen = greatest(g.last_seen, excluded.last_seen), failure_class = excluded.failure_class`,
-        [
-          rows.map((g) => g.fingerprint),
-          rows.map((g) => g.assetKey),
-          rows.map((g) => g.failureClass),
-          rows.map((g) => ts(g.first)),
-          rows.map((g) => ts(g.last)),
-          rows.map((g) => g.count),
-          rows.map((g) => messageBytes(g.sample)),
-        ],
-      );
-      const events = await this.appendEvents(
-        failures.map((f) => ({ kind: 'materialization.failed', assetKey: f.assetKey, partitionKey: f.partitionKey, token: f.token, failureClass: f.failureClass, fingerprint: f.fingerprint, message: jsonSafe(f.message), retryAt: f.retryAt, at: f.finishedAt }) as NewEvent),
-        tx,
-      );
-      // One state row per partition: the last failure of a partition that failed more than once here.
-      const last = [...new Map(failures.map((f, i) => [partitionId(f.assetKey, f.partitionKey), i])).values()];
-      await tx.query(
-        `INSERT INTO weft_partition_state AS ps (asset_key, partition_key, status, failure, failure_fingerprint, updated_event_id)
-         SELECT a, p, 'failed', f::jsonb, fp, e FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[]) AS u(a, p, f, fp, e)
-         ORDER BY a, p
-         ON CONFLICT (asset_key, partition_key) DO UPDATE SET status = 'failed', failure = excluded.failure, failure_fingerprint = excluded.failure_fingerprint,
-           running_token = NULL, running_since = NULL, updated_event_id = excluded.updated_event_id`,
-        [
-          last.map((i) => failures[i]?.assetKey),
-          last.map((i) => failures[i]?.partitionKey),
-          last.map((i) => {
-            const f = failures[i] as FailureInput;
-            return JSON.stringify({ token: f.token, failureClass: f.failureClass, fingerprint: f.fingerprint, message: jsonSafe(f.message), retryAt: f.retryAt });
-          }),
-          last.map((i) => failures[i]?.fingerprint),
-          last.map((i) => events[i]?.seq),
-        ],
-      );
-      return events;
-    });
+  }
+
+  /** Records failed attempts: attempts rows, failure groups by fingerprint, partition state and events. */
+  async recordFailures(failures: readonly FailureInput[]): Promise<WeftEvent[]> {
+    if (failures.length === 0) return [];
+    this.checkFailures(failures);
+    return this.db.transaction((tx) => this.writeFailures(tx, failures));
+  }
+
+  private async writeFailures(tx: SqlClient, failures: readonly FailureInput[]): Promise<WeftEvent[]> {
+    if (failures.length === 0) return [];
+    // The event lock first, as every writer of events takes it: never wait for it while holding rows.
+    await lockEvents(tx);
+    await tx.query(
+      `INSERT INTO weft_attempts (token, asset_key, partition_key, attempt, status, started_at, finished_at, worker, workflow_id, run_id, failure_class, fingerprint, error_message)
+       SELECT t, a, p, n, 'failed', s, f, w, wf, r, c, fp, m FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::timestamptz[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bytea[]) AS u(t, a, p, n, s, f, w, wf, r, c, fp, m)`,
+      [
+        failures.map((f) => f.token),
+        failures.map((f) => f.assetKey),
+        failures.map((f) => f.partitionKey),
+        failures.map((f) => f.attempt),
+        failures.map((f) => ts(f.startedAt)),
+        failures.map((f) => ts(f.finishedAt)),
+        failures.map((f) => f.worker ?? null),
+        failures.map((f) => f.workflowId ?? null),
+        failures.map((f) => f.runId ?? null),
+        failures.map((f) => f.failureClass),
+        failures.map((f) => f.fingerprint),
+        failures.map((f) => messageBytes(f.message)),
+      ],
+    );
+    // One row per (asset, fingerprint) group, in one order for every writer (no deadlock between
+    // concurrent batches): its count, earliest and latest time, the last class and the first message.
+    const groups = new Map<string, { assetKey: string; fingerprint: string; failureClass: string; first: number; last: number; count: number; sample: string }>();
+    for (const f of [...failures].sort((x, y) => (x.assetKey === y.assetKey ? cmp(x.fingerprint, y.fingerprint) : cmp(x.assetKey, y.assetKey)))) {
+      const key = `${f.assetKey}\u0000${f.fingerprint}`;
+      const g = groups.get(key);
+      if (!g) groups.set(key, { assetKey: f.assetKey, fingerprint: f.fingerprint, failureClass: f.failureClass, first: f.finishedAt, last: f.finishedAt, count: 1, sample: f.message });
+      else Object.assign(g, { failureClass: f.failureClass, first: Math.min(g.first, f.finishedAt), last: Math.max(g.last, f.finishedAt), count: g.count + 1 });
+    }
+    const rows = [...groups.values()];
+    await tx.query(
+      `INSERT INTO weft_failure_groups AS g (fingerprint, asset_key, failure_class, first_seen, last_seen, occurrences, sample_message)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::int[], $7::bytea[])
+       ON CONFLICT (asset_key, fingerprint) DO UPDATE SET occurrences = g.occurrences + excluded.occurrences,
+         first_seen = least(g.first_seen, excluded.first_seen), last_seen = greatest(g.last_seen, excluded.last_seen), failure_class = excluded.failure_class`,
+      [
+        rows.map((g) => g.fingerprint),
+        rows.map((g) => g.assetKey),
+        rows.map((g) => g.failureClass),
+        rows.map((g) => ts(g.first)),
+        rows.map((g) => ts(g.last)),
+        rows.map((g) => g.count),
+        rows.map((g) => messageBytes(g.sample)),
+      ],
+    );
+    const events = await this.appendEvents(
+      failures.map((f) => ({ kind: 'materialization.failed', assetKey: f.assetKey, partitionKey: f.partitionKey, token: f.token, failureClass: f.failureClass, fingerprint: f.fingerprint, message: jsonSafe(f.message), retryAt: f.retryAt, at: f.finishedAt }) as NewEvent),
+      tx,
+    );
+    // One state row per partition: the last failure of a partition that failed more than once here.
+    const last = [...new Map(failures.map((f, i) => [partitionId(f.assetKey, f.partitionKey), i])).values()];
+    await tx.query(
+      `INSERT INTO weft_partition_state AS ps (asset_key, partition_key, status, failure, failure_fingerprint, updated_event_id)
+       SELECT a, p, 'failed', f::jsonb, fp, e FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[]) AS u(a, p, f, fp, e)
+       ORDER BY a, p
+       ON CONFLICT (asset_key, partition_key) DO UPDATE SET status = 'failed', failure = excluded.failure, failure_fingerprint = excluded.failure_fingerprint,
+         running_token = NULL, running_since = NULL, running_batch = NULL, updated_event_id = excluded.updated_event_id
+       -- (A failure of an older attempt while a newer token runs: history only; the run's own outcome will come.)
+       WHERE ps.running_token IS NULL OR ps.running_token = excluded.failure->>'token'`,
+      [
+        last.map((i) => failures[i]?.assetKey),
+        last.map((i) => failures[i]?.partitionKey),
+        last.map((i) => {
+          const f = failures[i] as FailureInput;
+          return JSON.stringify({ token: f.token, failureClass: f.failureClass, fingerprint: f.fingerprint, message: jsonSafe(f.message), retryAt: f.retryAt });
+        }),
+        last.map((i) => failures[i]?.fingerprint),
+        last.map((i) => events[i]?.seq),
+      ],
+    );
+    return events;
   }
 
   /** Records check results; a failed blocking check of the current data version marks the partition. */
   async recordCheckResults(results: readonly CheckResultInput[]): Promise<WeftEvent[]> {
     if (results.length === 0) return [];
-    for (const r of results) {
-      checkStoredText(r.assetKey, 'asset key');
-      checkStoredText(r.partitionKey, 'partition key', { assetKey: r.assetKey });
-      checkStoredText(r.check, 'check name', { assetKey: r.assetKey, partitionKey: r.partitionKey });
-      checkStoredText(r.dataVersion, 'data version', { assetKey: r.assetKey, partitionKey: r.partitionKey });
-    }
+    checkCheckResults(results);
+    return this.db.transaction((tx) => this.writeCheckResults(tx, results));
+  }
+
+  private async writeCheckResults(tx: SqlClient, results: readonly CheckResultInput[]): Promise<WeftEvent[]> {
+    if (results.length === 0) return [];
     // Blocking results, folded per materialized data version in order: a failure marks the
     // partition, a pass clears only a failure of the same check. What the fold cannot know (the
     // failure already stored) is left to the UPDATE: the names of the checks that passed first.
@@ -408,49 +685,47 @@ export class ProvenanceStore implements PlannerStore {
       } else if (!f.failure && !f.cleared) f.passed.push(r.check);
     }
     const updates = [...folded.values()];
-    return this.db.transaction(async (tx) => {
-      // The event lock first, as every writer of events takes it: never wait for it while holding state rows.
-      await lockEvents(tx);
+    // The event lock first, as every writer of events takes it: never wait for it while holding state rows.
+    await lockEvents(tx);
+    await tx.query(
+      `INSERT INTO weft_check_results (asset_key, partition_key, data_version, check_name, passed, blocking, message, metadata, materialization_id)
+       SELECT u.a, u.p, u.d, u.c, u.ok, u.b, u.m, u.meta::jsonb, ps.materialization_id
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::boolean[], $7::bytea[], $8::text[]) WITH ORDINALITY AS u(a, p, d, c, ok, b, m, meta, n)
+       LEFT JOIN weft_partition_state ps ON ps.asset_key = u.a AND ps.partition_key = u.p AND ps.data_version = u.d
+       ORDER BY u.n`,
+      [
+        results.map((r) => r.assetKey),
+        results.map((r) => r.partitionKey),
+        results.map((r) => r.dataVersion),
+        results.map((r) => r.check),
+        results.map((r) => r.passed),
+        results.map((r) => r.blocking),
+        results.map((r) => messageBytes(r.message)),
+        results.map((r) => (r.metadata ? JSON.stringify(r.metadata) : null)),
+      ],
+    );
+    if (updates.length > 0) {
       await tx.query(
-        `INSERT INTO weft_check_results (asset_key, partition_key, data_version, check_name, passed, blocking, message, metadata, materialization_id)
-         SELECT u.a, u.p, u.d, u.c, u.ok, u.b, u.m, u.meta::jsonb, ps.materialization_id
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::boolean[], $7::bytea[], $8::text[]) WITH ORDINALITY AS u(a, p, d, c, ok, b, m, meta, n)
-         LEFT JOIN weft_partition_state ps ON ps.asset_key = u.a AND ps.partition_key = u.p AND ps.data_version = u.d
-         ORDER BY u.n`,
+        `UPDATE weft_partition_state ps SET
+           check_failure = CASE WHEN u.failure IS NOT NULL THEN u.failure::jsonb WHEN u.cleared OR u.passed::jsonb ? (ps.check_failure->>'check') THEN NULL ELSE ps.check_failure END,
+           status = CASE WHEN u.failure IS NOT NULL THEN 'check_failed' WHEN u.cleared THEN 'fresh'
+                         WHEN ps.status = 'check_failed' AND u.passed::jsonb ? (ps.check_failure->>'check') THEN 'fresh' ELSE ps.status END
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::text[]) AS u(a, p, d, failure, cleared, passed)
+         WHERE ps.asset_key = u.a AND ps.partition_key = u.p AND ps.data_version = u.d`,
         [
-          results.map((r) => r.assetKey),
-          results.map((r) => r.partitionKey),
-          results.map((r) => r.dataVersion),
-          results.map((r) => r.check),
-          results.map((r) => r.passed),
-          results.map((r) => r.blocking),
-          results.map((r) => messageBytes(r.message)),
-          results.map((r) => (r.metadata ? JSON.stringify(r.metadata) : null)),
+          updates.map((u) => u.assetKey),
+          updates.map((u) => u.partitionKey),
+          updates.map((u) => u.dataVersion),
+          updates.map((u) => (u.failure ? JSON.stringify(u.failure) : null)),
+          updates.map((u) => u.cleared),
+          updates.map((u) => JSON.stringify(u.passed)),
         ],
       );
-      if (updates.length > 0) {
-        await tx.query(
-          `UPDATE weft_partition_state ps SET
-             check_failure = CASE WHEN u.failure IS NOT NULL THEN u.failure::jsonb WHEN u.cleared OR u.passed::jsonb ? (ps.check_failure->>'check') THEN NULL ELSE ps.check_failure END,
-             status = CASE WHEN u.failure IS NOT NULL THEN 'check_failed' WHEN u.cleared THEN 'fresh'
-                           WHEN ps.status = 'check_failed' AND u.passed::jsonb ? (ps.check_failure->>'check') THEN 'fresh' ELSE ps.status END
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::text[]) AS u(a, p, d, failure, cleared, passed)
-           WHERE ps.asset_key = u.a AND ps.partition_key = u.p AND ps.data_version = u.d`,
-          [
-            updates.map((u) => u.assetKey),
-            updates.map((u) => u.partitionKey),
-            updates.map((u) => u.dataVersion),
-            updates.map((u) => (u.failure ? JSON.stringify(u.failure) : null)),
-            updates.map((u) => u.cleared),
-            updates.map((u) => JSON.stringify(u.passed)),
-          ],
-        );
-      }
-      return this.appendEvents(
-        results.map((r) => ({ kind: 'check.evaluated', assetKey: r.assetKey, partitionKey: r.partitionKey, dataVersion: r.dataVersion, check: r.check, passed: r.passed, blocking: r.blocking, message: jsonSafe(r.message) }) as NewEvent),
-        tx,
-      );
-    });
+    }
+    return this.appendEvents(
+      results.map((r) => ({ kind: 'check.evaluated', assetKey: r.assetKey, partitionKey: r.partitionKey, dataVersion: r.dataVersion, check: r.check, passed: r.passed, blocking: r.blocking, message: jsonSafe(r.message) }) as NewEvent),
+      tx,
+    );
   }
 
   /** Records source observations: only partitions whose data version changed produce an event. */
@@ -531,9 +806,7 @@ export class ProvenanceStore implements PlannerStore {
    * `ctx`, the dynamic keys, open requests and this location's cursor.
    */
   async loadSnapshot(graph: AssetGraph, ctxFor: (dynamicKeys: Readonly<Record<string, readonly PartitionKey[]>>) => PartitionContext): Promise<PlannerSnapshot> {
-    const dynamicRows = await this.db.query<{ name: string; partition_key: string }>('SELECT name, partition_key FROM weft_dynamic_partitions ORDER BY name, position');
-    const dynamicKeys: Record<string, PartitionKey[]> = {};
-    for (const r of dynamicRows) (dynamicKeys[r.name] ??= []).push(r.partition_key);
+    const dynamicKeys = await this.dynamicKeys();
     const ctx = ctxFor(dynamicKeys);
     const cursorRow = await this.db.query<{ cursor: string }>('SELECT cursor FROM weft_planner_cursors WHERE location = $1', [this.location]);
     const cursor = Number(cursorRow[0]?.cursor ?? 0);
@@ -555,7 +828,7 @@ export class ProvenanceStore implements PlannerStore {
         verifiedAt: new Float64Array(count).fill(-1),
         changedAt: new Float64Array(count).fill(-1),
         failures: [] as FailureRecord[],
-        running: [] as Array<{ index: number; token: string; since: number }>,
+        running: [] as RunningMarker[],
         checkFailures: [] as Array<{ index: number; check: string; message: string }>,
       };
       const rows = await this.db.query<{
@@ -569,8 +842,9 @@ export class ProvenanceStore implements PlannerStore {
         failure: { token: string; failureClass: 'transient' | 'actionable'; fingerprint: string; message: string; retryAt: number | null } | null;
         running_token: string | null;
         running_since: Date | null;
+        running_batch: string | null;
         check_failure: { check: string; message: string } | null;
-      }>('SELECT partition_key, status, token, data_version, code_version, verified_at, changed_at, failure, running_token, running_since, check_failure FROM weft_partition_state WHERE asset_key = $1', [key]);
+      }>('SELECT partition_key, status, token, data_version, code_version, verified_at, changed_at, failure, running_token, running_since, running_batch, check_failure FROM weft_partition_state WHERE asset_key = $1', [key]);
       for (const r of rows) {
         const i = def.indexOf(r.partition_key, ctx);
         if (i === undefined || i >= count) continue;
@@ -588,7 +862,7 @@ export class ProvenanceStore implements PlannerStore {
         a.verifiedAt[i] = Number(r.verified_at);
         a.changedAt[i] = Number(r.changed_at);
         if (r.failure) a.failures.push({ index: i, ...r.failure });
-        if (r.running_token) a.running.push({ index: i, token: r.running_token, since: r.running_since?.getTime() ?? 0 });
+        if (r.running_token) a.running.push({ index: i, token: r.running_token, since: r.running_since ? new Date(r.running_since).getTime() : 0, batchId: r.running_batch });
         if (r.check_failure) a.checkFailures.push({ index: i, ...r.check_failure });
       }
       assets.push(a);
@@ -614,18 +888,24 @@ export class ProvenanceStore implements PlannerStore {
           const chunk = keys.slice(start, start + 10_000);
           const reasons = reasonsFor && chunk.length <= 1000 ? chunk.map((k) => JSON.stringify(reasonsFor(change.assetKey, k))) : chunk.map(() => null);
           await tx.query(
+            // (A row a recording wrote after this plan's cursor is newer than the plan: left alone.)
             `INSERT INTO weft_partition_state AS ps (asset_key, partition_key, status, reasons, updated_event_id)
              SELECT $1, k, $3, r::jsonb, $5 FROM unnest($2::text[], $4::text[]) AS u(k, r)
-             ON CONFLICT (asset_key, partition_key) DO UPDATE SET status = excluded.status, reasons = excluded.reasons, updated_event_id = excluded.updated_event_id`,
+             ON CONFLICT (asset_key, partition_key) DO UPDATE SET status = excluded.status, reasons = excluded.reasons, updated_event_id = excluded.updated_event_id
+             WHERE ps.updated_event_id <= excluded.updated_event_id`,
             [change.assetKey, chunk, change.status, reasons, result.cursor],
           );
         }
       }
+      // The started partitions: the token and batch each runs, and the plan that wants it (a success
+      // planned before it no longer becomes current). Saved before the batches start (see PlannerHost).
       for (const batch of result.batches) {
         await tx.query(
-          `UPDATE weft_partition_state ps SET running_token = u.t, running_since = now(), status = 'running'
-           FROM unnest($2::text[], $3::text[]) AS u(k, t) WHERE ps.asset_key = $1 AND ps.partition_key = u.k`,
-          [batch.assetKey, batch.partitions.map((p) => p.partitionKey), batch.partitions.map((p) => p.token)],
+          `INSERT INTO weft_partition_state AS ps (asset_key, partition_key, status, running_token, running_since, running_batch, planned_seq, updated_event_id)
+           SELECT $1, k, 'running', t, now(), $4, $5, $5 FROM unnest($2::text[], $3::text[]) AS u(k, t)
+           ON CONFLICT (asset_key, partition_key) DO UPDATE SET status = 'running', running_token = excluded.running_token, running_since = excluded.running_since,
+             running_batch = excluded.running_batch, planned_seq = greatest(ps.planned_seq, excluded.planned_seq)`,
+          [batch.assetKey, batch.partitions.map((p) => p.partitionKey), batch.partitions.map((p) => p.token), batch.id, batch.inputsAsOf],
         );
       }
       await tx.query(
@@ -848,6 +1128,16 @@ export class ProvenanceStore implements PlannerStore {
 
   async audit(actor: string, action: string, target: string | null, details: unknown = null): Promise<void> {
     await this.db.query('INSERT INTO weft_audit_log (actor, action, target, details) VALUES ($1, $2, $3, $4::jsonb)', [actor, action, target, details === null ? null : JSON.stringify(details)]);
+  }
+}
+
+/** Refuses check results the store cannot keep exactly, naming the asset, partition and field. */
+function checkCheckResults(results: readonly CheckResultInput[]): void {
+  for (const r of results) {
+    checkStoredText(r.assetKey, 'asset key');
+    checkStoredText(r.partitionKey, 'partition key', { assetKey: r.assetKey });
+    checkStoredText(r.check, 'check name', { assetKey: r.assetKey, partitionKey: r.partitionKey });
+    checkStoredText(r.dataVersion, 'data version', { assetKey: r.assetKey, partitionKey: r.partitionKey });
   }
 }
 

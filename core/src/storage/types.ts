@@ -77,6 +77,53 @@ export interface RecordResult {
   readonly duplicates: readonly string[];
   /** The events appended (one `materialization.succeeded` per committed token). */
   readonly events: readonly WeftEvent[];
+  /** Committed tokens that did not become current: an older plan's attempt, committed after a newer plan wanted the partition. */
+  readonly notCurrent?: readonly string[];
+}
+
+/** A planned token found committed already: the planner wants it to be the partition's current one again. */
+export interface RestoreInput {
+  readonly assetKey: string;
+  readonly partitionKey: PartitionKey;
+  readonly token: string;
+  /** The cursor of the plan that wants it (the batch's `inputsAsOf`). */
+  readonly inputsAsOf: number;
+}
+
+/** A planned partition given back to the planner without a result. */
+export interface ReleaseInput {
+  readonly assetKey: string;
+  readonly partitionKey: PartitionKey;
+  readonly token: string;
+  /** The attempt that gave it back (recorded as a `released` attempt, so a retry of the same run skips it). */
+  readonly attempt?: number;
+  readonly worker?: string | null;
+  readonly workflowId?: string | null;
+  readonly runId?: string | null;
+}
+
+/**
+ * Everything one attempt at a batch produced, recorded in one transaction: successes (with their
+ * edges and state), the check results of what it committed, failures, restored tokens and
+ * released partitions. A crash loses all of it or none, and no plan sees a success without its
+ * blocking checks.
+ */
+export interface BatchOutcome {
+  readonly materializations?: readonly MaterializationRecord[];
+  /** Check results of the materializations (those of a duplicate are dropped: the winner recorded its own). */
+  readonly checks?: readonly CheckResultInput[];
+  readonly failures?: readonly FailureInput[];
+  readonly restore?: readonly RestoreInput[];
+  readonly release?: { readonly partitions: readonly ReleaseInput[]; readonly reason: string; /** Their inputs changed since the plan. @default false */ readonly inputsChanged?: boolean };
+}
+
+/** What {@link BatchOutcome} recording did. */
+export interface OutcomeResult extends RecordResult {
+  /** Tokens made current again (one `materialization.restored` event each). */
+  readonly restored: readonly string[];
+  /** Partitions released (their running token matched). */
+  readonly released: number;
+  readonly failed: number;
 }
 
 /** One row of an asset's partition status listing. */

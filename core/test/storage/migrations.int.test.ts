@@ -82,7 +82,7 @@ function expectedSchema() {
       const primary = c.primary || config.primaryKeys.some((pk) => pk.columns.some((x) => x.name === c.name));
       let dflt = 'no default';
       if (c.getSQLType() === 'bigserial') dflt = 'default nextval';
-      else if (c.hasDefault) dflt = typeof c.default === 'string' || typeof c.default === 'number' ? `default ${c.default}` : 'default now()';
+      else if (c.hasDefault) dflt = typeof c.default === 'string' || typeof c.default === 'number' || typeof c.default === 'boolean' ? `default ${String(c.default)}` : 'default now()';
       return `${c.name} ${type} ${c.notNull || primary ? 'not null' : 'null'} ${dflt}`;
     });
     const primaryKey = config.columns.filter((c) => c.primary).map((c) => c.name);

@@ -41,8 +41,9 @@ describe('recording beside concurrent writers on PostgreSQL', () => {
       const store = new ProvenanceStore(db);
       // A plan's transaction inserts the row and stays open: the recording's MERGE finds no row in
       // its snapshot, its insert waits on the uncommitted key, and fails once the plan commits.
-      const planning = await holdOpen(db, "INSERT INTO weft_partition_state (asset_key, partition_key, status, running_token, updated_event_id) VALUES ('raced', 'p1', 'running', 'plan', 0)");
+      // (The plan runs the token the recording commits: the recording clears that marker.)
       const record = mat('raced', 'p1');
+      const planning = await holdOpen(db, `INSERT INTO weft_partition_state (asset_key, partition_key, status, running_token, updated_event_id) VALUES ('raced', 'p1', 'running', '${record.token}', 0)`);
       const recording = store.recordMaterializations([record, mat('raced', 'p2')]);
       await new Promise((resolve) => setTimeout(resolve, 300));
       planning.release();
@@ -117,6 +118,7 @@ describe('retention beside concurrent recordings on PostgreSQL', () => {
           db.transaction((tx) =>
             fn({
               copy: (table, columns, lines) => tx.copy(table, columns, lines),
+              execute: (text, params) => tx.execute(text, params),
               query: async <T>(text: string, params?: readonly unknown[]) => {
                 const rows = await tx.query<T>(text, params);
                 if (!injected && text.includes('INSERT INTO weft_prune_kept')) {

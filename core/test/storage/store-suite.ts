@@ -26,6 +26,7 @@ import { DAY, NOW, TABLES, contextAt, countRows, jan, mat, readOne, readRange, s
 export type StoreFactory = () => Promise<SqlDatabase>;
 
 const CTX = contextAt(NOW);
+const DIGEST_BYTES = 32;
 
 /** Resolves with the first value `fn` is called with that passes `accept`, or rejects after `ms`. */
 function waitFor<T>(subscribe: (fn: (value: T) => void) => void, accept: (value: T) => boolean, ms = 5000): Promise<T> {
@@ -696,6 +697,162 @@ export function describeStore(name: string, factory: StoreFactory): void {
       const digest = await tableDigest(db);
       await expect(store.submitRequest(request)).rejects.toThrow();
       expect(await tableDigest(db)).toEqual(digest);
+    });
+
+    // ─── batch outcomes ──────────────────────────────────────────────────────────────────────
+
+    describe('batch outcomes (recordOutcome): one transaction, the store decides what is current', () => {
+      /** A plan at `cursor` that started `records`' partitions with their tokens, in one batch per asset. */
+      function startedPlan(cursor: number, started: ReadonlyArray<Pick<MaterializationRecord, 'assetKey' | 'partitionKey' | 'token'>>, batchId = 'batch-1'): PlanResult {
+        const byAsset = new Map<string, Array<Pick<MaterializationRecord, 'partitionKey' | 'token'>>>();
+        for (const r of started) byAsset.set(r.assetKey, [...(byAsset.get(r.assetKey) ?? []), r]);
+        return {
+          cursor,
+          batches: [...byAsset].map(([assetKey, list]) => ({ id: batchId, assetKey, computeProvider: 'default', codeVersion: 'code-1', inputsAsOf: cursor, priority: 0, requestIds: [], partitions: list.map((p) => ({ partitionKey: p.partitionKey, token: p.token, inputs: [] })) })),
+          changes: [...byAsset].map(([assetKey, list]) => ({ assetKey, status: 'running' as const, ranges: list.map((p) => { const i = Number(p.partitionKey.slice(-2)) - 1; return [i, i + 1] as const; }) })),
+          deferred: 0,
+          wakeAt: null,
+          ignored: [],
+          reloadRequired: false,
+        };
+      }
+      const state = async (assetKey: string, partitionKey: string) =>
+        (await db.query<{ status: string; token: string | null; materialization_id: string | null; running_token: string | null; running_batch: string | null; planned_seq: string; check_failure: unknown }>(
+          'SELECT status, token, materialization_id::text, running_token, running_batch, planned_seq::text, check_failure FROM weft_partition_state WHERE asset_key = $1 AND partition_key = $2',
+          [assetKey, partitionKey],
+        ))[0];
+      const idOf = async (token: string) => Number((await db.query<{ id: string }>('SELECT id FROM weft_materializations WHERE token = $1', [token]))[0]?.id);
+
+      it('an older plan\'s attempt committing after a newer plan wanted the partition is kept as history, not made current', async () => {
+        const graph = storeGraph();
+        const v0 = mat('d', jan(1), { tag: 'v0', inputsAsOf: 1 });
+        await store.recordOutcome({ materializations: [v0] });
+        const old = mat('d', jan(1), { tag: 'old', inputsAsOf: 5 });
+        const wanted = mat('d', jan(1), { tag: 'new', inputsAsOf: 10 });
+        await store.savePlan(startedPlan(10, [wanted]), graph, CTX);
+        expect(await state('d', jan(1))).toMatchObject({ status: 'running', running_token: wanted.token, running_batch: 'batch-1', planned_seq: '10' });
+        const planner = new Planner(graph, { codeVersions: Object.fromEntries(graph.order.map((k) => [k, 'code-1'])) }).load(await store.loadSnapshot(graph, () => CTX), NOW);
+
+        const late = await store.recordOutcome({ materializations: [old] });
+        expect(late.committed).toEqual([old.token]);
+        expect(late.notCurrent).toEqual([old.token]);
+        // Still what the newer plan wants: running, and the data of v0.
+        expect(await state('d', jan(1))).toMatchObject({ status: 'running', token: v0.token, materialization_id: String(await idOf(v0.token)), running_token: wanted.token });
+        const [lateEvent] = (await store.eventsSince(0)).filter((e) => (e as { token?: string }).token === old.token);
+        expect(lateEvent).toMatchObject({ kind: 'materialization.succeeded', current: false });
+        // A planner fed the log agrees with the store: the late success changes nothing.
+        planner.apply(await store.eventsSince(planner.cursor));
+        expect(planner.runningPartitions()).toEqual([expect.objectContaining({ assetKey: 'd', partitionKey: jan(1), token: wanted.token, batchId: 'batch-1' })]);
+        const d = planner.snapshot().assets.find((a) => a.assetKey === 'd');
+        expect(Buffer.from(d?.token.subarray(0, DIGEST_BYTES) ?? []).toString('hex')).toBe(v0.token);
+
+        const done = await store.recordOutcome({ materializations: [wanted] });
+        expect(done.notCurrent ?? []).toEqual([]);
+        expect(await state('d', jan(1))).toMatchObject({ status: 'fresh', token: wanted.token, running_token: null, running_batch: null });
+      });
+
+      it('restores a committed token the planner wants back: it becomes current again, with its failed blocking check', async () => {
+        const graph = storeGraph();
+        const v1 = mat('d', jan(2), { tag: 'v1', inputsAsOf: 1 });
+        await store.recordOutcome({ materializations: [v1], checks: [{ assetKey: 'd', partitionKey: jan(2), dataVersion: v1.dataVersion, check: 'positive', passed: false, blocking: true, message: 'was negative' }] });
+        const v2 = mat('d', jan(2), { tag: 'v2', inputsAsOf: 3 });
+        await store.recordOutcome({ materializations: [v2] });
+        expect(await state('d', jan(2))).toMatchObject({ status: 'fresh', token: v2.token, check_failure: null });
+
+        // A rollback: a plan at cursor 20 wants v1 again; the activity finds it committed.
+        await store.savePlan(startedPlan(20, [v1], 'batch-r'), graph, CTX);
+        const outcome = await store.recordOutcome({ restore: [{ assetKey: 'd', partitionKey: jan(2), token: v1.token, inputsAsOf: 20 }] });
+        expect(outcome.restored).toEqual([v1.token]);
+        expect(outcome.events).toEqual([
+          expect.objectContaining({ kind: 'materialization.restored', token: v1.token, dataVersion: v1.dataVersion, materializationId: await idOf(v1.token), inputsAsOf: 20, checkFailure: { check: 'positive', message: 'was negative' } }),
+        ]);
+        expect(await state('d', jan(2))).toMatchObject({ status: 'check_failed', token: v1.token, materialization_id: String(await idOf(v1.token)), running_token: null, check_failure: { check: 'positive', message: 'was negative' } });
+        expect(await countRows(db, 'weft_materializations', 'token = $1', [v1.token])).toBe(1);
+        // The planner reads it as the partition's current token again.
+        const snapshot = await store.loadSnapshot(graph, () => CTX);
+        const d = snapshot.assets.find((a) => a.assetKey === 'd');
+        expect(Buffer.from(d?.token.subarray(DIGEST_BYTES, 2 * DIGEST_BYTES) ?? []).toString('hex')).toBe(v1.token);
+        expect(d?.running).toEqual([]);
+
+        // A plan older than the latest one that wanted the partition restores nothing: the partition goes back to the planner.
+        await store.savePlan(startedPlan(30, [v2], 'batch-s'), graph, CTX);
+        const refused = await store.recordOutcome({ restore: [{ assetKey: 'd', partitionKey: jan(2), token: v1.token, inputsAsOf: 25 }] });
+        expect(refused.restored).toEqual([]);
+        expect(refused.events).toEqual([expect.objectContaining({ kind: 'materialization.released', partitions: [{ partitionKey: jan(2), token: v1.token }], inputsChanged: false })]);
+        expect(await state('d', jan(2))).toMatchObject({ token: v1.token, running_token: v2.token, status: 'running' });
+      });
+
+      it('releases give partitions back: the marker of that token is cleared, an event says why, and the run remembers them', async () => {
+        const graph = storeGraph();
+        const a = mat('d', jan(3), { tag: 'a', inputsAsOf: 7 });
+        const b = mat('d', jan(4), { tag: 'b', inputsAsOf: 7 });
+        await store.savePlan(startedPlan(7, [a, b]), graph, CTX);
+        const out = await store.recordOutcome({ release: { partitions: [{ assetKey: 'd', partitionKey: jan(3), token: a.token, attempt: 2, workflowId: 'wf-r', runId: 'run-r', worker: 'w' }, { assetKey: 'd', partitionKey: jan(4), token: sha('another token') }], reason: 'input raw changed since it was planned', inputsChanged: true } });
+        expect(out.events).toEqual([expect.objectContaining({ kind: 'materialization.released', assetKey: 'd', reason: 'input raw changed since it was planned', inputsChanged: true })]);
+        expect(await state('d', jan(3))).toMatchObject({ status: 'missing', running_token: null, running_batch: null });
+        // A release of a token that does not run there leaves the marker alone.
+        expect(await state('d', jan(4))).toMatchObject({ status: 'running', running_token: b.token });
+        expect(await store.tokensSettledInRun([a.token, b.token], 'wf-r', 'run-r')).toEqual(new Set([a.token]));
+        expect((await store.attempts('d', jan(3)))[0]).toMatchObject({ status: 'released', attempt: 2, message: 'input raw changed since it was planned' });
+      });
+
+      it('a failure of an older token while a newer one runs is history only; the running partition stays running', async () => {
+        const graph = storeGraph();
+        const wanted = mat('d', jan(5), { tag: 'new', inputsAsOf: 9 });
+        await store.savePlan(startedPlan(9, [wanted]), graph, CTX);
+        await store.recordOutcome({ failures: [{ ...failure('d', jan(5), 'fp-old', 'old attempt failed', 'old') }] });
+        expect(await state('d', jan(5))).toMatchObject({ status: 'running', running_token: wanted.token });
+        await store.recordOutcome({ failures: [{ ...failure('d', jan(5), 'fp-new', 'this one failed', 'new') }] });
+        expect(await state('d', jan(5))).toMatchObject({ status: 'failed', running_token: null });
+      });
+
+      it('a plan saved after a recording it had not read leaves the newer state alone', async () => {
+        const graph = storeGraph();
+        const r = mat('d', jan(6), { inputsAsOf: 0 });
+        await store.recordOutcome({ materializations: [r] });
+        // A plan computed at cursor 0 (before the recording) thought the partition was missing.
+        await store.savePlan({ cursor: 0, batches: [], changes: [{ assetKey: 'd', status: 'missing', ranges: [[5, 6]] }], deferred: 0, wakeAt: null, ignored: [], reloadRequired: false }, graph, CTX);
+        expect(await state('d', jan(6))).toMatchObject({ status: 'fresh', token: r.token });
+      });
+
+      it('materializations, their checks and failures commit together: a crash between them loses all, and no plan sees one without the other', async () => {
+        const r = mat('d', jan(7), { inputsAsOf: 0 });
+        const before = await tableDigest(db);
+        // The connection dies between the materializations and the check results.
+        const crashing: SqlDatabase = {
+          ...db,
+          transaction: (fn) =>
+            db.transaction((tx) =>
+              fn({
+                copy: (table, columns, lines) => tx.copy(table, columns, lines),
+                execute: (text, params) => tx.execute(text, params),
+                query: async <T>(text: string, params?: readonly unknown[]) => {
+                  if (text.includes('INSERT INTO weft_check_results')) throw new Error('connection lost');
+                  return tx.query<T>(text, params);
+                },
+              }),
+            ),
+        };
+        const outcome = {
+          materializations: [r],
+          checks: [{ assetKey: 'd', partitionKey: jan(7), dataVersion: r.dataVersion, check: 'positive', passed: false, blocking: true, message: 'negative total' }],
+          failures: [failure('d', jan(8), 'fp', 'boom')],
+        };
+        await expect(new ProvenanceStore(crashing).recordOutcome(outcome)).rejects.toThrow('connection lost');
+        expect(await tableDigest(db)).toEqual(before);
+        const done = await store.recordOutcome(outcome);
+        expect(done.events.map((e) => e.kind)).toEqual(['materialization.succeeded', 'check.evaluated', 'materialization.failed']);
+        expect(await state('d', jan(7))).toMatchObject({ status: 'check_failed', check_failure: { check: 'positive', message: 'negative total' } });
+        // One snapshot holds both: the planner never starts downstream of data whose blocking check failed.
+        const snapshot = await store.loadSnapshot(storeGraph(), () => CTX);
+        expect(snapshot.assets.find((a) => a.assetKey === 'd')?.checkFailures).toEqual([{ index: 6, check: 'positive', message: 'negative total' }]);
+      });
+
+      it('rejects a bad failure in an outcome before writing anything of it', async () => {
+        const before = await tableDigest(db);
+        await expectBadKey(store.recordOutcome({ materializations: [mat('d', jan(9))], failures: [{ ...failure('d', jan(9), 'fp\u0000', 'x') }] }), 'fingerprint');
+        expect(await tableDigest(db)).toEqual(before);
+      });
     });
 
     // ─── planner round trip ──────────────────────────────────────────────────────────────────

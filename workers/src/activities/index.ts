@@ -1,9 +1,11 @@
 import { Context } from '@temporalio/activity';
+import { WorkflowIdConflictPolicy } from '@temporalio/client';
 import { callUserCode, sourceDataVersion, textOrderedAssets, type PlannedBatch, type PruneResult } from '@weft/core';
 import type { ApplyRetentionInput } from '../workflows/retention.js';
 import { PlannerHost, type PlanSummary } from '../runtime/planner-host.js';
 import type { WeftRuntime } from '../runtime/runtime.js';
-import { materializeBatch, type MaterializeBatchInput, type MaterializeBatchResult } from './materialize-batch.js';
+import { reconcileWorkflowId, type WakeReason } from '../workflows/ids.js';
+import { batchProgress, executionIds, materializeBatch, restoresOf, type MaterializeBatchInput, type MaterializeBatchResult } from './materialize-batch.js';
 
 /** The activities the workflows call (reached from workflow code through `proxyActivities`). */
 export interface WeftActivities {
@@ -12,12 +14,30 @@ export interface WeftActivities {
   /** One planning pass (called on a worker's own queue). */
   plan(input: { location: string }): Promise<PlanSummary>;
   materializeBatch(input: MaterializeBatchInput): Promise<MaterializeBatchResult>;
-  /** Records a batch that failed for good after its retries: the partitions not committed fail. */
-  recordBatchFailure(input: { batch: PlannedBatch; message: string; failureClass: 'transient' | 'actionable'; retryAfterMs: number | null }): Promise<void>;
+  /**
+   * Settles a batch that ended without recording every partition (its retries ran out, or it was
+   * cancelled): each partition of it without an outcome in this run gets one: a committed token is
+   * made current again, the rest fail (`failure`: transient, retried by the planner after
+   * `retryAfterMs`) or go back to the planner (`release`).
+   */
+  settleBatch(input: SettleBatchInput): Promise<{ failed: number; restored: number; released: number }>;
+  /** @deprecated Histories from before `settleBatch`: the same, as a transient failure. */
+  recordBatchFailure(input: { batch: PlannedBatch; message: string; failureClass: 'transient' | 'actionable'; retryAfterMs: number | null; attempts?: number }): Promise<void>;
+  /** Signals the location's reconcile loop, starting it if it is not running (terminated, or never started). */
+  wakeReconciler(input: { location: string; reason: WakeReason }): Promise<void>;
   /** Asks a source's connector what exists; returns how many partitions changed. */
   observeSource(input: { sourceKey: string }): Promise<{ changed: number }>;
   /** Applies a retention policy to the store (one transaction) and writes it to the audit log. */
   applyRetention(input: ApplyRetentionInput): Promise<PruneResult>;
+}
+
+/** Input of {@link WeftActivities.settleBatch}. */
+export interface SettleBatchInput {
+  readonly batch: PlannedBatch;
+  /** Record the partitions left as failed (transient after `retryAfterMs`, or actionable); else release them. */
+  readonly failure?: { readonly message: string; readonly failureClass: 'transient' | 'actionable'; readonly retryAfterMs: number | null; readonly attempts: number };
+  /** Why they go back to the planner (without `failure`). */
+  readonly release?: string;
 }
 
 /** Runs `fn`, heartbeating every `ms` while it runs (outside an activity, as in tests, it just runs). */
@@ -43,28 +63,19 @@ export function createActivities(runtime: WeftRuntime, host = new PlannerHost(ru
     // Heartbeat while planning (a first plan over a million partitions takes seconds).
     plan: () => withHeartbeat(2000, () => host.tick()),
     materializeBatch: (input) => materializeBatch(runtime, input),
-    async recordBatchFailure({ batch, message, failureClass, retryAfterMs }) {
-      const rows = await runtime.store.db.query<{ token: string }>('SELECT token FROM weft_materializations WHERE token = ANY($1::text[])', [batch.partitions.map((p) => p.token)]);
-      const done = new Set(rows.map((r) => r.token));
-      const attempts = await runtime.store.db.query<{ token: string }>("SELECT DISTINCT token FROM weft_attempts WHERE status = 'failed' AND token = ANY($1::text[])", [batch.partitions.map((p) => p.token)]);
-      const recorded = new Set(attempts.map((r) => r.token));
-      const now = runtime.now();
-      await runtime.store.recordFailures(
-        batch.partitions
-          .filter((p) => !done.has(p.token) && (failureClass === 'transient' || !recorded.has(p.token)))
-          .map((p) => ({
-            token: p.token,
-            assetKey: batch.assetKey,
-            partitionKey: p.partitionKey,
-            attempt: 0,
-            failureClass,
-            fingerprint: failureClass === 'transient' ? 'transient-retries-exhausted' : 'batch-failed',
-            message,
-            retryAt: retryAfterMs === null ? null : now + retryAfterMs,
-            finishedAt: now,
-            worker: runtime.workerName,
-          })),
-      );
+    settleBatch: (input) => settleBatch(runtime, input),
+    async recordBatchFailure({ batch, message, failureClass, retryAfterMs, attempts }) {
+      await settleBatch(runtime, { batch, failure: { message, failureClass, retryAfterMs, attempts: attempts ?? 1 } });
+    },
+    async wakeReconciler({ location, reason }) {
+      await runtime.client.workflow.signalWithStart('reconcile', {
+        taskQueue: runtime.taskQueue,
+        workflowId: reconcileWorkflowId(location),
+        args: [{ location }],
+        signal: 'wake',
+        signalArgs: [reason],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      });
     },
     async applyRetention({ location, eventsOlderThanMs, detailOlderThanMs, checksOlderThanMs }) {
       const policy = {
@@ -93,6 +104,35 @@ export function createActivities(runtime: WeftRuntime, host = new PlannerHost(ru
       return { changed: events.reduce((n, e) => n + (e.kind === 'source.observed' ? e.partitions.length : 0), 0) };
     },
   };
+}
+
+/** See {@link WeftActivities.settleBatch}. */
+async function settleBatch(runtime: WeftRuntime, { batch, failure, release }: SettleBatchInput): Promise<{ failed: number; restored: number; released: number }> {
+  const { committed, todo } = await batchProgress(runtime, batch);
+  const now = runtime.now();
+  const { workflowId, runId } = executionIds();
+  const result = await runtime.store.recordOutcome({
+    restore: restoresOf(batch, committed),
+    ...(failure
+      ? {
+          failures: todo.map((p) => ({
+            token: p.token,
+            assetKey: batch.assetKey,
+            partitionKey: p.partitionKey,
+            attempt: Math.max(1, failure.attempts),
+            failureClass: failure.failureClass,
+            fingerprint: failure.failureClass === 'transient' ? 'transient-retries-exhausted' : 'batch-failed',
+            message: failure.message,
+            retryAt: failure.retryAfterMs === null ? null : now + failure.retryAfterMs,
+            finishedAt: now,
+            worker: runtime.workerName,
+            workflowId,
+            runId,
+          })),
+        }
+      : { release: { partitions: todo.map((p) => ({ assetKey: batch.assetKey, partitionKey: p.partitionKey, token: p.token, worker: runtime.workerName, workflowId, runId })), reason: release ?? 'batch ended' } }),
+  });
+  return { failed: result.failed, restored: result.restored.length, released: result.released };
 }
 
 export type { MaterializeBatchInput, MaterializeBatchResult } from './materialize-batch.js';

@@ -4,8 +4,11 @@ import {
   callUserCode,
   classifyError,
   coerceError,
+  ComputeTimeoutError,
   dataVersionOf,
   failureFingerprint,
+  findCause,
+  StalePlanError,
   UserCodeError,
   WeftError,
   type AssetDefinition,
@@ -18,6 +21,9 @@ import {
   type PartitionContext,
   type PlannedBatch,
   type PlannedPartition,
+  type ReleaseInput,
+  type RestoreInput,
+  type RetryPolicy,
 } from '@weft/core';
 import { readInputs } from '../runtime/read-inputs.js';
 import { ACTIONABLE_FAILURE, TRANSIENT_FAILURE } from '../workflows/ids.js';
@@ -35,7 +41,11 @@ export interface MaterializeBatchResult {
   readonly duplicates: number;
   /** Partitions that failed for good (actionable): recorded with their fingerprint. */
   readonly failed: number;
+  /** Planned tokens found committed already (made current again). */
   readonly skipped: number;
+  readonly restored?: number;
+  /** Partitions given back to the planner (their inputs changed since the plan). */
+  readonly released?: number;
 }
 
 
@@ -63,7 +73,8 @@ function cancellation(): AbortSignal {
   }
 }
 
-function executionIds(): { workflowId: string | null; runId: string | null } {
+/** The workflow run this activity belongs to (outside an activity, as in tests: none). */
+export function executionIds(): { workflowId: string | null; runId: string | null } {
   try {
     const execution = Context.current().info.workflowExecution;
     return { workflowId: execution?.workflowId ?? null, runId: execution?.runId ?? null };
@@ -80,11 +91,38 @@ function attemptNumber(): number {
   }
 }
 
+/** The wait before retry `attempt` (1-based) of a transient failure, by the asset's retry policy. */
+export function retryDelayMs(retry: RetryPolicy | undefined, attempt: number): number {
+  const initial = retry?.initialIntervalMs ?? 1000;
+  const max = retry?.maximumIntervalMs ?? 60_000;
+  return Math.min(max, initial * (retry?.backoffCoefficient ?? 2) ** Math.max(0, attempt - 1));
+}
+
 /**
- * Materializes a batch of partitions of one asset: skips tokens already committed, reads and
- * verifies inputs, runs the compute through the asset's compute provider, stores the value, runs
- * the checks and records everything (materializations, edges, state, events) in one transaction.
- * Actionable failures are recorded per partition; a transient one fails the activity (retried).
+ * What a batch leaves undone, decided from the store: tokens committed already (made current again:
+ * the planner wants them back), tokens this workflow run already recorded an outcome for (a
+ * failure or a release by an earlier attempt of the activity), and the rest to do.
+ */
+export async function batchProgress(runtime: WeftRuntime, batch: PlannedBatch): Promise<{ committed: ReadonlySet<string>; settled: ReadonlySet<string>; todo: PlannedPartition[] }> {
+  const tokens = batch.partitions.map((p) => p.token);
+  const committed = await runtime.store.committedTokens(tokens);
+  const { workflowId, runId } = executionIds();
+  const settled = workflowId !== null && runId !== null ? await runtime.store.tokensSettledInRun(tokens, workflowId, runId) : new Set<string>();
+  return { committed, settled, todo: batch.partitions.filter((p) => !committed.has(p.token) && !settled.has(p.token)) };
+}
+
+/** The restore entries of a batch's committed tokens (the plan that wants them is the batch's). */
+export function restoresOf(batch: PlannedBatch, committed: ReadonlySet<string>): RestoreInput[] {
+  return batch.partitions.filter((p) => committed.has(p.token)).map((p) => ({ assetKey: batch.assetKey, partitionKey: p.partitionKey, token: p.token, inputsAsOf: batch.inputsAsOf }));
+}
+
+/**
+ * Materializes a batch of partitions of one asset and records what became of every partition in
+ * one transaction: a token committed already is made current again, a partition whose inputs
+ * changed since the plan goes back to the planner, one past its time limit fails alone (transient,
+ * retried later by the planner), an actionable failure is recorded with its fingerprint. Only
+ * other transient errors (storage or network down) fail the activity, which Temporal retries: the
+ * retry skips what this run recorded.
  */
 export async function materializeBatch(runtime: WeftRuntime, { batch }: MaterializeBatchInput): Promise<MaterializeBatchResult> {
   runtime.onBatchStart?.(batch.assetKey, batch.partitions.map((p) => p.partitionKey), Date.now());
@@ -94,19 +132,14 @@ export async function materializeBatch(runtime: WeftRuntime, { batch }: Material
   const provider = runtime.compute[batch.computeProvider];
   if (!provider) throw ApplicationFailure.nonRetryable(`asset ${batch.assetKey}: no compute provider named ${JSON.stringify(batch.computeProvider)} in the config`, ACTIONABLE_FAILURE);
 
-  const committedRows = await runtime.store.db.query<{ token: string }>('SELECT token FROM weft_materializations WHERE token = ANY($1::text[])', [batch.partitions.map((p) => p.token)]);
-  const alreadyCommitted = new Set(committedRows.map((r) => r.token));
-  const todo = batch.partitions.filter((p) => !alreadyCommitted.has(p.token));
-  const dynamicRows = await runtime.store.db.query<{ name: string; partition_key: string }>('SELECT name, partition_key FROM weft_dynamic_partitions ORDER BY name, position');
-  const dynamicKeys: Record<string, string[]> = {};
-  for (const r of dynamicRows) (dynamicKeys[r.name] ??= []).push(r.partition_key);
-  const ctx = contextAt(Math.max(runtime.now(), Date.now()), dynamicKeys);
+  const { committed, settled, todo } = await batchProgress(runtime, batch);
+  const ctx = contextAt(Math.max(runtime.now(), Date.now()), await runtime.store.dynamicKeys());
   const signal = cancellation();
 
   // Heartbeat while alive (computes need not): a killed worker stops, and Temporal retries elsewhere.
   const beat = setInterval(() => heartbeat({ alive: true }), 1000);
   try {
-    return await runBatch(runtime, batch, asset, provider, todo, alreadyCommitted, ctx, signal);
+    return await runBatch(runtime, batch, asset, provider, todo, committed, settled.size, ctx, signal);
   } finally {
     clearInterval(beat);
   }
@@ -118,7 +151,8 @@ async function runBatch(
   asset: AssetDefinition<unknown, InputSpecs>,
   provider: ComputeProvider,
   todo: readonly PlannedPartition[],
-  alreadyCommitted: ReadonlySet<string>,
+  committed: ReadonlySet<string>,
+  settledBefore: number,
   ctx: PartitionContext,
   signal: AbortSignal,
 ): Promise<MaterializeBatchResult> {
@@ -126,7 +160,11 @@ async function runBatch(
   const records: MaterializationRecord[] = [];
   const checks: CheckResultInput[] = [];
   const failures: FailureInput[] = [];
+  const timedOut: Array<{ partition: PlannedPartition; error: ComputeTimeoutError; startedAt: number }> = [];
+  const released: ReleaseInput[] = [];
+  let staleReason = '';
   let transient: UserCodeError | WeftError | undefined;
+  const { workflowId, runId } = executionIds();
   for (const partition of todo) {
     heartbeat({ partition: partition.partitionKey });
     if (signal.aborted) break;
@@ -136,6 +174,18 @@ async function runBatch(
       records.push({ ...outcome.record, startedAt, finishedAt: Date.now(), attempt: attemptNumber() });
       checks.push(...outcome.checks);
     } catch (thrown) {
+      const stale = findCause(thrown, StalePlanError);
+      if (stale) {
+        // The plan is out of date: the planner plans it again with the new token (not a failure).
+        released.push({ assetKey: batch.assetKey, partitionKey: partition.partitionKey, token: partition.token, attempt: attemptNumber(), worker: runtime.workerName, workflowId, runId });
+        staleReason ||= stale.message;
+        continue;
+      }
+      const timeout = findCause(thrown, ComputeTimeoutError);
+      if (timeout) {
+        timedOut.push({ partition, error: timeout, startedAt });
+        continue;
+      }
       // (Everything user and plugin code throws arrives classified; anything else is classified here:
       // a network error or an unavailable service is transient, never a reason to give up on a partition.)
       const error =
@@ -147,26 +197,56 @@ async function runBatch(
         continue;
       }
       const cause = error.cause instanceof Error ? error.cause : error;
-      failures.push({ token: partition.token, assetKey: batch.assetKey, partitionKey: partition.partitionKey, attempt: attemptNumber(), failureClass: 'actionable', fingerprint: failureFingerprint(cause), message: error.message, retryAt: null, startedAt, finishedAt: Date.now(), worker: runtime.workerName });
+      failures.push({ token: partition.token, assetKey: batch.assetKey, partitionKey: partition.partitionKey, attempt: attemptNumber(), failureClass: 'actionable', fingerprint: failureFingerprint(cause), message: error.message, retryAt: null, startedAt, finishedAt: Date.now(), worker: runtime.workerName, workflowId, runId });
+    }
+  }
+  if (timedOut.length > 0) {
+    // A partition past its limit fails alone, as a transient failure the planner retries later with
+    // the asset's backoff; the rest of the batch goes on.
+    const previous = await runtime.store.failedAttempts(timedOut.map((t) => t.partition.token));
+    const now = runtime.now();
+    for (const { partition, error, startedAt } of timedOut) {
+      const attempt = (previous.get(partition.token) ?? 0) + 1;
+      failures.push({ token: partition.token, assetKey: batch.assetKey, partitionKey: partition.partitionKey, attempt, failureClass: 'transient', fingerprint: failureFingerprint(error), message: error.message, retryAt: now + retryDelayMs(asset.options.retry, attempt), startedAt, finishedAt: Date.now(), worker: runtime.workerName, workflowId, runId });
     }
   }
   const recordStarted = Date.now();
-  const result = await runtime.store.recordMaterializations(records);
+  const result = await runtime.store.recordOutcome({
+    materializations: records,
+    checks,
+    failures,
+    restore: restoresOf(batch, committed),
+    ...(released.length > 0 ? { release: { partitions: released, reason: staleReason, inputsChanged: true } } : {}),
+  });
   if (process.env['WEFT_DEBUG_TIMING']) process.stderr.write(`[weft] ${batch.assetKey}: ${records.length} computed in ${recordStarted - computeStarted} ms, recorded in ${Date.now() - recordStarted} ms\n`);
-  // Checks belong to what this attempt committed (a duplicate's checks were recorded by the winner).
-  const committedKeys = new Set(records.filter((r) => result.committed.includes(r.token)).map((r) => r.partitionKey));
-  await runtime.store.recordCheckResults(checks.filter((c) => committedKeys.has(c.partitionKey)));
-  await runtime.store.recordFailures(failures);
   if (signal.aborted) throw ApplicationFailure.retryable('materialization cancelled', 'Cancelled');
   if (transient) {
-    // What succeeded is committed; the retry skips it and runs the rest again.
+    // What has an outcome is recorded; the retry skips it and runs the rest again.
     throw ApplicationFailure.retryable(transient.message, TRANSIENT_FAILURE);
   }
-  const summary = { committed: result.committed.length, duplicates: result.duplicates.length + alreadyCommitted.size, failed: failures.length, skipped: alreadyCommitted.size };
-  if (failures.length > 0) {
-    throw ApplicationFailure.create({ message: `${failures.length} partition(s) of ${batch.assetKey} failed: ${failures[0]?.message ?? ''}`, type: ACTIONABLE_FAILURE, nonRetryable: true, details: [summary] });
+  const summary = { committed: result.committed.length, duplicates: result.duplicates.length, failed: failures.length + settledBefore, skipped: committed.size, restored: result.restored.length, released: result.released };
+  const actionable = failures.filter((f) => f.failureClass === 'actionable');
+  if (actionable.length > 0) {
+    throw ApplicationFailure.create({ message: `${actionable.length} partition(s) of ${batch.assetKey} failed: ${actionable[0]?.message ?? ''}`, type: ACTIONABLE_FAILURE, nonRetryable: true, details: [summary] });
   }
   return summary;
+}
+
+/** Runs `fn` with a time limit: past it, `controller` aborts and the call fails with a {@link ComputeTimeoutError}. */
+async function withTimeLimit<T>(limitMs: number, controller: AbortController, context: { assetKey: string; partitionKey: string }, fn: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new ComputeTimeoutError(`${context.assetKey} partition ${JSON.stringify(context.partitionKey)} exceeded its time limit of ${limitMs} ms`, { ...context, limitMs });
+      controller.abort(error);
+      reject(error);
+    }, limitMs);
+  });
+  try {
+    return await Promise.race([fn(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function runOne(
@@ -196,19 +276,32 @@ async function runOne(
     log: (message, fields) => console.log(JSON.stringify({ asset: batch.assetKey, partition: partition.partitionKey, message, ...fields })),
   });
   let lastContext: ComputeContext | undefined;
-  const value = await callUserCode('compute', context, () =>
-    provider.execute<unknown>({
-      assetKey: batch.assetKey,
-      partitionKey: partition.partitionKey,
-      timeoutMs: asset.options.timeoutMs,
-      signal,
-      heartbeat,
-      run: async (taskSignal: AbortSignal) => {
-        lastContext = computeContext(taskSignal);
-        return asset.compute(values as never, lastContext);
-      },
-    }),
-  );
+  // The partition's time limit holds whatever the provider does: past it, the compute's signal
+  // aborts and the batch stops waiting for it (a compute that ignores its signal is left behind).
+  const limitMs = asset.options.timeoutMs ?? runtime.partitionTimeoutMs;
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
+  let value: unknown;
+  try {
+    value = await withTimeLimit(limitMs, controller, context, () =>
+      callUserCode('compute', context, () =>
+        provider.execute<unknown>({
+          assetKey: batch.assetKey,
+          partitionKey: partition.partitionKey,
+          timeoutMs: limitMs,
+          signal: controller.signal,
+          heartbeat,
+          run: async (taskSignal: AbortSignal) => {
+            lastContext = computeContext(taskSignal);
+            return asset.compute(values as never, lastContext);
+          },
+        }),
+      ),
+    );
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
   const bytes = await callUserCode('encoding the value', context, () => asset.codec.encode(value));
   const dataVersion = dataVersionOf(bytes);
   const storageUri = await callUserCode('storing the value', context, () => runtime.storage.put(objectKey(batch.assetKey, dataVersion), bytes));

@@ -1,4 +1,4 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
 import { Planner, type PlanResult } from '@weft/core';
 import { materializeWorkflowId } from '../workflows/ids.js';
 import { contextAt, type WeftRuntime } from './runtime.js';
@@ -13,6 +13,10 @@ export interface PlanSummary {
   /** Partitions whose state changed, for the workflow's view. */
   readonly changed: number;
   readonly rebuilt: boolean;
+  /** When to look again at batches that may have ended without an outcome (wall clock, epoch ms). */
+  readonly checkRunningAt?: number | null;
+  /** Partitions given back because their batch's workflow had ended without an outcome for them. */
+  readonly orphansReleased?: number;
 }
 
 const PAGE = 10_000;
@@ -25,6 +29,8 @@ const PAGE = 10_000;
 export class PlannerHost {
   private planner: Planner | undefined;
   private busy: Promise<unknown> = Promise.resolve();
+  /** Per running batch: when this process first saw it and last asked Temporal about it (wall ms). */
+  private readonly watched = new Map<string, { seen: number; checked: number }>();
 
   constructor(private readonly runtime: WeftRuntime) {}
 
@@ -52,18 +58,16 @@ export class PlannerHost {
       rebuilt = true;
     }
     const planner = this.planner;
-    for (;;) {
-      const events = await runtime.store.eventsSince(planner.cursor, PAGE);
-      planner.apply(events, now);
-      if (events.length < PAGE) break;
-    }
+    await this.catchUp(planner, now);
+    const orphansReleased = await this.releaseOrphans(planner, now);
     let result: PlanResult;
     try {
       result = planner.plan(now);
-      // Start the batches before saving the plan: a crash in between leaves workflows whose results
-      // arrive as events, never partitions marked running that no workflow will ever finish.
-      await this.start(result);
+      // Save the plan before starting its batches: the running markers (token, batch, the plan that
+      // wants it) are in the store before any attempt can commit, so no outcome ever precedes its
+      // marker. A crash in between leaves markers without a workflow: `releaseOrphans` gives them back.
       await runtime.store.savePlan(result, runtime.graph, planner.context);
+      await this.start(result);
     } catch (error) {
       // The cache may now disagree with the store: rebuild it next time.
       this.planner = undefined;
@@ -79,7 +83,78 @@ export class PlannerHost {
     for (const p of progress) if ((p.byStatus.running ?? 0) + (p.byStatus.stale ?? 0) + (p.byStatus.missing ?? 0) === 0) planner.forgetRequest(p.id);
     if (process.env['WEFT_DEBUG_TIMING']) process.stderr.write(`[weft] plan at cursor ${result.cursor}: ${result.batches.length} batches\n`);
     const changed = result.changes.reduce((n, c) => n + c.ranges.reduce((m, [a, b]) => m + b - a, 0), 0);
-    return { cursor: result.cursor, started: result.batches.reduce((n, b) => n + b.partitions.length, 0), deferred: result.deferred, wakeAt: result.wakeAt, changed, rebuilt };
+    const oldest = Math.min(...[...this.watched.values()].map((w) => Math.max(w.seen, w.checked)));
+    return {
+      cursor: result.cursor,
+      started: result.batches.reduce((n, b) => n + b.partitions.length, 0),
+      deferred: result.deferred,
+      wakeAt: result.wakeAt,
+      changed,
+      rebuilt,
+      checkRunningAt: Number.isFinite(oldest) ? oldest + runtime.orphanCheckMs : null,
+      orphansReleased,
+    };
+  }
+
+  /** Applies every event after the planner's cursor. */
+  private async catchUp(planner: Planner, now: number): Promise<void> {
+    for (;;) {
+      const events = await this.runtime.store.eventsSince(planner.cursor, PAGE);
+      planner.apply(events, now);
+      if (events.length < PAGE) break;
+    }
+  }
+
+  /**
+   * Run monitoring: every batch running for a while is looked up in Temporal (each at most once per
+   * `orphanCheckMs`). A batch whose workflow has closed, or does not exist (a crash between saving a
+   * plan and starting it, a terminated workflow, a history Temporal no longer keeps), has recorded
+   * every outcome it will: partitions it leaves running are given back to the planner (an event in
+   * the log, the marker cleared), so nothing sticks as `running` or holds a concurrency slot.
+   */
+  private async releaseOrphans(planner: Planner, now: number): Promise<number> {
+    const { runtime } = this;
+    const wall = Date.now();
+    const byBatch = new Map<string, ReturnType<Planner['runningPartitions']>>();
+    for (const p of planner.runningPartitions()) {
+      const key = p.batchId ?? '';
+      const list = byBatch.get(key) ?? [];
+      list.push(p);
+      byBatch.set(key, list);
+    }
+    for (const id of this.watched.keys()) if (!byBatch.has(id)) this.watched.delete(id);
+    const ended: string[] = [];
+    for (const id of byBatch.keys()) {
+      const w = this.watched.get(id) ?? { seen: wall, checked: 0 };
+      this.watched.set(id, w);
+      if (wall - Math.max(w.seen, w.checked) < runtime.orphanCheckMs) continue;
+      w.checked = wall;
+      // (A marker from before batches were recorded names no workflow: nothing to wait for.)
+      if (id !== '' && (await this.workflowRuns(id)) !== false) continue;
+      ended.push(id);
+    }
+    if (ended.length === 0) return 0;
+    // A batch records its outcomes before its workflow closes: read them first, then give back what still runs.
+    await this.catchUp(planner, now);
+    const still = new Set(planner.runningPartitions().map((p) => `${p.batchId ?? ''}\u0000${p.assetKey}\u0000${p.partitionKey}\u0000${p.token}`));
+    const orphans = ended.flatMap((id) => (byBatch.get(id) ?? []).filter((p) => still.has(`${id}\u0000${p.assetKey}\u0000${p.partitionKey}\u0000${p.token}`)));
+    if (orphans.length === 0) return 0;
+    await runtime.store.releasePartitions(
+      orphans.map(({ assetKey, partitionKey, token }) => ({ assetKey, partitionKey, token })),
+      'its batch ended without an outcome for it (the workflow is closed or gone)',
+    );
+    await this.catchUp(planner, now);
+    return orphans.length;
+  }
+
+  /** Whether a batch's workflow still runs: true, false (closed or unknown to Temporal), or undefined (Temporal did not answer). */
+  private async workflowRuns(batchId: string): Promise<boolean | undefined> {
+    try {
+      const description = await this.runtime.client.workflow.getHandle(materializeWorkflowId(this.runtime.location, batchId)).describe();
+      return description.status.name === 'RUNNING';
+    } catch (error) {
+      return error instanceof WorkflowNotFoundError ? false : undefined;
+    }
   }
 
   /** Starts one materialize workflow per batch (an identical batch already running or done is not started again). */
@@ -95,12 +170,14 @@ export class PlannerHost {
             taskQueue: runtime.taskQueue,
             workflowId: materializeWorkflowId(runtime.location, batch.id),
             args: [{ location: runtime.location, batch, heartbeatTimeoutMs: runtime.heartbeatTimeoutMs, ...(options.retry ? { retry: options.retry } : {}), ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) }],
-            // Identical batches (same tokens) run once; a failed one may run again.
+            // Identical batches running at once run once. One that closed may run again: the planner
+            // wants its tokens again (a rollback, a source restored), and the run makes the committed
+            // ones current; the store's one success per token stays the final word.
             workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-            workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+            workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
           });
         } catch (error) {
-          // Already succeeded under this id: its tokens are committed and the planner will see them.
+          // (Not expected with these policies; a batch that truly cannot start is given back by `releaseOrphans`.)
           if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
         }
       }),

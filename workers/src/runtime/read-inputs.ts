@@ -1,4 +1,4 @@
-import { ABSENT_INPUT, rangeInputHashOf, TransientError, WeftError, type PartitionContext, type PartitionKey, type PlannedInput } from '@weft/core';
+import { ABSENT_INPUT, rangeInputHashOf, StalePlanError, TransientError, WeftError, type PartitionContext, type PartitionKey, type PlannedInput } from '@weft/core';
 import type { InputRecord } from '@weft/core';
 import type { WeftRuntime } from './runtime.js';
 
@@ -6,12 +6,6 @@ import type { WeftRuntime } from './runtime.js';
 export interface ResolvedInputValue {
   readonly value: unknown;
   readonly record: InputRecord;
-}
-
-interface StoredPartition {
-  partition_key: string;
-  data_version: string | null;
-  storage_uri: string | null;
 }
 
 /**
@@ -26,14 +20,8 @@ export async function readInputs(runtime: WeftRuntime, ctx: PartitionContext, in
     const def = node.partitions;
     const keys: PartitionKey[] = [];
     for (const [a, b] of input.ranges) for (let i = a; i < b; i++) keys.push(def.keyAt(i, ctx));
-    const rows = await runtime.store.db.query<StoredPartition>(
-      `SELECT ps.partition_key, ps.data_version, m.storage_uri FROM unnest($2::text[]) WITH ORDINALITY AS u(k, n)
-       LEFT JOIN weft_partition_state ps ON ps.asset_key = $1 AND ps.partition_key = u.k
-       LEFT JOIN weft_materializations m ON m.id = ps.materialization_id
-       ORDER BY u.n`,
-      [input.assetKey, keys],
-    );
-    const versions = rows.map((r) => r.data_version ?? undefined);
+    const rows = await runtime.store.currentValues(input.assetKey, keys);
+    const versions = rows.map((r) => r.dataVersion ?? undefined);
     if (input.cardinality === 'many') {
       const runs = input.ranges.map(([a, b], k) => {
         const offset = input.ranges.slice(0, k).reduce((n, [x, y]) => n + y - x, 0);
@@ -41,22 +29,22 @@ export async function readInputs(runtime: WeftRuntime, ctx: PartitionContext, in
         return { firstKey: keysOf[0], lastKey: keysOf[1], versions: versions.slice(offset, offset + (b - a)) };
       });
       const hash = rangeInputHashOf(runs);
-      if (hash !== input.expected) throw new TransientError(`input ${input.name} (${input.assetKey}) changed since it was planned: replanning`);
+      if (hash !== input.expected) throw new StalePlanError(`input ${input.name} (${input.assetKey}) changed since it was planned: replanning`, { assetKey: input.assetKey, field: `inputs.${input.name}` });
       const values = new Map<PartitionKey, unknown>();
-      for (const [k, key] of keys.entries()) values.set(key, await readValue(runtime, input.assetKey, key, rows[k]?.storage_uri ?? null, signal));
+      for (const [k, key] of keys.entries()) values.set(key, await readValue(runtime, input.assetKey, key, rows[k]?.storageUri ?? null, signal));
       const first = input.rangeKeys[0]?.[0] ?? '';
       const last = input.rangeKeys.at(-1)?.[1] ?? '';
       out.set(input.name, { value: values, record: { name: input.name, upstreamAsset: input.assetKey, range: { first, last, count: keys.length, combinedHash: hash } } });
     } else {
       const key = keys[0];
       if (key === undefined) {
-        if (input.expected !== ABSENT_INPUT) throw new TransientError(`input ${input.name} (${input.assetKey}) changed since it was planned: replanning`);
+        if (input.expected !== ABSENT_INPUT) throw new StalePlanError(`input ${input.name} (${input.assetKey}) changed since it was planned: replanning`, { assetKey: input.assetKey, field: `inputs.${input.name}` });
         out.set(input.name, { value: undefined, record: { name: input.name, upstreamAsset: input.assetKey, partitionKey: '', dataVersion: ABSENT_INPUT } });
         continue;
       }
       const version = versions[0];
-      if (version !== input.expected) throw new TransientError(`input ${input.name} (${input.assetKey} ${key}) changed since it was planned: replanning`);
-      const value = await readValue(runtime, input.assetKey, key, rows[0]?.storage_uri ?? null, signal);
+      if (version !== input.expected) throw new StalePlanError(`input ${input.name} (${input.assetKey} ${key}) changed since it was planned: replanning`, { assetKey: input.assetKey, partitionKey: key, field: `inputs.${input.name}` });
+      const value = await readValue(runtime, input.assetKey, key, rows[0]?.storageUri ?? null, signal);
       out.set(input.name, { value, record: { name: input.name, upstreamAsset: input.assetKey, partitionKey: key, dataVersion: version } });
     }
   }

@@ -24,6 +24,13 @@ export interface WeftRuntime {
   readonly workerName: string;
   /** How long a crashed worker holds a batch before Temporal retries it elsewhere, ms. */
   readonly heartbeatTimeoutMs: number;
+  /** Time limit of one partition's compute when its asset sets none, ms (it holds inside a batch). */
+  readonly partitionTimeoutMs: number;
+  /**
+   * How old a running batch must be before the planner asks Temporal whether its workflow still
+   * runs (a batch that ended without an outcome for some partitions gives them back), ms.
+   */
+  readonly orphanCheckMs: number;
   /** The wall clock (tests pass a fake). */
   now(): number;
   /** Called when the planner starts a partition's workflow (timings for benchmarks). */

@@ -54,11 +54,26 @@ export async function reconcile(input: ReconcileInput): Promise<void> {
   // Carried across continue-as-new: a run that forgot them would plan on a gone worker's queue and
   // wait out the schedule-to-start timeout.
   const leaving = new Set<string>(input.leavingQueues ?? []);
+  // The plan in flight: cancelled when its worker says it is leaving.
+  let planning: { queue: string; scope: CancellationScope } | undefined;
   setHandler(plannerLeavingSignal, (q) => {
     leaving.add(q);
     if (leaving.size > 64) leaving.delete(leaving.values().next().value as string);
     pending = true;
+    if (planning?.queue === q) planning.scope.cancel();
   });
+  const continueAsNewIfSuggested = async (): Promise<void> => {
+    if (!workflowInfo().continueAsNewSuggested) return;
+    await condition(allHandlersFinished);
+    await continueAsNew<typeof reconcile>({
+      location: input.location,
+      maxSleepMs,
+      ticks: view.ticks,
+      plannerQueue: queue !== undefined && leaving.has(queue) ? undefined : queue,
+      plannerErrors: view.plannerErrors,
+      leavingQueues: [...leaving],
+    });
+  };
 
   for (;;) {
     if (queue === undefined || leaving.has(queue)) queue = await shared.plannerQueue();
@@ -72,35 +87,29 @@ export async function reconcile(input: ReconcileInput): Promise<void> {
     let summary: PlanSummary;
     try {
       const scope = new CancellationScope();
-      const planning = scope.run(() => planner.plan({ location: input.location }));
-      // A worker that shuts down says so: stop waiting for its queue at once.
-      void condition(() => leaving.has(current)).then(() => scope.cancel());
-      summary = await planning;
+      planning = { queue: current, scope };
+      // (A worker that shuts down says so, and the handler cancels this scope: no waiting for its queue.)
+      summary = await (leaving.has(current) ? Promise.reject(new Error('planner queue is leaving')) : scope.run(() => planner.plan({ location: input.location })));
     } catch (error) {
       if (!isCancellation(error) && !leaving.has(current)) view = { ...view, plannerErrors: view.plannerErrors + 1 };
       view = { ...view, plannerQueue: undefined };
       queue = undefined;
       pending = true;
       if (view.plannerErrors > 0) await sleep(Math.min(30_000, 250 * 2 ** Math.min(7, view.plannerErrors)));
+      // The error path grows the history too: it continues as new like the rest.
+      await continueAsNewIfSuggested();
       continue;
+    } finally {
+      planning = undefined;
     }
     view = { ...view, ticks: view.ticks + 1, plannerQueue: queue, lastPlan: summary, lastWakeReasons: woken, plannerErrors: 0 };
-    if (workflowInfo().continueAsNewSuggested) {
-      await condition(allHandlersFinished);
-      await continueAsNew<typeof reconcile>({
-        location: input.location,
-        maxSleepMs,
-        ticks: view.ticks,
-        plannerQueue: queue !== undefined && leaving.has(queue) ? undefined : queue,
-        plannerErrors: 0,
-        leavingQueues: [...leaving],
-      });
-    }
+    await continueAsNewIfSuggested();
     if (pending) continue;
     // A wake-up time already past (clocks disagree, or a window closed meanwhile) is honoured once,
     // but an idle loop never spins: it waits at least a moment for news.
     const idle = summary.started === 0 && summary.changed === 0;
-    const untilWake = Math.max(idle ? Math.min(1000, maxSleepMs) : 0, Math.min(maxSleepMs, summary.wakeAt === null ? maxSleepMs : summary.wakeAt - Date.now()));
+    const wakeAt = summary.checkRunningAt === undefined || summary.checkRunningAt === null ? summary.wakeAt : summary.wakeAt === null ? summary.checkRunningAt : Math.min(summary.wakeAt, summary.checkRunningAt);
+    const untilWake = Math.max(idle ? Math.min(1000, maxSleepMs) : 0, Math.min(maxSleepMs, wakeAt === null ? maxSleepMs : wakeAt - Date.now()));
     if (untilWake > 0) await condition(() => pending, untilWake);
   }
 }
