@@ -9,7 +9,7 @@ import { deploymentCode } from './code-versions.js';
 import { localCompute } from './local-compute.js';
 import { PlannerHost } from './runtime/planner-host.js';
 import type { WeftRuntime } from './runtime/runtime.js';
-import { observeScheduleId, reconcileWorkflowId, retentionScheduleId, retentionWorkflowId, type WakeReason } from './workflows/ids.js';
+import { deploymentQueue, observeScheduleId, reconcileWorkflowId, retentionScheduleId, retentionWorkflowId, type WakeReason } from './workflows/ids.js';
 
 /** Options of {@link startWeftWorker}. */
 export interface WeftWorkerOptions {
@@ -53,6 +53,12 @@ export interface WeftWorkerOptions {
   readonly partitionTimeoutMs?: number;
   /** How old a running batch is before the planner checks its workflow still runs, ms. @default 15000 */
   readonly orphanCheckMs?: number;
+  /**
+   * A batch planned by another deployment waits for that deployment's workers; when its queue has
+   * had no poller for this long, the batch is terminated and its partitions planned again, ms.
+   * @default 180000
+   */
+  readonly deploymentGoneMs?: number;
   readonly now?: () => number;
 }
 
@@ -85,6 +91,7 @@ export async function startWeftWorker(options: WeftWorkerOptions): Promise<WeftW
   const taskQueue = options.taskQueue ?? `weft-${location}`;
   const workerName = `${hostname()}:${process.pid}`;
   const workerQueue = `${taskQueue}/planner/${workerName}/${randomBytes(4).toString('hex')}`;
+  const batchQueue = deploymentQueue(taskQueue, deploymentId);
   const runtime: WeftRuntime = {
     location,
     graph,
@@ -97,6 +104,8 @@ export async function startWeftWorker(options: WeftWorkerOptions): Promise<WeftW
     batchSize: options.batchSize ?? 1,
     client: options.client,
     taskQueue,
+    batchQueue,
+    deploymentGoneMs: options.deploymentGoneMs ?? 180_000,
     workerQueue,
     workerName,
     heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 30_000,
@@ -127,8 +136,24 @@ export async function startWeftWorker(options: WeftWorkerOptions): Promise<WeftW
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 50,
     shutdownGraceTime: '30 seconds',
   });
+  // Batches run on the deployment's own queue: only workers with the code that planned them.
+  const batchWorker = await Worker.create({
+    connection: options.connection,
+    namespace,
+    taskQueue: batchQueue,
+    workflowBundle,
+    activities: {
+      materializeBatch: activities.materializeBatch,
+      settleBatch: activities.settleBatch,
+      recordBatchFailure: activities.recordBatchFailure,
+      wakeReconciler: activities.wakeReconciler,
+    },
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 50,
+    shutdownGraceTime: '30 seconds',
+  });
   const plannerWorker = await Worker.create({ connection: options.connection, namespace, taskQueue: workerQueue, activities: { plan: activities.plan }, maxConcurrentActivityTaskExecutions: 1 });
-  const done = Promise.all([main.run(), plannerWorker.run()]).then(() => undefined);
+  const workers = [plannerWorker, batchWorker, main];
+  const done = Promise.all(workers.map((w) => w.run())).then(() => undefined);
 
   const wake = async (reason: WakeReason): Promise<void> => {
     await options.client.workflow.signalWithStart('reconcile', {
@@ -145,8 +170,7 @@ export async function startWeftWorker(options: WeftWorkerOptions): Promise<WeftW
     if (options.retention) await scheduleRetention(options.client, location, taskQueue, options.retention);
     if (options.startReconciler ?? true) await wake('deployed');
   } catch (error) {
-    main.shutdown();
-    plannerWorker.shutdown();
+    for (const w of workers) w.shutdown();
     await done.catch(() => {});
     throw error;
   }
@@ -163,7 +187,7 @@ export async function startWeftWorker(options: WeftWorkerOptions): Promise<WeftW
           .signal('plannerLeaving', workerQueue)
           .catch(() => {});
         // Temporal's runtime may have stopped the workers already (it handles SIGINT/SIGTERM itself).
-        for (const w of [plannerWorker, main]) if (w.getState() === 'RUNNING') w.shutdown();
+        for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
         await done;
       })();
       return stopping;

@@ -133,6 +133,16 @@ export async function materializeBatch(runtime: WeftRuntime, { batch }: Material
   if (!provider) throw ApplicationFailure.nonRetryable(`asset ${batch.assetKey}: no compute provider named ${JSON.stringify(batch.computeProvider)} in the config`, ACTIONABLE_FAILURE);
 
   const { committed, settled, todo } = await batchProgress(runtime, batch);
+  if (runtime.codeVersions[batch.assetKey] !== batch.codeVersion) {
+    // Planned with other code (a batch from before deployments had queues of their own): this
+    // worker must not run it under that code version's name. Back to the planner.
+    const { workflowId, runId } = executionIds();
+    const result = await runtime.store.recordOutcome({
+      restore: restoresOf(batch, committed),
+      release: { partitions: todo.map((p) => ({ assetKey: batch.assetKey, partitionKey: p.partitionKey, token: p.token, attempt: attemptNumber(), worker: runtime.workerName, workflowId, runId })), reason: `planned with code version ${batch.codeVersion}; this worker runs ${runtime.codeVersions[batch.assetKey] ?? 'none'}` },
+    });
+    return { committed: 0, duplicates: 0, failed: 0, skipped: committed.size, restored: result.restored.length, released: result.released };
+  }
   const ctx = contextAt(Math.max(runtime.now(), Date.now()), await runtime.store.dynamicKeys());
   const signal = cancellation();
 

@@ -147,14 +147,38 @@ export class PlannerHost {
     return orphans.length;
   }
 
-  /** Whether a batch's workflow still runs: true, false (closed or unknown to Temporal), or undefined (Temporal did not answer). */
+  /**
+   * Whether a batch's workflow still runs: true, false (closed or unknown to Temporal, or given up
+   * because the deployment that planned it has no workers left), or undefined (Temporal did not answer).
+   */
   private async workflowRuns(batchId: string): Promise<boolean | undefined> {
+    const handle = this.runtime.client.workflow.getHandle(materializeWorkflowId(this.runtime.location, batchId));
     try {
-      const description = await this.runtime.client.workflow.getHandle(materializeWorkflowId(this.runtime.location, batchId)).describe();
-      return description.status.name === 'RUNNING';
+      const description = await handle.describe();
+      if (description.status.name !== 'RUNNING') return false;
+      // Planned by another deployment: it waits for that deployment's workers. None left: give it up.
+      if (description.taskQueue === this.runtime.batchQueue || description.taskQueue === this.runtime.taskQueue) return true;
+      if (await this.queueAlive(description.taskQueue)) return true;
+      await handle.terminate(`the deployment that planned this batch has had no worker on ${description.taskQueue} for ${this.runtime.deploymentGoneMs} ms: its partitions are planned again`);
+      return false;
     } catch (error) {
       return error instanceof WorkflowNotFoundError ? false : undefined;
     }
+  }
+
+  /** Whether any worker polled `queue` (workflow or activity tasks) within `deploymentGoneMs`. */
+  private async queueAlive(queue: string): Promise<boolean> {
+    const { client, deploymentGoneMs } = this.runtime;
+    const since = Date.now() - deploymentGoneMs;
+    // (temporal.api.enums.v1.TaskQueueType: 1 = workflow tasks, 2 = activity tasks)
+    for (const taskQueueType of [1, 2]) {
+      const { pollers } = await client.workflowService.describeTaskQueue({ namespace: client.options.namespace, taskQueue: { name: queue }, taskQueueType });
+      for (const p of pollers ?? []) {
+        const seconds = Number(p.lastAccessTime?.seconds ?? 0);
+        if (seconds * 1000 >= since) return true;
+      }
+    }
+    return false;
   }
 
   /** Starts one materialize workflow per batch (an identical batch already running or done is not started again). */
@@ -167,7 +191,7 @@ export class PlannerHost {
         const options = def.kind === 'asset' ? def.options : {};
         try {
           await runtime.client.workflow.start('materialize', {
-            taskQueue: runtime.taskQueue,
+            taskQueue: runtime.batchQueue,
             workflowId: materializeWorkflowId(runtime.location, batch.id),
             args: [{ location: runtime.location, batch, heartbeatTimeoutMs: runtime.heartbeatTimeoutMs, ...(options.retry ? { retry: options.retry } : {}), ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) }],
             // Identical batches running at once run once. One that closed may run again: the planner

@@ -16,8 +16,15 @@ export interface WeftRuntime {
   /** Partitions per batch for assets without `batchSize`. */
   readonly batchSize: number;
   readonly client: Client;
-  /** The task queue workflows and materializations run on. */
+  /** The location's shared task queue (the reconcile loop, source observation, retention). */
   readonly taskQueue: string;
+  /**
+   * The task queue of this worker's deployment: batches its planner starts run there, so only
+   * workers with the code that planned a batch run it (and its provenance names that code).
+   */
+  readonly batchQueue: string;
+  /** How long a deployment's queue may have no poller before its running batches are given up (terminated, replanned), ms. */
+  readonly deploymentGoneMs: number;
   /** This process's own task queue (the warm planner lives here). */
   readonly workerQueue: string;
   /** Name of this worker for provenance (host:pid). */

@@ -10,6 +10,11 @@ export function materializeWorkflowId(location: string, batchId: string): string
   return `weft/materialize/${location}/${batchId}`;
 }
 
+/** The task queue of one deployment of a location (its batches run there). */
+export function deploymentQueue(taskQueue: string, deploymentId: string): string {
+  return `${taskQueue}/deployment/${deploymentId}`;
+}
+
 /** The source observation workflow of a source. */
 export function observeWorkflowId(location: string, sourceKey: string): string {
   return `weft/observe/${location}/${sourceKey}`;
