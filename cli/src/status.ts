@@ -7,12 +7,12 @@ export interface StatusReport {
 
 /** Counts each asset's partitions by status, from the partition-state table. */
 export async function statusCounts(store: ProvenanceStore, keys: readonly string[]): Promise<StatusReport> {
-  const rows = await store.db.query<{ asset_key: string; status: PartitionStatus; n: string }>('SELECT asset_key, status, count(*) AS n FROM weft_partition_state GROUP BY 1, 2');
-  const sources = new Set((await store.db.query<{ asset_key: string }>('SELECT DISTINCT asset_key FROM weft_source_observations')).map((r) => r.asset_key));
+  const { counts: rows, sources: sourceKeys } = await store.statusCounts();
+  const sources = new Set(sourceKeys);
   return {
     assets: keys.map((key) => {
       const counts = Object.fromEntries(PARTITION_STATUSES.map((s) => [s, 0])) as Record<PartitionStatus, number>;
-      for (const r of rows) if (r.asset_key === key) counts[r.status] = Number(r.n);
+      for (const r of rows) if (r.assetKey === key) counts[r.status] = r.count;
       return { key, kind: sources.has(key) ? ('source' as const) : ('asset' as const), counts };
     }),
   };

@@ -64,7 +64,7 @@ export async function readLineage(
   db: SqlDatabase,
   graph: AssetGraph,
   ctx: PartitionContext,
-  options: { assetKey: string; partitionKey: PartitionKey; direction: 'upstream' | 'downstream'; depth: number; materializationId?: number },
+  options: { assetKey: string; partitionKey: PartitionKey; direction: 'upstream' | 'downstream'; depth: number; materializationId?: number; location?: string },
 ): Promise<Lineage> {
   if (!Number.isSafeInteger(options.depth) || options.depth < 0 || options.depth > 100) {
     throw new WeftError('definition.bad_option', `lineage depth must be an integer in 0…100, got ${options.depth}`, { field: 'depth' });
@@ -72,8 +72,8 @@ export async function readLineage(
   const rootRows = options.materializationId
     ? await db.query<MaterializationRow>(`SELECT ${COLUMNS} FROM weft_materializations WHERE id = $1`, [options.materializationId])
     : await db.query<MaterializationRow>(
-        `SELECT ${COLUMNS} FROM weft_materializations WHERE id = (SELECT materialization_id FROM weft_partition_state WHERE asset_key = $1 AND partition_key = $2)`,
-        [options.assetKey, options.partitionKey],
+        `SELECT ${COLUMNS} FROM weft_materializations WHERE id = (SELECT materialization_id FROM weft_partition_state WHERE location = $3 AND asset_key = $1 AND partition_key = $2)`,
+        [options.assetKey, options.partitionKey, options.location ?? 'default'],
       );
   const rootRow = rootRows[0];
   if (!rootRow) return { root: undefined, nodes: [], edges: [], unresolved: [] };

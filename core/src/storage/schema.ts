@@ -146,13 +146,15 @@ export const partitionState = pgTable(
      * token was planned at): a success planned before it does not become current. -1 where none.
      */
     plannedSeq: bigint('planned_seq', { mode: 'number' }).notNull().default(-1),
+    /** The code location it belongs to (each location's state is its own). */
+    location: text('location').notNull().default('default'),
   },
   // Partial indexes: a fresh partition (most of them, and every recording) costs no entry in either,
   // so recording a materialization maintains the primary key only.
   (t) => [
-    primaryKey({ columns: [t.assetKey, t.partitionKey] }),
-    index('weft_partition_state_unsettled_idx').on(t.assetKey, t.status).where(sql`status <> 'fresh'`),
-    index('weft_partition_state_failing_idx').on(t.assetKey, t.failureFingerprint).where(sql`failure_fingerprint IS NOT NULL`),
+    primaryKey({ columns: [t.location, t.assetKey, t.partitionKey] }),
+    index('weft_partition_state_unsettled_idx').on(t.location, t.assetKey, t.status).where(sql`status <> 'fresh'`),
+    index('weft_partition_state_failing_idx').on(t.location, t.assetKey, t.failureFingerprint).where(sql`failure_fingerprint IS NOT NULL`),
   ],
 );
 
@@ -167,8 +169,10 @@ export const failureGroups = pgTable(
     lastSeen: at('last_seen').notNull().defaultNow(),
     occurrences: integer('occurrences').notNull().default(1),
     sampleMessage: bytea('sample_message').notNull(),
+    /** The code location it belongs to (each location's state is its own). */
+    location: text('location').notNull().default('default'),
   },
-  (t) => [primaryKey({ columns: [t.assetKey, t.fingerprint] })],
+  (t) => [primaryKey({ columns: [t.location, t.assetKey, t.fingerprint] })],
 );
 
 /** Results of data-quality checks per materialized data version. */
@@ -200,8 +204,10 @@ export const sourceObservations = pgTable(
     reported: jsonb('reported'),
     observedAt: at('observed_at').notNull().defaultNow(),
     eventId: bigint('event_id', { mode: 'number' }).notNull(),
+    /** The code location it belongs to (each location's state is its own). */
+    location: text('location').notNull().default('default'),
   },
-  (t) => [primaryKey({ columns: [t.assetKey, t.partitionKey] })],
+  (t) => [primaryKey({ columns: [t.location, t.assetKey, t.partitionKey] })],
 );
 
 /** Keys added to dynamic partitions definitions, in order. */
@@ -212,8 +218,10 @@ export const dynamicPartitions = pgTable(
     partitionKey: text('partition_key').notNull(),
     position: integer('position').notNull(),
     eventId: bigint('event_id', { mode: 'number' }).notNull(),
+    /** The code location it belongs to (each location's state is its own). */
+    location: text('location').notNull().default('default'),
   },
-  (t) => [primaryKey({ columns: [t.name, t.partitionKey] }), uniqueIndex('weft_dynamic_partitions_position_key').on(t.name, t.position)],
+  (t) => [primaryKey({ columns: [t.location, t.name, t.partitionKey] }), uniqueIndex('weft_dynamic_partitions_position_key').on(t.location, t.name, t.position)],
 );
 
 /** User requests and backfills with their progress. */
@@ -229,6 +237,8 @@ export const requests = pgTable('weft_requests', {
   requestedBy: text('requested_by'),
   total: integer('total'),
   progress: jsonb('progress'),
+  /** The code location it belongs to (each location's state is its own). */
+  location: text('location').notNull().default('default'),
 });
 
 /** The planner's cursor per code location. */

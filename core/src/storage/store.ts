@@ -215,11 +215,15 @@ export class ProvenanceStore implements PlannerStore {
           const checks = (outcome.checks ?? []).filter((c) => made.has(`${partitionId(c.assetKey, c.partitionKey)}\u0000${c.dataVersion}`));
           const checkEvents = await this.writeCheckResults(tx, checks);
           const failureEvents = await this.writeFailures(tx, failures);
-          const restored = await this.writeRestores(tx, restores);
+          // A token committed by another attempt meanwhile (a race with a zombie attempt, or another
+          // code location computing the very same thing): made current here as if found committed.
+          const duplicates = new Set(recorded.duplicates);
+          const raced = batch.filter((r) => duplicates.has(r.token) && !restores.some((x) => x.token === r.token)).map((r) => ({ assetKey: r.assetKey, partitionKey: r.partitionKey, token: r.token, inputsAsOf: r.inputsAsOf }));
+          const restored = await this.writeRestores(tx, [...restores, ...raced]);
           // A token wanted back that could not be restored (a newer plan wants the partition, or its
           // row is gone): given back to the planner rather than left running.
           const restoredTokens = new Set(restored.map((e) => (e as { token: string }).token));
-          const unrestored = restores.filter((r) => !restoredTokens.has(r.token)).map(({ assetKey, partitionKey, token }) => ({ assetKey, partitionKey, token }));
+          const unrestored = [...restores, ...raced].filter((r) => !restoredTokens.has(r.token)).map(({ assetKey, partitionKey, token }) => ({ assetKey, partitionKey, token }));
           const releaseEvents = [
             ...(await this.writeReleases(tx, releases, outcome.release?.reason ?? '', outcome.release?.inputsChanged ?? false)),
             ...(await this.writeReleases(tx, unrestored, 'a newer plan wants the partition: the planned token was not restored', false)),
@@ -267,15 +271,19 @@ export class ProvenanceStore implements PlannerStore {
       const checkFailure = c.check_name === null ? null : { check: c.check_name, message: jsonSafe(c.check_message === null ? '' : messageText(c.check_message)) };
       return { ...r, id: Number(c.id), dataVersion: c.data_version, codeVersion: c.code_version, seq: Number(c.seq), checkFailure };
     });
-    const applied = await tx.query<{ n: string }>(
-      `UPDATE weft_partition_state ps SET
-         status = CASE WHEN u.cf IS NULL THEN 'fresh' ELSE 'check_failed' END, check_failure = u.cf::jsonb,
-         materialization_id = u.id, token = u.t, code_version = u.cv, verified_at = u.s, planned_seq = u.s, updated_event_id = u.seq,
-         changed_at = CASE WHEN ps.data_version IS DISTINCT FROM u.dv THEN u.seq ELSE ps.changed_at END,
-         data_version = u.dv, failure = NULL, failure_fingerprint = NULL, running_token = NULL, running_since = NULL, running_batch = NULL
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::bigint[], $9::text[]) WITH ORDINALITY AS u(a, p, t, s, id, dv, cv, seq, cf, n)
-       WHERE ps.asset_key = u.a AND ps.partition_key = u.p AND u.s >= ps.planned_seq
-       RETURNING u.n`,
+    const applied = await tx.query<{ seq: string }>(
+      `INSERT INTO weft_partition_state AS ps (location, asset_key, partition_key, status, check_failure, materialization_id, token, code_version, verified_at, planned_seq, updated_event_id, changed_at, data_version)
+       SELECT $10, u.a, u.p, CASE WHEN u.cf IS NULL THEN 'fresh' ELSE 'check_failed' END, u.cf::jsonb, u.id, u.t, u.cv, u.s, u.s, u.seq, u.seq, u.dv
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::bigint[], $9::text[]) AS u(a, p, t, s, id, dv, cv, seq, cf)
+       ORDER BY u.a, u.p
+       ON CONFLICT (location, asset_key, partition_key) DO UPDATE SET
+         status = excluded.status, check_failure = excluded.check_failure,
+         materialization_id = excluded.materialization_id, token = excluded.token, code_version = excluded.code_version, verified_at = excluded.verified_at,
+         planned_seq = excluded.planned_seq, updated_event_id = excluded.updated_event_id,
+         changed_at = CASE WHEN ps.data_version IS DISTINCT FROM excluded.data_version THEN excluded.changed_at ELSE ps.changed_at END,
+         data_version = excluded.data_version, failure = NULL, failure_fingerprint = NULL, running_token = NULL, running_since = NULL, running_batch = NULL
+       WHERE excluded.planned_seq >= ps.planned_seq
+       RETURNING ps.updated_event_id AS seq`,
       [
         rows.map((r) => r.assetKey),
         rows.map((r) => r.partitionKey),
@@ -286,9 +294,11 @@ export class ProvenanceStore implements PlannerStore {
         rows.map((r) => r.codeVersion),
         rows.map((r) => r.seq),
         rows.map((r) => (r.checkFailure ? JSON.stringify(r.checkFailure) : null)),
+        this.location,
       ],
     );
-    const done = applied.map((a) => rows[Number(a.n) - 1] as (typeof rows)[number]).sort((a, b) => a.seq - b.seq);
+    const bySeq = new Map(rows.map((r) => [r.seq, r]));
+    const done = applied.map((a) => bySeq.get(Number(a.seq)) as (typeof rows)[number]).sort((a, b) => a.seq - b.seq);
     if (done.length === 0) return [];
     const events = done.map(
       (r) =>
@@ -354,8 +364,8 @@ export class ProvenanceStore implements PlannerStore {
       `UPDATE weft_partition_state ps SET running_token = NULL, running_since = NULL, running_batch = NULL, updated_event_id = u.e,
          status = CASE WHEN ps.status <> 'running' THEN ps.status WHEN ps.materialization_id IS NULL THEN 'missing' ELSE 'stale' END
        FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS u(a, p, t, e)
-       WHERE ps.asset_key = u.a AND ps.partition_key = u.p AND ps.running_token = u.t`,
-      [releases.map((r) => r.assetKey), releases.map((r) => r.partitionKey), releases.map((r) => r.token), releases.map((r) => seqOf.get(r.assetKey))],
+       WHERE ps.location = $5 AND ps.asset_key = u.a AND ps.partition_key = u.p AND ps.running_token = u.t`,
+      [releases.map((r) => r.assetKey), releases.map((r) => r.partitionKey), releases.map((r) => r.token), releases.map((r) => seqOf.get(r.assetKey)), this.location],
     );
     return events;
   }
@@ -392,7 +402,7 @@ export class ProvenanceStore implements PlannerStore {
 
   /** The keys of every dynamic partitions definition, in order. */
   async dynamicKeys(): Promise<Record<string, PartitionKey[]>> {
-    const rows = await this.db.query<{ name: string; partition_key: string }>('SELECT name, partition_key FROM weft_dynamic_partitions ORDER BY name, position');
+    const rows = await this.db.query<{ name: string; partition_key: string }>('SELECT name, partition_key FROM weft_dynamic_partitions WHERE location = $1 ORDER BY name, position', [this.location]);
     const keys: Record<string, PartitionKey[]> = {};
     for (const r of rows) (keys[r.name] ??= []).push(r.partition_key);
     return keys;
@@ -405,10 +415,10 @@ export class ProvenanceStore implements PlannerStore {
   async currentValues(assetKey: string, partitionKeys: readonly PartitionKey[]): Promise<Array<{ partitionKey: PartitionKey; dataVersion: string | null; storageUri: string | null }>> {
     const rows = await this.db.query<{ k: string; data_version: string | null; storage_uri: string | null }>(
       `SELECT u.k, ps.data_version, m.storage_uri FROM unnest($2::text[]) WITH ORDINALITY AS u(k, n)
-       LEFT JOIN weft_partition_state ps ON ps.asset_key = $1 AND ps.partition_key = u.k
+       LEFT JOIN weft_partition_state ps ON ps.location = $3 AND ps.asset_key = $1 AND ps.partition_key = u.k
        LEFT JOIN weft_materializations m ON m.id = ps.materialization_id
        ORDER BY u.n`,
-      [assetKey, partitionKeys],
+      [assetKey, partitionKeys, this.location],
     );
     return rows.map((r) => ({ partitionKey: r.k, dataVersion: r.data_version, storageUri: r.storage_uri }));
   }
@@ -485,9 +495,9 @@ export class ProvenanceStore implements PlannerStore {
     if (lookups.length > 0) {
       const found = await tx.query<{ n: string; id: string }>(
         `SELECT u.n, ps.materialization_id AS id FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS u(a, p, d, n)
-         JOIN weft_partition_state ps ON ps.asset_key = u.a AND ps.partition_key = u.p AND ps.data_version = u.d
+         JOIN weft_partition_state ps ON ps.location = $4 AND ps.asset_key = u.a AND ps.partition_key = u.p AND ps.data_version = u.d
          WHERE ps.materialization_id IS NOT NULL`,
-        [lookups.map((l) => l.asset), lookups.map((l) => l.partition), lookups.map((l) => l.dataVersion)],
+        [lookups.map((l) => l.asset), lookups.map((l) => l.partition), lookups.map((l) => l.dataVersion), this.location],
       );
       for (const row of found) upstreamIds.set(Number(row.n) - 1, Number(row.id));
     }
@@ -520,7 +530,7 @@ export class ProvenanceStore implements PlannerStore {
     // an older plan's attempt committing late is kept as history, and says so (became_current).
     const merged = await tx.execute(
       `MERGE INTO weft_partition_state ps
-       USING (${recorded.rows}) r ON ps.asset_key = r.asset_key AND ps.partition_key = r.partition_key
+       USING (${recorded.rows}) r ON ps.location = $3 AND ps.asset_key = r.asset_key AND ps.partition_key = r.partition_key
        WHEN MATCHED AND r.inputs_as_of >= ps.planned_seq THEN UPDATE SET
          status = 'fresh', materialization_id = r.id, token = r.token, code_version = r.code_version, verified_at = r.inputs_as_of, updated_event_id = r.event_id,
          changed_at = CASE WHEN ps.data_version IS DISTINCT FROM r.data_version THEN r.changed_at ELSE ps.changed_at END,
@@ -529,18 +539,18 @@ export class ProvenanceStore implements PlannerStore {
          running_token = CASE WHEN ps.running_token = r.token THEN NULL ELSE ps.running_token END,
          running_since = CASE WHEN ps.running_token = r.token THEN NULL ELSE ps.running_since END,
          running_batch = CASE WHEN ps.running_token = r.token THEN NULL ELSE ps.running_batch END
-       WHEN NOT MATCHED THEN INSERT (asset_key, partition_key, status, materialization_id, token, data_version, code_version, verified_at, changed_at, updated_event_id, planned_seq)
-         VALUES (r.asset_key, r.partition_key, 'fresh', r.id, r.token, r.data_version, r.code_version, r.inputs_as_of, r.changed_at, r.event_id, r.inputs_as_of)`,
-      recorded.params,
+       WHEN NOT MATCHED THEN INSERT (location, asset_key, partition_key, status, materialization_id, token, data_version, code_version, verified_at, changed_at, updated_event_id, planned_seq)
+         VALUES ($3, r.asset_key, r.partition_key, 'fresh', r.id, r.token, r.data_version, r.code_version, r.inputs_as_of, r.changed_at, r.event_id, r.inputs_as_of)`,
+      [...recorded.params, this.location],
     );
     const refused = new Set<number>();
     if (merged < latest.size) {
       // (Rare: the MERGE left some partitions alone. Which ones, and their rows flagged, so the log says so.)
       const rows = await tx.query<{ id: string }>(
         `UPDATE weft_materializations m SET became_current = false FROM weft_partition_state ps
-         WHERE m.id = ANY($1::bigint[]) AND ps.asset_key = m.asset_key AND ps.partition_key = m.partition_key AND ps.materialization_id IS DISTINCT FROM m.id
+         WHERE m.id = ANY($1::bigint[]) AND ps.location = $2 AND ps.asset_key = m.asset_key AND ps.partition_key = m.partition_key AND ps.materialization_id IS DISTINCT FROM m.id
          RETURNING m.id`,
-        [[...latest.values()].map(({ index }) => firstId + index)],
+        [[...latest.values()].map(({ index }) => firstId + index), this.location],
       );
       for (const r of rows) refused.add(Number(r.id) - firstId);
     }
@@ -616,9 +626,9 @@ export class ProvenanceStore implements PlannerStore {
     }
     const rows = [...groups.values()];
     await tx.query(
-      `INSERT INTO weft_failure_groups AS g (fingerprint, asset_key, failure_class, first_seen, last_seen, occurrences, sample_message)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::int[], $7::bytea[])
-       ON CONFLICT (asset_key, fingerprint) DO UPDATE SET occurrences = g.occurrences + excluded.occurrences,
+      `INSERT INTO weft_failure_groups AS g (fingerprint, asset_key, failure_class, first_seen, last_seen, occurrences, sample_message, location)
+       SELECT *, $8 FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::int[], $7::bytea[])
+       ON CONFLICT (location, asset_key, fingerprint) DO UPDATE SET occurrences = g.occurrences + excluded.occurrences,
          first_seen = least(g.first_seen, excluded.first_seen), last_seen = greatest(g.last_seen, excluded.last_seen), failure_class = excluded.failure_class`,
       [
         rows.map((g) => g.fingerprint),
@@ -628,6 +638,7 @@ export class ProvenanceStore implements PlannerStore {
         rows.map((g) => ts(g.last)),
         rows.map((g) => g.count),
         rows.map((g) => messageBytes(g.sample)),
+        this.location,
       ],
     );
     const events = await this.appendEvents(
@@ -637,10 +648,10 @@ export class ProvenanceStore implements PlannerStore {
     // One state row per partition: the last failure of a partition that failed more than once here.
     const last = [...new Map(failures.map((f, i) => [partitionId(f.assetKey, f.partitionKey), i])).values()];
     await tx.query(
-      `INSERT INTO weft_partition_state AS ps (asset_key, partition_key, status, failure, failure_fingerprint, updated_event_id)
-       SELECT a, p, 'failed', f::jsonb, fp, e FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[]) AS u(a, p, f, fp, e)
+      `INSERT INTO weft_partition_state AS ps (location, asset_key, partition_key, status, failure, failure_fingerprint, updated_event_id)
+       SELECT $6, a, p, 'failed', f::jsonb, fp, e FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[]) AS u(a, p, f, fp, e)
        ORDER BY a, p
-       ON CONFLICT (asset_key, partition_key) DO UPDATE SET status = 'failed', failure = excluded.failure, failure_fingerprint = excluded.failure_fingerprint,
+       ON CONFLICT (location, asset_key, partition_key) DO UPDATE SET status = 'failed', failure = excluded.failure, failure_fingerprint = excluded.failure_fingerprint,
          running_token = NULL, running_since = NULL, running_batch = NULL, updated_event_id = excluded.updated_event_id
        -- (A failure of an older attempt while a newer token runs: history only; the run's own outcome will come.)
        WHERE ps.running_token IS NULL OR ps.running_token = excluded.failure->>'token'`,
@@ -653,6 +664,7 @@ export class ProvenanceStore implements PlannerStore {
         }),
         last.map((i) => failures[i]?.fingerprint),
         last.map((i) => events[i]?.seq),
+        this.location,
       ],
     );
     return events;
@@ -691,7 +703,7 @@ export class ProvenanceStore implements PlannerStore {
       `INSERT INTO weft_check_results (asset_key, partition_key, data_version, check_name, passed, blocking, message, metadata, materialization_id)
        SELECT u.a, u.p, u.d, u.c, u.ok, u.b, u.m, u.meta::jsonb, ps.materialization_id
        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::boolean[], $7::bytea[], $8::text[]) WITH ORDINALITY AS u(a, p, d, c, ok, b, m, meta, n)
-       LEFT JOIN weft_partition_state ps ON ps.asset_key = u.a AND ps.partition_key = u.p AND ps.data_version = u.d
+       LEFT JOIN weft_partition_state ps ON ps.location = $9 AND ps.asset_key = u.a AND ps.partition_key = u.p AND ps.data_version = u.d
        ORDER BY u.n`,
       [
         results.map((r) => r.assetKey),
@@ -702,6 +714,7 @@ export class ProvenanceStore implements PlannerStore {
         results.map((r) => r.blocking),
         results.map((r) => messageBytes(r.message)),
         results.map((r) => (r.metadata ? JSON.stringify(r.metadata) : null)),
+        this.location,
       ],
     );
     if (updates.length > 0) {
@@ -711,7 +724,7 @@ export class ProvenanceStore implements PlannerStore {
            status = CASE WHEN u.failure IS NOT NULL THEN 'check_failed' WHEN u.cleared THEN 'fresh'
                          WHEN ps.status = 'check_failed' AND u.passed::jsonb ? (ps.check_failure->>'check') THEN 'fresh' ELSE ps.status END
          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::text[]) AS u(a, p, d, failure, cleared, passed)
-         WHERE ps.asset_key = u.a AND ps.partition_key = u.p AND ps.data_version = u.d`,
+         WHERE ps.location = $7 AND ps.asset_key = u.a AND ps.partition_key = u.p AND ps.data_version = u.d`,
         [
           updates.map((u) => u.assetKey),
           updates.map((u) => u.partitionKey),
@@ -719,6 +732,7 @@ export class ProvenanceStore implements PlannerStore {
           updates.map((u) => (u.failure ? JSON.stringify(u.failure) : null)),
           updates.map((u) => u.cleared),
           updates.map((u) => JSON.stringify(u.passed)),
+          this.location,
         ],
       );
     }
@@ -738,25 +752,25 @@ export class ProvenanceStore implements PlannerStore {
     return this.db.transaction(async (tx) => {
       const changed = await tx.query<{ partition_key: string; data_version: string }>(
         `SELECT u.p AS partition_key, u.d AS data_version FROM unnest($2::text[], $3::text[]) AS u(p, d)
-         LEFT JOIN weft_source_observations o ON o.asset_key = $1 AND o.partition_key = u.p
+         LEFT JOIN weft_source_observations o ON o.location = $4 AND o.asset_key = $1 AND o.partition_key = u.p
          WHERE o.data_version IS DISTINCT FROM u.d`,
-        [assetKey, partitions.map((p) => p.partitionKey), partitions.map((p) => p.dataVersion)],
+        [assetKey, partitions.map((p) => p.partitionKey), partitions.map((p) => p.dataVersion), this.location],
       );
       if (changed.length === 0) return [];
       const [event] = await this.appendEvents([{ kind: 'source.observed', assetKey, partitions: changed.map((c) => ({ partitionKey: c.partition_key, dataVersion: c.data_version })) } as NewEvent], tx);
       const seq = (event as WeftEvent).seq;
       const reported = new Map(partitions.map((p) => [p.partitionKey, p.reported ?? null]));
       await tx.query(
-        `INSERT INTO weft_source_observations AS o (asset_key, partition_key, data_version, reported, event_id)
-         SELECT $1, p, d, r::jsonb, $5 FROM unnest($2::text[], $3::text[], $4::text[]) AS u(p, d, r)
-         ON CONFLICT (asset_key, partition_key) DO UPDATE SET data_version = excluded.data_version, reported = excluded.reported, observed_at = now(), event_id = excluded.event_id`,
-        [assetKey, changed.map((c) => c.partition_key), changed.map((c) => c.data_version), changed.map((c) => JSON.stringify(reported.get(c.partition_key) ?? null)), seq],
+        `INSERT INTO weft_source_observations AS o (location, asset_key, partition_key, data_version, reported, event_id)
+         SELECT $6, $1, p, d, r::jsonb, $5 FROM unnest($2::text[], $3::text[], $4::text[]) AS u(p, d, r)
+         ON CONFLICT (location, asset_key, partition_key) DO UPDATE SET data_version = excluded.data_version, reported = excluded.reported, observed_at = now(), event_id = excluded.event_id`,
+        [assetKey, changed.map((c) => c.partition_key), changed.map((c) => c.data_version), changed.map((c) => JSON.stringify(reported.get(c.partition_key) ?? null)), seq, this.location],
       );
       await tx.query(
-        `INSERT INTO weft_partition_state AS ps (asset_key, partition_key, status, data_version, changed_at, verified_at, updated_event_id)
-         SELECT $1, p, 'fresh', d, $4, $4, $4 FROM unnest($2::text[], $3::text[]) AS u(p, d)
-         ON CONFLICT (asset_key, partition_key) DO UPDATE SET status = 'fresh', data_version = excluded.data_version, changed_at = excluded.changed_at, updated_event_id = excluded.updated_event_id`,
-        [assetKey, changed.map((c) => c.partition_key), changed.map((c) => c.data_version), seq],
+        `INSERT INTO weft_partition_state AS ps (location, asset_key, partition_key, status, data_version, changed_at, verified_at, updated_event_id)
+         SELECT $5, $1, p, 'fresh', d, $4, $4, $4 FROM unnest($2::text[], $3::text[]) AS u(p, d)
+         ON CONFLICT (location, asset_key, partition_key) DO UPDATE SET status = 'fresh', data_version = excluded.data_version, changed_at = excluded.changed_at, updated_event_id = excluded.updated_event_id`,
+        [assetKey, changed.map((c) => c.partition_key), changed.map((c) => c.data_version), seq, this.location],
       );
       return [event as WeftEvent];
     });
@@ -767,15 +781,17 @@ export class ProvenanceStore implements PlannerStore {
     checkStoredText(name, 'dynamic partitions name');
     for (const k of keys) checkStoredText(k, 'dynamic partition key');
     return this.db.transaction(async (tx) => {
-      const existing = new Set((await tx.query<{ partition_key: string }>('SELECT partition_key FROM weft_dynamic_partitions WHERE name = $1 AND partition_key = ANY($2::text[])', [name, [...keys]])).map((r) => r.partition_key));
+      const existing = new Set(
+        (await tx.query<{ partition_key: string }>('SELECT partition_key FROM weft_dynamic_partitions WHERE location = $3 AND name = $1 AND partition_key = ANY($2::text[])', [name, [...keys], this.location])).map((r) => r.partition_key),
+      );
       const fresh = [...new Set(keys)].filter((k) => !existing.has(k));
       if (fresh.length === 0) return [];
       const events = await this.appendEvents([{ kind: 'dynamic.keys_added', name, keys: fresh } as NewEvent], tx);
       await tx.query(
-        `INSERT INTO weft_dynamic_partitions (name, partition_key, position, event_id)
-         SELECT $1, k, coalesce((SELECT max(position) + 1 FROM weft_dynamic_partitions WHERE name = $1), 0) + n - 1, $3
+        `INSERT INTO weft_dynamic_partitions (location, name, partition_key, position, event_id)
+         SELECT $4, $1, k, coalesce((SELECT max(position) + 1 FROM weft_dynamic_partitions WHERE location = $4 AND name = $1), 0) + n - 1, $3
          FROM unnest($2::text[]) WITH ORDINALITY AS u(k, n)`,
-        [name, fresh, events[0]?.seq],
+        [name, fresh, events[0]?.seq, this.location],
       );
       return events;
     });
@@ -787,13 +803,14 @@ export class ProvenanceStore implements PlannerStore {
     checkStoredText(request.assetKey, 'asset key');
     for (const k of request.partitionKeys ?? []) checkStoredText(k, 'request partition key', { assetKey: request.assetKey });
     return this.db.transaction(async (tx) => {
-      await tx.query('INSERT INTO weft_requests (id, action, asset_key, partition_keys, priority, requested_by) VALUES ($1, $2, $3, $4::jsonb, $5, $6)', [
+      await tx.query('INSERT INTO weft_requests (id, action, asset_key, partition_keys, priority, requested_by, location) VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7)', [
         request.id,
         request.action,
         request.assetKey,
         request.partitionKeys === null ? null : JSON.stringify(request.partitionKeys),
         request.priority,
         requestedBy,
+        this.location,
       ]);
       return this.appendEvents([{ kind: 'request.submitted', request } as NewEvent], tx);
     });
@@ -844,7 +861,7 @@ export class ProvenanceStore implements PlannerStore {
         running_since: Date | null;
         running_batch: string | null;
         check_failure: { check: string; message: string } | null;
-      }>('SELECT partition_key, status, token, data_version, code_version, verified_at, changed_at, failure, running_token, running_since, running_batch, check_failure FROM weft_partition_state WHERE asset_key = $1', [key]);
+      }>('SELECT partition_key, status, token, data_version, code_version, verified_at, changed_at, failure, running_token, running_since, running_batch, check_failure FROM weft_partition_state WHERE location = $2 AND asset_key = $1', [key, this.location]);
       for (const r of rows) {
         const i = def.indexOf(r.partition_key, ctx);
         if (i === undefined || i >= count) continue;
@@ -868,7 +885,8 @@ export class ProvenanceStore implements PlannerStore {
       assets.push(a);
     }
     const requestRows = await this.db.query<{ id: string; action: PlannerRequest['action']; asset_key: string; partition_keys: string[] | null; priority: number }>(
-      "SELECT id, action, asset_key, partition_keys, priority FROM weft_requests WHERE status = 'open' ORDER BY created_at",
+      "SELECT id, action, asset_key, partition_keys, priority FROM weft_requests WHERE location = $1 AND status = 'open' ORDER BY created_at",
+      [this.location],
     );
     const requests: PlannerRequest[] = requestRows.map((r) => ({ id: r.id, action: r.action, assetKey: r.asset_key, partitionKeys: r.partition_keys, priority: r.priority }));
     return { cursor, dynamicKeys, assets, requests };
@@ -889,11 +907,11 @@ export class ProvenanceStore implements PlannerStore {
           const reasons = reasonsFor && chunk.length <= 1000 ? chunk.map((k) => JSON.stringify(reasonsFor(change.assetKey, k))) : chunk.map(() => null);
           await tx.query(
             // (A row a recording wrote after this plan's cursor is newer than the plan: left alone.)
-            `INSERT INTO weft_partition_state AS ps (asset_key, partition_key, status, reasons, updated_event_id)
-             SELECT $1, k, $3, r::jsonb, $5 FROM unnest($2::text[], $4::text[]) AS u(k, r)
-             ON CONFLICT (asset_key, partition_key) DO UPDATE SET status = excluded.status, reasons = excluded.reasons, updated_event_id = excluded.updated_event_id
+            `INSERT INTO weft_partition_state AS ps (location, asset_key, partition_key, status, reasons, updated_event_id)
+             SELECT $6, $1, k, $3, r::jsonb, $5 FROM unnest($2::text[], $4::text[]) AS u(k, r)
+             ON CONFLICT (location, asset_key, partition_key) DO UPDATE SET status = excluded.status, reasons = excluded.reasons, updated_event_id = excluded.updated_event_id
              WHERE ps.updated_event_id <= excluded.updated_event_id`,
-            [change.assetKey, chunk, change.status, reasons, result.cursor],
+            [change.assetKey, chunk, change.status, reasons, result.cursor, this.location],
           );
         }
       }
@@ -901,11 +919,11 @@ export class ProvenanceStore implements PlannerStore {
       // planned before it no longer becomes current). Saved before the batches start (see PlannerHost).
       for (const batch of result.batches) {
         await tx.query(
-          `INSERT INTO weft_partition_state AS ps (asset_key, partition_key, status, running_token, running_since, running_batch, planned_seq, updated_event_id)
-           SELECT $1, k, 'running', t, now(), $4, $5, $5 FROM unnest($2::text[], $3::text[]) AS u(k, t)
-           ON CONFLICT (asset_key, partition_key) DO UPDATE SET status = 'running', running_token = excluded.running_token, running_since = excluded.running_since,
+          `INSERT INTO weft_partition_state AS ps (location, asset_key, partition_key, status, running_token, running_since, running_batch, planned_seq, updated_event_id)
+           SELECT $6, $1, k, 'running', t, now(), $4, $5, $5 FROM unnest($2::text[], $3::text[]) AS u(k, t)
+           ON CONFLICT (location, asset_key, partition_key) DO UPDATE SET status = 'running', running_token = excluded.running_token, running_since = excluded.running_since,
              running_batch = excluded.running_batch, planned_seq = greatest(ps.planned_seq, excluded.planned_seq)`,
-          [batch.assetKey, batch.partitions.map((p) => p.partitionKey), batch.partitions.map((p) => p.token), batch.id, batch.inputsAsOf],
+          [batch.assetKey, batch.partitions.map((p) => p.partitionKey), batch.partitions.map((p) => p.token), batch.id, batch.inputsAsOf, this.location],
         );
       }
       await tx.query(
@@ -922,32 +940,40 @@ export class ProvenanceStore implements PlannerStore {
     await this.db.query(
       `UPDATE weft_requests r SET total = u.total, progress = u.progress::jsonb,
          status = CASE WHEN u.done THEN 'done' ELSE r.status END, finished_at = CASE WHEN u.done AND r.finished_at IS NULL THEN now() ELSE r.finished_at END
-       FROM unnest($1::text[], $2::int[], $3::text[], $4::boolean[]) AS u(id, total, progress, done) WHERE r.id = u.id`,
+       FROM unnest($1::text[], $2::int[], $3::text[], $4::boolean[]) AS u(id, total, progress, done) WHERE r.id = u.id AND r.location = $5`,
       [
         progress.map((p) => p.id),
         progress.map((p) => p.total),
         progress.map((p) => JSON.stringify(p.byStatus)),
         progress.map((p) => (p.byStatus['running'] ?? 0) + (p.byStatus['stale'] ?? 0) + (p.byStatus['missing'] ?? 0) === 0),
+        this.location,
       ],
     );
   }
 
   /** A request and its recorded progress. */
   async request(id: string): Promise<{ id: string; status: string; total: number | null; progress: Record<string, number> | null } | undefined> {
-    const rows = await this.db.query<{ id: string; status: string; total: number | null; progress: Record<string, number> | null }>('SELECT id, status, total, progress FROM weft_requests WHERE id = $1', [id]);
+    const rows = await this.db.query<{ id: string; status: string; total: number | null; progress: Record<string, number> | null }>('SELECT id, status, total, progress FROM weft_requests WHERE id = $1 AND location = $2', [id, this.location]);
     return rows[0];
   }
 
   // ─── queries ───────────────────────────────────────────────────────────────────────────────
+
+  /** How many partitions of each asset are in each status, and which assets are sources (observed, never computed). */
+  async statusCounts(): Promise<{ counts: Array<{ assetKey: string; status: PartitionStatus; count: number }>; sources: string[] }> {
+    const rows = await this.db.query<{ asset_key: string; status: PartitionStatus; n: string }>('SELECT asset_key, status, count(*) AS n FROM weft_partition_state WHERE location = $1 GROUP BY 1, 2', [this.location]);
+    const sources = await this.db.query<{ asset_key: string }>('SELECT DISTINCT asset_key FROM weft_source_observations WHERE location = $1', [this.location]);
+    return { counts: rows.map((r) => ({ assetKey: r.asset_key, status: r.status, count: Number(r.n) })), sources: sources.map((r) => r.asset_key) };
+  }
 
   /** One page of an asset's partitions with their state, ordered by partition key. */
   async partitions(assetKey: string, options: { offset?: number; limit?: number; status?: PartitionStatus } = {}): Promise<PartitionRow[]> {
     const rows = await this.db.query<{ partition_key: string; status: PartitionStatus; token: string | null; data_version: string | null; code_version: string | null; materialization_id: string | null; reasons: Reason[] | null }>(
       // (`status <> 'fresh'` lets the unsettled partitions' partial index answer a filter on any other status)
       `SELECT partition_key, status, token, data_version, code_version, materialization_id, reasons FROM weft_partition_state
-       WHERE asset_key = $1 ${options.status === undefined ? 'AND $2::text IS NULL' : options.status === 'fresh' ? "AND status = $2 AND status = 'fresh'" : "AND status = $2 AND status <> 'fresh'"}
+       WHERE location = $5 AND asset_key = $1 ${options.status === undefined ? 'AND $2::text IS NULL' : options.status === 'fresh' ? "AND status = $2 AND status = 'fresh'" : "AND status = $2 AND status <> 'fresh'"}
        ORDER BY partition_key OFFSET $3 LIMIT $4`,
-      [assetKey, options.status ?? null, options.offset ?? 0, Math.min(options.limit ?? 100, 10_000)],
+      [assetKey, options.status ?? null, options.offset ?? 0, Math.min(options.limit ?? 100, 10_000), this.location],
     );
     return rows.map((r) => ({ partitionKey: r.partition_key, status: r.status, token: r.token, dataVersion: r.data_version, codeVersion: r.code_version, materializationId: r.materialization_id === null ? null : Number(r.materialization_id), reasons: r.reasons }));
   }
@@ -961,7 +987,7 @@ export class ProvenanceStore implements PlannerStore {
     const def = graph.node(assetKey).partitions;
     const count = def.count(ctx);
     const codes = new Uint8Array(count).fill(PARTITION_STATUSES.indexOf('missing'));
-    const rows = await this.db.query<{ partition_key: string; status: PartitionStatus }>('SELECT partition_key, status FROM weft_partition_state WHERE asset_key = $1', [assetKey]);
+    const rows = await this.db.query<{ partition_key: string; status: PartitionStatus }>('SELECT partition_key, status FROM weft_partition_state WHERE location = $2 AND asset_key = $1', [assetKey, this.location]);
     for (const r of rows) {
       const i = def.indexOf(r.partition_key, ctx);
       if (i !== undefined && i < count) codes[i] = PARTITION_STATUSES.indexOf(r.status);
@@ -979,7 +1005,7 @@ export class ProvenanceStore implements PlannerStore {
 
   /** Provenance of a partition's current (or a given) materialization, `depth` levels up or down. */
   lineage(graph: AssetGraph, ctx: PartitionContext, options: { assetKey: string; partitionKey: PartitionKey; direction: 'upstream' | 'downstream'; depth: number; materializationId?: number }): Promise<Lineage> {
-    return readLineage(this.db, graph, ctx, options);
+    return readLineage(this.db, graph, ctx, { ...options, location: this.location });
   }
 
   /** Failures grouped by fingerprint, with the partitions currently failed by each. */
@@ -987,9 +1013,9 @@ export class ProvenanceStore implements PlannerStore {
     const groups = await this.db.query<{ asset_key: string; fingerprint: string; failure_class: 'transient' | 'actionable'; occurrences: number; first_seen: Date; last_seen: Date; sample_message: Uint8Array; partitions: string[] | null }>(
       `SELECT g.asset_key, g.fingerprint, g.failure_class, g.occurrences, g.first_seen, g.last_seen, g.sample_message,
          (SELECT array_agg(ps.partition_key ORDER BY ps.partition_key) FROM weft_partition_state ps
-          WHERE ps.asset_key = g.asset_key AND ps.failure_fingerprint = g.fingerprint AND ps.status = 'failed') AS partitions
-       FROM weft_failure_groups g WHERE ($1::text IS NULL OR g.asset_key = $1) ORDER BY g.last_seen DESC`,
-      [assetKey ?? null],
+          WHERE ps.location = g.location AND ps.asset_key = g.asset_key AND ps.failure_fingerprint = g.fingerprint AND ps.status = 'failed') AS partitions
+       FROM weft_failure_groups g WHERE g.location = $2 AND ($1::text IS NULL OR g.asset_key = $1) ORDER BY g.last_seen DESC`,
+      [assetKey ?? null, this.location],
     );
     return groups.map((g) => ({
       assetKey: g.asset_key,

@@ -855,6 +855,57 @@ export function describeStore(name: string, factory: StoreFactory): void {
       });
     });
 
+    // ─── code locations ──────────────────────────────────────────────────────────────────────
+
+    it('keeps the state of code locations apart: two locations with the same asset keys never see each other', async () => {
+      const graph = storeGraph();
+      const other = new ProvenanceStore(db, 'other');
+      // The same source partition observed in both: each location records its own observation.
+      expect(await store.recordSourceObservations('raw', [{ partitionKey: jan(1), dataVersion: sha('raw-1') }])).toHaveLength(1);
+      expect(await other.recordSourceObservations('raw', [{ partitionKey: jan(1), dataVersion: sha('raw-1') }])).toHaveLength(1);
+      expect(await other.recordSourceObservations('raw', [{ partitionKey: jan(1), dataVersion: sha('raw-2') }])).toHaveLength(1);
+      // The same asset key materialized differently in each.
+      await store.recordOutcome({ materializations: [mat('d', jan(1), { tag: 'mine' })] });
+      await other.recordOutcome({ materializations: [mat('d', jan(1), { tag: 'theirs' })], failures: [failure('d', jan(2), 'fp-theirs', 'their failure')] });
+      await store.addDynamicKeys('regions', ['eu']);
+      await other.addDynamicKeys('regions', ['us', 'eu']);
+      await store.submitRequest({ id: 'req-mine', action: 'materialize', assetKey: 'd', partitionKeys: [jan(3)], priority: 1 });
+      await other.submitRequest({ id: 'req-theirs', action: 'backfill', assetKey: 'd', partitionKeys: null, priority: 1 });
+
+      expect((await store.partitions('d')).map((p) => [p.partitionKey, p.token])).toEqual([[jan(1), mat('d', jan(1), { tag: 'mine' }).token]]);
+      expect((await other.partitions('d')).map((p) => [p.partitionKey, p.status])).toEqual([
+        [jan(1), 'fresh'],
+        [jan(2), 'failed'],
+      ]);
+      expect(await store.failureGroups()).toEqual([]);
+      expect((await other.failureGroups()).map((g) => [g.fingerprint, g.partitions])).toEqual([['fp-theirs', [jan(2)]]]);
+      expect(await store.dynamicKeys()).toEqual({ regions: ['eu'] });
+      expect(await other.dynamicKeys()).toEqual({ regions: ['us', 'eu'] });
+      expect(await store.request('req-theirs')).toBeUndefined();
+      expect((await store.currentValues('raw', [jan(1)]))[0]?.dataVersion).toBe(sha('raw-1'));
+      expect((await other.currentValues('raw', [jan(1)]))[0]?.dataVersion).toBe(sha('raw-2'));
+      const mine = await store.loadSnapshot(graph, () => CTX);
+      const theirs = await other.loadSnapshot(graph, () => CTX);
+      expect(mine.requests.map((r) => r.id)).toEqual(['req-mine']);
+      expect(theirs.requests.map((r) => r.id)).toEqual(['req-theirs']);
+      expect(mine.dynamicKeys).toEqual({ regions: ['eu'] });
+      expect(mine.assets.find((a) => a.assetKey === 'd')?.failures).toEqual([]);
+      expect(theirs.assets.find((a) => a.assetKey === 'd')?.failures.map((f) => f.index)).toEqual([1]);
+      const lineage = await store.lineage(graph, CTX, { assetKey: 'd', partitionKey: jan(1), direction: 'upstream', depth: 1 });
+      expect(lineage.root?.token).toBe(mat('d', jan(1), { tag: 'mine' }).token);
+    });
+
+    it('a token another location committed already is made current in this one (the same computation runs once)', async () => {
+      const other = new ProvenanceStore(db, 'other');
+      const shared = mat('d', jan(4), { tag: 'shared', inputsAsOf: 0 });
+      await other.recordOutcome({ materializations: [shared] });
+      const out = await store.recordOutcome({ materializations: [shared] });
+      expect(out.committed).toEqual([]);
+      expect(out.restored).toEqual([shared.token]);
+      expect((await store.partitions('d')).map((p) => [p.partitionKey, p.status, p.token])).toEqual([[jan(4), 'fresh', shared.token]]);
+      expect((await store.eventsSince(0)).map((e) => e.kind)).toEqual(['materialization.restored']);
+    });
+
     // ─── planner round trip ──────────────────────────────────────────────────────────────────
 
     describe('planner state (loadSnapshot / savePlan) with a real planner', () => {
