@@ -184,6 +184,20 @@ export function describeStore(name: string, factory: StoreFactory): void {
         [a.id, events[0]?.seq, { d: 'code-1' }],
         [b.id, events[1]?.seq, { d: 'code-2' }],
       ]);
+      expect(await store.latestDeployment()).toBe(b.id);
+    });
+
+    it('announces a deployment again when another came after it (a rollback), and names the latest', async () => {
+      expect(await store.latestDeployment()).toBeUndefined();
+      const v1 = await store.recordDeployment({ assets: ['d'] }, { d: 'code-1' });
+      const v2 = await store.recordDeployment({ assets: ['d'] }, { d: 'code-2' });
+      const back = await store.recordDeployment({ assets: ['d'] }, { d: 'code-1' });
+      expect(back).toEqual({ id: v1.id, created: false });
+      expect(await store.latestDeployment()).toBe(v1.id);
+      // A restart of the latest one announces nothing.
+      await store.recordDeployment({ assets: ['d'] }, { d: 'code-1' });
+      expect((await store.eventsSince(0)).map((e) => (e as { deploymentId?: string }).deploymentId)).toEqual([v1.id, v2.id, v1.id]);
+      expect(await new ProvenanceStore(db, 'other').latestDeployment()).toBeUndefined();
     });
 
     // ─── exactly-once recording ──────────────────────────────────────────────────────────────

@@ -1,10 +1,12 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowIdConflictPolicy } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { callUserCode, sourceDataVersion, textOrderedAssets, type PlannedBatch, type PruneResult } from '@weft/core';
 import type { ApplyRetentionInput } from '../workflows/retention.js';
 import { PlannerHost, type PlanSummary } from '../runtime/planner-host.js';
 import type { WeftRuntime } from '../runtime/runtime.js';
-import { reconcileWorkflowId, type WakeReason } from '../workflows/ids.js';
+import { PLANNER_SUPERSEDED, reconcileWorkflowId, type WakeReason } from '../workflows/ids.js';
+import { supersededBy } from '../runtime/deployments.js';
 import { batchProgress, executionIds, materializeBatch, restoresOf, type MaterializeBatchInput, type MaterializeBatchResult } from './materialize-batch.js';
 
 /** The activities the workflows call (reached from workflow code through `proxyActivities`). */
@@ -59,7 +61,13 @@ async function withHeartbeat<T>(ms: number, fn: () => Promise<T>): Promise<T> {
 /** Binds the activities to a worker's runtime. */
 export function createActivities(runtime: WeftRuntime, host = new PlannerHost(runtime)): WeftActivities {
   return {
-    plannerQueue: async () => runtime.workerQueue,
+    async plannerQueue() {
+      // A worker of an older deployment does not offer its planner while a newer one runs: the
+      // retry (the reconcile loop's, on the shared queue) lands on another worker.
+      const newer = await supersededBy(runtime);
+      if (newer !== undefined) throw ApplicationFailure.retryable(`deployment ${newer} plans location ${runtime.location}, not ${runtime.deploymentId}`, PLANNER_SUPERSEDED);
+      return runtime.workerQueue;
+    },
     // Heartbeat while planning (a first plan over a million partitions takes seconds).
     plan: () => withHeartbeat(2000, () => host.tick()),
     materializeBatch: (input) => materializeBatch(runtime, input),

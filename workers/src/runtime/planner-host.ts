@@ -1,6 +1,8 @@
+import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
 import { Planner, type PlanResult } from '@weft/core';
-import { materializeWorkflowId } from '../workflows/ids.js';
+import { materializeWorkflowId, PLANNER_SUPERSEDED } from '../workflows/ids.js';
+import { queueAlive, supersededBy } from './deployments.js';
 import { contextAt, type WeftRuntime } from './runtime.js';
 
 /** What one planning pass did (returned to the reconcile workflow: references, never data). */
@@ -20,6 +22,8 @@ export interface PlanSummary {
 }
 
 const PAGE = 10_000;
+/** How often a planner of an older deployment looks for workers of the newer one, ms. */
+const HAND_OVER_CHECK_MS = 2000;
 
 /**
  * Keeps the planner of a code location warm in this worker process: built from the store's
@@ -31,6 +35,9 @@ export class PlannerHost {
   private busy: Promise<unknown> = Promise.resolve();
   /** Per running batch: when this process first saw it and last asked Temporal about it (wall ms). */
   private readonly watched = new Map<string, { seen: number; checked: number }>();
+  /** The location's deployment announced last, as the log says (undefined: not read yet). */
+  private announced: string | undefined;
+  private handOverCheckedAt = 0;
 
   constructor(private readonly runtime: WeftRuntime) {}
 
@@ -59,6 +66,16 @@ export class PlannerHost {
     }
     const planner = this.planner;
     await this.catchUp(planner, now);
+    if (rebuilt) this.announced = await runtime.store.latestDeployment();
+    if (this.announced !== undefined && this.announced !== runtime.deploymentId && Date.now() - this.handOverCheckedAt >= HAND_OVER_CHECK_MS) {
+      // Another deployment was announced after this one: hand planning to it once a worker of it runs.
+      this.handOverCheckedAt = Date.now();
+      const newer = await supersededBy(runtime);
+      if (newer !== undefined) {
+        this.planner = undefined;
+        throw ApplicationFailure.nonRetryable(`deployment ${newer} of location ${runtime.location} has workers: it plans now, not ${runtime.deploymentId}`, PLANNER_SUPERSEDED);
+      }
+    }
     const orphansReleased = await this.releaseOrphans(planner, now);
     let result: PlanResult;
     try {
@@ -100,6 +117,7 @@ export class PlannerHost {
   private async catchUp(planner: Planner, now: number): Promise<void> {
     for (;;) {
       const events = await this.runtime.store.eventsSince(planner.cursor, PAGE);
+      for (const e of events) if (e.kind === 'definitions.deployed') this.announced = e.deploymentId;
       planner.apply(events, now);
       if (events.length < PAGE) break;
     }
@@ -158,7 +176,7 @@ export class PlannerHost {
       if (description.status.name !== 'RUNNING') return false;
       // Planned by another deployment: it waits for that deployment's workers. None left: give it up.
       if (description.taskQueue === this.runtime.batchQueue || description.taskQueue === this.runtime.taskQueue) return true;
-      if (await this.queueAlive(description.taskQueue)) return true;
+      if (await queueAlive(this.runtime, description.taskQueue, this.runtime.deploymentGoneMs)) return true;
       await handle.terminate(`the deployment that planned this batch has had no worker on ${description.taskQueue} for ${this.runtime.deploymentGoneMs} ms: its partitions are planned again`);
       return false;
     } catch (error) {
@@ -166,20 +184,6 @@ export class PlannerHost {
     }
   }
 
-  /** Whether any worker polled `queue` (workflow or activity tasks) within `deploymentGoneMs`. */
-  private async queueAlive(queue: string): Promise<boolean> {
-    const { client, deploymentGoneMs } = this.runtime;
-    const since = Date.now() - deploymentGoneMs;
-    // (temporal.api.enums.v1.TaskQueueType: 1 = workflow tasks, 2 = activity tasks)
-    for (const taskQueueType of [1, 2]) {
-      const { pollers } = await client.workflowService.describeTaskQueue({ namespace: client.options.namespace, taskQueue: { name: queue }, taskQueueType });
-      for (const p of pollers ?? []) {
-        const seconds = Number(p.lastAccessTime?.seconds ?? 0);
-        if (seconds * 1000 >= since) return true;
-      }
-    }
-    return false;
-  }
 
   /** Starts one materialize workflow per batch (an identical batch already running or done is not started again). */
   private async start(result: PlanResult): Promise<void> {

@@ -40,5 +40,7 @@ export type WakeReason = 'materialized' | 'source_observed' | 'deployed' | 'requ
 
 /** ApplicationFailure type of a batch that failed for good (user code threw, bad data): not retried. */
 export const ACTIONABLE_FAILURE = 'WeftActionableFailure';
+/** ApplicationFailure type of a plan refused because a newer deployment of the location has workers (it plans). */
+export const PLANNER_SUPERSEDED = 'WeftPlannerSuperseded';
 /** ApplicationFailure type of a transient failure (retried with backoff). */
 export const TRANSIENT_FAILURE = 'WeftTransientFailure';

@@ -1,6 +1,6 @@
-import { allHandlersFinished, CancellationScope, condition, continueAsNew, defineQuery, defineSignal, isCancellation, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, allHandlersFinished, ApplicationFailure, CancellationScope, condition, continueAsNew, defineQuery, defineSignal, isCancellation, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { PlanSummary, WeftActivities } from '../activities/index.js';
-import type { WakeReason } from './ids.js';
+import { PLANNER_SUPERSEDED, type WakeReason } from './ids.js';
 
 /** Wakes the reconcile loop: something changed (a materialization finished, a source, a request, a deployment). */
 export const wakeSignal = defineSignal<[WakeReason]>('wake');
@@ -91,7 +91,9 @@ export async function reconcile(input: ReconcileInput): Promise<void> {
       // (A worker that shuts down says so, and the handler cancels this scope: no waiting for its queue.)
       summary = await (leaving.has(current) ? Promise.reject(new Error('planner queue is leaving')) : scope.run(() => planner.plan({ location: input.location })));
     } catch (error) {
-      if (!isCancellation(error) && !leaving.has(current)) view = { ...view, plannerErrors: view.plannerErrors + 1 };
+      // A planner of an older deployment hands over to the newer one: ask for a planner again, at once.
+      const superseded = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === PLANNER_SUPERSEDED;
+      if (!isCancellation(error) && !leaving.has(current) && !superseded) view = { ...view, plannerErrors: view.plannerErrors + 1 };
       view = { ...view, plannerQueue: undefined };
       queue = undefined;
       pending = true;

@@ -1,8 +1,9 @@
 /**
  * Issue 14, scenario 5: a rolling deploy. Two deployments of one location run side by side; every
  * batch must run on a worker of the deployment that planned it, so a materialization's code version
- * (and its deployment) names the code that really ran. Batches an old deployment planned and left
- * waiting when its last worker went are given up and planned again by the new one.
+ * (and its deployment) names the code that really ran. The old deployment's planner hands planning
+ * to the new one as soon as a worker of it runs; batches the old one planned and left waiting when
+ * its last worker went are given up and planned again by the new one.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,14 +26,14 @@ const NOW = Date.parse('2024-01-09T00:00:00Z');
 const text: Codec<string> = { name: 'text', encode: (s) => new TextEncoder().encode(s), decode: (b) => new TextDecoder().decode(b) };
 
 /** The asset as deployment `version` defines it: its value says which code made it. */
-function rolled(version: string) {
+function rolled(version: string, ms: number) {
   return asset({
     key: 'rolled',
     partitions: daily({ start: '2024-01-01' }),
     codec: text,
     version,
     compute: async (_inputs, ctx) => {
-      await sleep(400);
+      await sleep(ms);
       return `${version}:${ctx.partitionKey}`;
     },
   });
@@ -50,7 +51,8 @@ describe('a rolling deploy: two deployments of a location side by side', () => {
       const connection = await NativeConnection.connect({ address: temporal.address });
       connections.push(connection);
       return startWeftWorker({
-        definitions: [rolled(version)],
+        // (The old code is slow: it still has batches waiting on its queue when it goes.)
+        definitions: [rolled(version, version === 'v1' ? 1000 : 200)],
         location: 'rolling',
         store,
         storage,
@@ -83,7 +85,12 @@ describe('a rolling deploy: two deployments of a location side by side', () => {
       next = await start('v2');
       codeOf['v2'] = next.runtime.codeVersions['rolled'] as string;
       expect(codeOf['v2']).not.toBe(codeOf['v1']);
-      await sleep(1500);
+      // The old deployment's planner hands over while it still runs: the new code plans and runs at once.
+      const handOver = Date.now() + 30_000;
+      while (!(await rows()).some((m) => m.code_version === codeOf['v2']) && Date.now() < handOver) await sleep(100);
+      expect((await rows()).some((m) => m.code_version === codeOf['v2']), 'the new deployment materializes before the old one leaves').toBe(true);
+      const view = await temporal.client.workflow.getHandle('weft/reconcile/rolling').query<{ plannerQueue?: string }>('view');
+      expect(view.plannerQueue).toBe(next.runtime.workerQueue);
       await old.shutdown();
       old = undefined;
 
