@@ -142,7 +142,7 @@ async function onWorkers(days: number, log: (line: string) => void, problems: st
     const want = new Map([...oracle.bytes].filter(([id]) => !id.startsWith('readings\u0000')).map(([id, bytes]) => [id, dataVersionOf(bytes)]));
     const deadline = Date.now() + SETTLE_MS;
     for (;;) {
-      const rows = await env.store.db.query<{ asset_key: string; partition_key: string; status: string; data_version: string | null }>("SELECT asset_key, partition_key, status, data_version FROM weft_partition_state WHERE asset_key <> 'readings'");
+      const rows = await env.store.db.query<{ asset_key: string; partition_key: string; status: string; data_version: string | null }>("SELECT asset_key, partition_key, status, data_version FROM weft_partition_state WHERE location = $1 AND asset_key <> 'readings'", [env.location]);
       const got = new Map(rows.map((r) => [partitionId(r.asset_key, r.partition_key), r]));
       const differing = [...want].filter(([id, dv]) => got.get(id)?.status !== 'fresh' || got.get(id)?.data_version !== dv).map(([id]) => id);
       const [caught] = await env.store.db.query<{ ok: boolean }>('SELECT coalesce((SELECT cursor FROM weft_planner_cursors WHERE location = $1), 0) >= coalesce((SELECT max(id) FROM weft_events WHERE location = $1), 0) AS ok', [env.location]);

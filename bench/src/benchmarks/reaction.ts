@@ -106,7 +106,8 @@ export const reactionBench: Benchmark = {
       const rows = await committed();
       if (rows !== expectedRows) problems.push(`${rows} materializations of doubled, expected ${expectedRows} (${hours} + one per change)`);
       const wrong = await env.store.db.query<{ partition_key: string }>(
-        "SELECT ps.partition_key FROM weft_partition_state ps JOIN weft_materializations m ON m.id = ps.materialization_id WHERE ps.asset_key = 'doubled' AND (ps.status <> 'fresh' OR m.token <> ps.token)",
+        "SELECT ps.partition_key FROM weft_partition_state ps JOIN weft_materializations m ON m.id = ps.materialization_id WHERE ps.location = $1 AND ps.asset_key = 'doubled' AND (ps.status <> 'fresh' OR m.token <> ps.token)",
+        [env.location],
       );
       if (wrong.length > 0) problems.push(`${wrong.length} partitions of doubled not fresh with their latest materialization (first: ${wrong[0]?.partition_key})`);
       log(`reaction over ${samples} changes: p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${latencies.at(-1)} ms (the push call itself: p50 ${percentile(pushMs, 50)} ms)`);

@@ -73,7 +73,8 @@ export async function checkExactSet(
 
   const rows = await store.db.query<{ id: string; asset_key: string; partition_key: string; token: string; data_version: string; attempt: number; current_id: string | null; current_token: string | null; status: string | null }>(
     `SELECT m.id, m.asset_key, m.partition_key, m.token, m.data_version, m.attempt, ps.materialization_id AS current_id, ps.token AS current_token, ps.status
-     FROM weft_materializations m LEFT JOIN weft_partition_state ps ON ps.asset_key = m.asset_key AND ps.partition_key = m.partition_key`,
+     FROM weft_materializations m LEFT JOIN weft_partition_state ps ON ps.location = $1 AND ps.asset_key = m.asset_key AND ps.partition_key = m.partition_key`,
+    [store.location],
   );
   const byPartition = new Map<string, typeof rows>();
   for (const r of rows) {
@@ -143,7 +144,7 @@ export async function checkExactSet(
     if (!options.mayRetry?.(asset, partition)) problem('retried', `${asset} ${partition}: committed on attempt ${byPartition.get(key)?.map((r) => r.attempt).join(', ') ?? '—'}, ${attemptsPerKey.get(key) ?? 0} attempt rows`);
   }
 
-  const markers = await store.db.query<{ asset_key: string; partition_key: string; status: string }>('SELECT asset_key, partition_key, status FROM weft_partition_state WHERE running_token IS NOT NULL');
+  const markers = await store.db.query<{ asset_key: string; partition_key: string; status: string }>('SELECT asset_key, partition_key, status FROM weft_partition_state WHERE location = $1 AND running_token IS NOT NULL', [store.location]);
   for (const m of markers) problem('running marker', `${m.asset_key} ${m.partition_key}: its state (${m.status}) still names a running token after the run`);
 
   // A planner rebuilt from the store that trusts no status: every token is computed again from the

@@ -38,7 +38,8 @@ export async function committedSet(store: ProvenanceStore, definitions: readonly
   const want = new Set(Object.entries(expected).flatMap(([asset, keys]) => keys.map((k) => `${asset} ${k}`)));
   const rows = await store.db.query<{ id: string; asset_key: string; partition_key: string; token: string; attempt: number; current_id: string | null; current_token: string | null; status: string | null; running_token: string | null }>(
     `SELECT m.id, m.asset_key, m.partition_key, m.token, m.attempt, ps.materialization_id AS current_id, ps.token AS current_token, ps.status, ps.running_token
-     FROM weft_materializations m LEFT JOIN weft_partition_state ps ON ps.asset_key = m.asset_key AND ps.partition_key = m.partition_key ORDER BY m.id`,
+     FROM weft_materializations m LEFT JOIN weft_partition_state ps ON ps.location = $1 AND ps.asset_key = m.asset_key AND ps.partition_key = m.partition_key ORDER BY m.id`,
+    [store.location],
   );
   const byPartition = new Map<string, typeof rows>();
   for (const r of rows) byPartition.set(`${r.asset_key} ${r.partition_key}`, [...(byPartition.get(`${r.asset_key} ${r.partition_key}`) ?? []), r]);
@@ -92,7 +93,8 @@ export async function committedSet(store: ProvenanceStore, definitions: readonly
 export async function inFlight(store: ProvenanceStore): Promise<Set<string>> {
   const rows = await store.db.query<{ asset_key: string; partition_key: string }>(
     `SELECT ps.asset_key, ps.partition_key FROM weft_partition_state ps
-     WHERE ps.running_token IS NOT NULL AND NOT EXISTS (SELECT 1 FROM weft_materializations m WHERE m.token = ps.running_token)`,
+     WHERE ps.location = $1 AND ps.running_token IS NOT NULL AND NOT EXISTS (SELECT 1 FROM weft_materializations m WHERE m.token = ps.running_token)`,
+    [store.location],
   );
   return new Set(rows.map((r) => `${r.asset_key} ${r.partition_key}`));
 }
