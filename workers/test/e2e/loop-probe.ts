@@ -25,7 +25,7 @@ export interface LoopProbe {
   readonly client: Client;
   readonly location: string;
   readonly taskQueue: string;
-  /** Asset keys this test owns (partition state is not keyed by location). */
+  /** Asset keys this test owns. */
   readonly assets: readonly string[];
 }
 
@@ -55,7 +55,9 @@ export async function stateOf(probe: LoopProbe, asset: string, partition: string
 /** The materialize workflows of the probe's task queue that are still open. */
 export async function openMaterializeWorkflows(probe: LoopProbe): Promise<string[]> {
   const ids: string[] = [];
-  for await (const wf of probe.client.workflow.list({ query: `TaskQueue = '${probe.taskQueue}' AND WorkflowType = 'materialize' AND ExecutionStatus = 'Running'` })) ids.push(wf.workflowId);
+  // (Batches run on their deployment's queue: the location's batches are found by their workflow ids.)
+  const prefix = `weft/materialize/${probe.location}/`;
+  for await (const wf of probe.client.workflow.list({ query: `WorkflowType = 'materialize' AND ExecutionStatus = 'Running'` })) if (wf.workflowId.startsWith(prefix)) ids.push(wf.workflowId);
   return ids;
 }
 
