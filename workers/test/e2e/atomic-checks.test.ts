@@ -66,7 +66,7 @@ describe('issue 14, scenario 4: blocking checks are atomic with their materializ
       version: 'v1',
       // Day 2 scores negative: its blocking check fails.
       checks: [check<number>({ name: 'non_negative', blocking: true, fn: (v) => ({ passed: v >= 0, message: `score ${v}` }) })],
-      compute: (_inputs, ctx) => (ctx.partitionKey === '2024-01-02' ? -5 : 5),
+      compute: (_inputs, ctx): number => (ctx.partitionKey === '2024-01-02' ? -5 : 5),
     });
     const used = asset({
       key: 'used',
