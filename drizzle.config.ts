@@ -4,6 +4,6 @@ import { defineConfig } from 'drizzle-kit';
 // Released migrations are never edited: change the schema and generate a new one.
 export default defineConfig({
   dialect: 'postgresql',
-  schema: './core/src/storage/schema.ts',
+  schema: './store/src/schema.ts',
   out: './migrations',
 });

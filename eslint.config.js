@@ -7,6 +7,16 @@ import tseslint from 'typescript-eslint';
 const noDeepImports = { group: ['@weft/*/src', '@weft/*/src/*'], message: 'Import a package through its exports, never its src/ files.' };
 
 /**
+ * SQL in a string or template: a statement keyword, or one of the store's tables. Only @weft/store
+ * holds SQL (plugins may query their own services' tables, never Weft's).
+ */
+const noSql = [
+  String.raw`Literal[value=/\b(SELECT\s.+\sFROM|INSERT\s+INTO|DELETE\s+FROM|MERGE\s+INTO|UPDATE\s+\w+\s+SET)\b|\bweft_[a-z]+_?[a-z_]*\b/]`,
+  String.raw`TemplateElement[value.raw=/\b(SELECT\s.+\sFROM|INSERT\s+INTO|DELETE\s+FROM|MERGE\s+INTO|UPDATE\s+\w+\s+SET)\b|\bweft_[a-z]+_?[a-z_]*\b/]`,
+];
+const sqlMessage = 'SQL belongs in @weft/store: call (or add) a named store method.';
+
+/**
  * Dependency rules of DESIGN.md §4, one block per layer. Each block repeats `noDeepImports`
  * because a later `no-restricted-imports` setting replaces an earlier one for the same files.
  */
@@ -34,6 +44,10 @@ export default tseslint.config(
           patterns: [
             { group: ['@weft/*'], message: '@weft/core imports no other Weft package.' },
             { group: ['@temporalio/*', 'graphql', 'graphql-*', '@pothos/*', 'node:http', 'node:https'], message: 'core has no Temporal or HTTP code.' },
+            {
+              group: ['pg', 'pg-*', '@electric-sql/*', 'drizzle-orm', 'drizzle-orm/*', 'drizzle-kit', 'esbuild'],
+              message: 'core has no database driver or bundler: the store is @weft/store, code versions are computed in @weft/workers.',
+            },
           ],
         },
       ],
@@ -41,8 +55,31 @@ export default tseslint.config(
       'no-restricted-syntax': [
         'error',
         { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'core takes the clock as a parameter: no `new Date()`.' },
+        ...noSql.map((selector) => ({ selector, message: sqlMessage })),
       ],
     },
+  },
+  {
+    // The store implements core's interfaces on PostgreSQL and PGlite: it imports core only.
+    files: ['store/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            noDeepImports,
+            { group: ['@weft/*', '!@weft/core'], message: '@weft/store imports only @weft/core.' },
+            { group: ['@temporalio/*', 'graphql', 'graphql-*', '@pothos/*', 'node:http', 'node:https'], message: 'the store has no Temporal or HTTP code.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // No SQL outside the store: the other packages call its named methods.
+    // (core's own block above carries the same selectors.)
+    files: ['workers/src/**/*.ts', 'cli/src/**/*.ts', 'graphql/src/**/*.ts', 'ui/src/**/*.{ts,tsx}'],
+    rules: { 'no-restricted-syntax': ['error', ...noSql.map((selector) => ({ selector, message: sqlMessage }))] },
   },
   {
     // The determinism boundary: workflow code may import only the workflow SDK, workflow-safe core

@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-const packages = '{core,services,workers,plugins/*,graphql,cli,bench,examples/*}';
+const packages = '{core,store,services,workers,plugins/*,graphql,cli,bench,examples/*}';
 
 export default defineConfig({
   test: {

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { migrate, pgDatabase } from '@weft/core';
+import { migrate, pgDatabase } from '@weft/store';
 import { startTestServices } from '@weft/services/harness';
 import pg from 'pg';
 import { bundleWorkflows } from '@weft/workers';

@@ -1,4 +1,4 @@
-import { pgDatabase, type SqlDatabase } from '@weft/core';
+import { pgDatabase, type SqlDatabase } from '@weft/store';
 import pg from 'pg';
 
 /** Where a command writes: lines for the user, and errors. */

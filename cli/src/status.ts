@@ -1,4 +1,5 @@
-import { PARTITION_STATUSES, type PartitionStatus, type ProvenanceStore } from '@weft/core';
+import { PARTITION_STATUSES, type PartitionStatus } from '@weft/core';
+import { type ProvenanceStore } from '@weft/store';
 
 /** Partition counts per status of every asset. */
 export interface StatusReport {

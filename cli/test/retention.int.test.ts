@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { pgDatabase, ProvenanceStore, type NewEvent } from '@weft/core';
+import { pgDatabase, ProvenanceStore, type NewEvent } from '@weft/store';
 import { useTestDatabase } from '@weft/services/harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 

@@ -3,7 +3,7 @@ import { DefinitionError } from './errors.js';
 import type { ConcurrencyLimits } from './planner/types.js';
 import type { ComputeProvider } from './plugins/compute.js';
 import type { ObjectStorage } from './storage/object-storage.js';
-import type { RetentionPolicy } from './storage/types.js';
+import type { RetentionPolicy } from './storage/retention-policy.js';
 
 /** Where the Temporal cluster is (environment variables override it; see the operations docs). */
 export interface TemporalSettings {

@@ -2,7 +2,6 @@ export * from './errors.js';
 export * from './user-code.js';
 export * from './config.js';
 export * from './age.js';
-export * from './storage/object-storage.js';
 export * from './plugins/index.js';
 export * from './partitions/types.js';
 export * from './partitions/definitions/index.js';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
-import { sourceDataVersion, type PartitionKey, type PlannerRequest, type ProvenanceStore, type ReportedVersion, type WeftEvent } from '@weft/core';
+import { sourceDataVersion, type PartitionKey, type PlannerRequest, type ReportedVersion, type WeftEvent } from '@weft/core';
+import { type ProvenanceStore } from '@weft/store';
 import { reconcileWorkflowId, type WakeReason } from './workflows/ids.js';
 import type { ReconcileView } from './workflows/reconcile.js';
 

@@ -1,4 +1,5 @@
-import { computeCodeVersion, type Canonical, type Definition } from '@weft/core';
+import { type Canonical, type Definition } from '@weft/core';
+import { computeCodeVersion } from './code-version.js';
 
 /** Code versions of every asset, with what went into each (for the deployment record). */
 export interface DeploymentCode {

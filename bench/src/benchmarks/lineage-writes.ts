@@ -1,6 +1,6 @@
 import { loadavg } from 'node:os';
 import { PGlite } from '@electric-sql/pglite';
-import { migrate, pgDatabase, pgliteDatabase, ProvenanceStore, type MaterializationRecord } from '@weft/core';
+import { migrate, pgDatabase, pgliteDatabase, ProvenanceStore, type MaterializationRecord } from '@weft/store';
 import { startPostgres } from '@weft/services';
 import pg from 'pg';
 import { checked, type Benchmark } from '../benchmark.js';

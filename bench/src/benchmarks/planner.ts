@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
-import { copyLine, loadDefinitions, migrate, PARTITION_STATUSES, pgDatabase, Planner, ProvenanceStore, type AssetGraph, type PartitionStatus, type PlannerSnapshot, type PlanResult, type WeftEvent } from '@weft/core';
+import { loadDefinitions, PARTITION_STATUSES, Planner, type AssetGraph, type PartitionStatus, type PlannerSnapshot, type PlanResult, type WeftEvent } from '@weft/core';
+import { copyLine, migrate, pgDatabase, ProvenanceStore } from '@weft/store';
 import { startPostgres } from '@weft/services';
 import pg from 'pg';
 import { checked, type Benchmark } from '../benchmark.js';
@@ -70,7 +71,7 @@ async function populateStore(url: string, graph: AssetGraph, snapshot: PlannerSn
       for (let i = 0; i < a.count; i++) {
         const status = PARTITION_STATUSES[a.status[i] as number] ?? 'missing';
         const code = isSource ? null : (a.codeVersions[a.codeVersionId[i] as number] ?? null);
-        chunk += copyLine([a.assetKey, def.keyAt(i, ctx), status, isSource ? null : hex(a.token, i), a.materialized[i] === 1 ? hex(a.dataVersion, i) : null, code, a.verifiedAt[i], a.changedAt[i], snapshot.cursor]);
+        chunk += copyLine([a.assetKey, def.keyAt(i, ctx), status, isSource ? null : hex(a.token, i), a.materialized[i] === 1 ? hex(a.dataVersion, i) : null, code, a.verifiedSeq[i], a.changedSeq[i], snapshot.cursor]);
         if (chunk.length > 1 << 16) {
           await writer.write(chunk, 0);
           chunk = '';

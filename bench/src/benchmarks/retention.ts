@@ -1,6 +1,7 @@
 import { loadavg } from 'node:os';
 import { PGlite } from '@electric-sql/pglite';
-import { loadDefinitions, migrate, pgDatabase, pgliteDatabase, ProvenanceStore, type SqlDatabase, type MaterializationRecord, type PlanResult } from '@weft/core';
+import { loadDefinitions, type PlanResult } from '@weft/core';
+import { migrate, pgDatabase, pgliteDatabase, ProvenanceStore, type SqlDatabase, type MaterializationRecord } from '@weft/store';
 import { startPostgres } from '@weft/services';
 import pg from 'pg';
 import type { Benchmark } from '../benchmark.js';

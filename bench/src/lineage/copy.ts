@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { finished } from 'node:stream/promises';
 import type pg from 'pg';
-import { copyStatement } from '@weft/core';
+import { copyStatement } from '@weft/store';
 import { from as copyFrom, type CopyStreamQuery } from 'pg-copy-streams';
 
 /** Streams `text` (COPY text format) into `table` on `client`; resolves when the server has it. */

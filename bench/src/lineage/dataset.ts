@@ -16,7 +16,8 @@
  * once (no superseded history); the event log and attempts are not filled.
  */
 import { randomUUID } from 'node:crypto';
-import { asset, daily, hourly, input, jsonCodec, migrate, monthly, pgDatabase, rollup, source, window, type AssetDefinition, type Definition, type InputSpecs, type PartitionContext } from '@weft/core';
+import { asset, daily, hourly, input, jsonCodec, monthly, rollup, source, window, type AssetDefinition, type Definition, type InputSpecs, type PartitionContext } from '@weft/core';
+import { migrate, pgDatabase } from '@weft/store';
 import pg from 'pg';
 import { CopyWriter, HexPool } from './copy.js';
 import { EDGE_COLUMNS, MATERIALIZATION_COLUMNS } from './e2e-records.js';

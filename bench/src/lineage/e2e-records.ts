@@ -10,7 +10,7 @@
  * within realistic dates: two years per site, about 3,670 materializations.
  */
 import { randomUUID } from 'node:crypto';
-import { edgeLines, materializationLines, type MaterializationRecord } from '@weft/core';
+import { edgeLines, materializationLines, type MaterializationRecord } from '@weft/store';
 import type { HexPool } from './copy.js';
 
 const DAY = 86_400_000;
@@ -147,7 +147,7 @@ export function take<T>(iterator: Iterator<T>, n: number): T[] {
 }
 
 /** The columns a raw COPY fills: the store's own (weft_materializations, weft_input_edges). */
-export { EDGE_COLUMNS, MATERIALIZATION_COLUMNS } from '@weft/core';
+export { EDGE_COLUMNS, MATERIALIZATION_COLUMNS } from '@weft/store';
 
 /**
  * The rows the store would write for `records` into weft_materializations and weft_input_edges,

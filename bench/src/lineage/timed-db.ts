@@ -1,4 +1,4 @@
-import type { SqlClient, SqlDatabase } from '@weft/core';
+import type { SqlClient, SqlDatabase } from '@weft/store';
 
 /** Time spent per statement (keyed by its first words) and in whole transactions. */
 export interface StatementTimes {

@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import type { AssetSnapshot, PlannerSnapshot } from '@weft/core';
 
-const COLUMNS = ['status', 'materialized', 'token', 'dataVersion', 'codeVersionId', 'verifiedAt', 'changedAt'] as const;
+const COLUMNS = ['status', 'materialized', 'token', 'dataVersion', 'codeVersionId', 'verifiedSeq', 'changedSeq'] as const;
 type Column = (typeof COLUMNS)[number];
 
 /** Writes a planner snapshot as a JSON header line followed by its typed-array columns. */
@@ -60,7 +60,7 @@ export function readSnapshot(path: string): PlannerSnapshot {
       return array;
     };
     const assets = header.assets.map(({ bytes, ...meta }) => {
-      const [status, materialized, token, dataVersion, codeVersionId, verifiedAt, changedAt] = bytes as [number, number, number, number, number, number, number];
+      const [status, materialized, token, dataVersion, codeVersionId, verifiedSeq, changedSeq] = bytes as [number, number, number, number, number, number, number];
       return {
         ...meta,
         status: read(new Uint8Array(status)),
@@ -68,8 +68,8 @@ export function readSnapshot(path: string): PlannerSnapshot {
         token: read(new Uint8Array(token)),
         dataVersion: read(new Uint8Array(dataVersion)),
         codeVersionId: read(new Uint16Array(codeVersionId / 2)),
-        verifiedAt: read(new Float64Array(verifiedAt / 8)),
-        changedAt: read(new Float64Array(changedAt / 8)),
+        verifiedSeq: read(new Float64Array(verifiedSeq / 8)),
+        changedSeq: read(new Float64Array(changedSeq / 8)),
       } satisfies AssetSnapshot;
     });
     return { cursor: header.cursor, dynamicKeys: header.dynamicKeys, requests: header.requests, assets };

@@ -1,4 +1,5 @@
-import { dataVersionOf, loadDefinitions, PARTITION_STATUSES, Planner, type Definition, type PartitionKey, type ProvenanceStore } from '@weft/core';
+import { dataVersionOf, loadDefinitions, PARTITION_STATUSES, Planner, type Definition, type PartitionKey } from '@weft/core';
+import { type ProvenanceStore } from '@weft/store';
 
 /** What a run was expected to commit: per asset, its partition keys, and (optionally) each value's bytes. */
 export interface ExpectedSet {

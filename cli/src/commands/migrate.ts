@@ -1,4 +1,4 @@
-import { migrate } from '@weft/core';
+import { migrate } from '@weft/store';
 import { processOutput, withDatabase, type Output } from '../database.js';
 
 /** `weft migrate`: applies the migrations to the PostgreSQL database at DATABASE_URL. */

@@ -1,4 +1,5 @@
-import { AgeError, formatAge, loadDefinitions, MIN_DETAIL_AGE_MS, parseAge, ProvenanceStore, textOrderedAssets, type PlannerCursor, type PruneResult, type RetentionPolicy } from '@weft/core';
+import { AgeError, formatAge, loadDefinitions, MIN_DETAIL_AGE_MS, parseAge, textOrderedAssets, type RetentionPolicy } from '@weft/core';
+import { ProvenanceStore, type PlannerCursor, type PruneResult } from '@weft/store';
 import { withDatabase, type Output } from '../database.js';
 import { OptionError } from '../options.js';
 import { loadProject } from '../project.js';

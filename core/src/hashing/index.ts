@@ -1,10 +1,7 @@
 /**
- * Provenance hashing: canonical encoding, data versions, tokens, range hashes, codecs and code
- * versions.
- *
- * Everything here is pure and workflow-safe except `code-version.ts` (node:fs, esbuild), which no
- * other hashing module imports. Workflow-safe code must import the pure files directly, never this
- * index.
+ * Provenance hashing: canonical encoding, data versions, tokens, range hashes and codecs. (Code
+ * versions, which read modules with esbuild, are computed where deployments are recorded:
+ * `@weft/workers`.) Workflow-safe code imports the pure files directly, never this index.
  *
  * @module
  */
@@ -15,4 +12,3 @@ export * from './data-version.js';
 export * from './token.js';
 export * from './range-hash.js';
 export * from './codec.js';
-export * from './code-version.js';

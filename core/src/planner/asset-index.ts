@@ -33,8 +33,8 @@ export class AssetIndex {
   token: Uint8Array = new Uint8Array(0);
   dataVersion: Uint8Array = new Uint8Array(0);
   codeVersionId: Uint16Array = new Uint16Array(0);
-  verifiedAt: Float64Array = new Float64Array(0);
-  changedAt: Float64Array = new Float64Array(0);
+  verifiedSeq: Float64Array = new Float64Array(0);
+  changedSeq: Float64Array = new Float64Array(0);
   readonly codeVersions: string[] = [];
   private readonly codeVersionIds = new Map<string, number>();
   readonly failures = new Map<number, FailureRecord>();
@@ -76,11 +76,11 @@ export class AssetIndex {
     this.token = grow(this.token, count * DIGEST, (n) => new Uint8Array(n));
     this.dataVersion = grow(this.dataVersion, count * DIGEST, (n) => new Uint8Array(n));
     this.codeVersionId = grow(this.codeVersionId, count, (n) => new Uint16Array(n));
-    this.verifiedAt = grow(this.verifiedAt, count, (n) => new Float64Array(n), -1);
-    this.changedAt = grow(this.changedAt, count, (n) => new Float64Array(n), -1);
+    this.verifiedSeq = grow(this.verifiedSeq, count, (n) => new Float64Array(n), -1);
+    this.changedSeq = grow(this.changedSeq, count, (n) => new Float64Array(n), -1);
     this.status.fill(S.NEW, this.count, count);
-    this.verifiedAt.fill(-1, this.count, count);
-    this.changedAt.fill(-1, this.count, count);
+    this.verifiedSeq.fill(-1, this.count, count);
+    this.changedSeq.fill(-1, this.count, count);
     this.count = count;
   }
 
@@ -95,8 +95,8 @@ export class AssetIndex {
     this.materialized = snapshot.materialized.subarray(0, n);
     this.token = snapshot.token.subarray(0, n * DIGEST);
     this.dataVersion = snapshot.dataVersion.subarray(0, n * DIGEST);
-    this.verifiedAt = snapshot.verifiedAt.subarray(0, n);
-    this.changedAt = snapshot.changedAt.subarray(0, n);
+    this.verifiedSeq = snapshot.verifiedSeq.subarray(0, n);
+    this.changedSeq = snapshot.changedSeq.subarray(0, n);
     const remap = snapshot.codeVersions.map((v) => this.codeId(v));
     const ids = snapshot.codeVersionId.subarray(0, n);
     const identity = remap.every((id, k) => id === k);

@@ -82,7 +82,7 @@ export function evaluatePartition(index: AssetIndex, i: number, env: EvaluationE
   const previous = index.status[i];
   let candidate = index.materialized[i] !== 1 || index.codeVersionId[i] !== index.codeId(index.currentCodeVersion) || (previous !== S.FRESH && previous !== S.CHECK_FAILED);
   let waiting = false;
-  const verifiedAt = index.verifiedAt[i] as number;
+  const verifiedSeq = index.verifiedSeq[i] as number;
   const single = RangeSet.range(i, i + 1);
   const reads: InputRead[] = [];
   for (const input of index.node.inputs) {
@@ -94,7 +94,7 @@ export function evaluatePartition(index: AssetIndex, i: number, env: EvaluationE
         const state = upstreamState(up, u, input);
         if (state === UPSTREAM.BLOCKED) return S.BLOCKED;
         if (state === UPSTREAM.WAITING) waiting = true;
-        else if ((up.changedAt[u] as number) > verifiedAt) candidate = true;
+        else if ((up.changedSeq[u] as number) > verifiedSeq) candidate = true;
       }
     }
     reads.push({ input, up, existing: r.existing });
@@ -105,7 +105,7 @@ export function evaluatePartition(index: AssetIndex, i: number, env: EvaluationE
 
   const token = tokenOf(index, i, reads, env);
   if (index.tokenEquals(i, token)) {
-    index.verifiedAt[i] = env.cursor;
+    index.verifiedSeq[i] = env.cursor;
     return checkFailed ? S.CHECK_FAILED : S.FRESH;
   }
   const failure = index.failures.get(i);

@@ -27,7 +27,7 @@ export function explainPartition(index: AssetIndex, i: number, env: EvaluationEn
     const made = index.codeVersions[index.codeVersionId[i] as number] ?? 'unknown';
     if (made !== index.currentCodeVersion) reasons.push({ kind: 'code_changed', from: made, to: index.currentCodeVersion });
   }
-  const verifiedAt = index.verifiedAt[i] as number;
+  const verifiedSeq = index.verifiedSeq[i] as number;
   const single = RangeSet.range(i, i + 1);
   for (const input of index.node.inputs) {
     const up = env.index(input.upstreamKey);
@@ -54,7 +54,7 @@ export function explainPartition(index: AssetIndex, i: number, env: EvaluationEn
         else if (up.failures.has(u) && up.status[u] === S.FAILED) failed.push(u);
         else blocked.push(u);
       } else if (state === UPSTREAM.WAITING) notFresh.push(u);
-      else if (materialized && (up.changedAt[u] as number) > verifiedAt) changed.push(u);
+      else if (materialized && (up.changedSeq[u] as number) > verifiedSeq) changed.push(u);
     }
     const base = { assetKey: up.node.key, input: input.name };
     if (unobserved.length) reasons.push({ kind: 'upstream_missing', ...base, ...keysOf(up, unobserved, env) });

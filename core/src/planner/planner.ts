@@ -137,7 +137,7 @@ export class Planner {
   }
 
   private markDataChanged(index: AssetIndex, i: number, seq: Seq): void {
-    index.changedAt[i] = seq;
+    index.changedSeq[i] = seq;
     this.trees.update(index, i);
     let b = this.changedData.get(index);
     if (!b) this.changedData.set(index, (b = new RangeSetBuilder()));
@@ -244,7 +244,7 @@ export class Planner {
           const changed = index.setDataVersion(i, dataVersion);
           index.materialized[i] = 1;
           // A snapshot written after this event already holds its data (changed_at = its seq): propagate anyway.
-          if (changed || index.changedAt[i] === event.seq) this.markDataChanged(index, i, event.seq);
+          if (changed || index.changedSeq[i] === event.seq) this.markDataChanged(index, i, event.seq);
           this.markDirty(index, i);
         }
         return;
@@ -288,14 +288,14 @@ export class Planner {
         index.retryRequested.delete(i);
         index.setToken(i, event.token);
         index.codeVersionId[i] = index.codeId(event.codeVersion);
-        index.verifiedAt[i] = event.inputsAsOf;
+        index.verifiedSeq[i] = event.inputsAsOf;
         const changed = index.setDataVersion(i, event.dataVersion);
         index.materialized[i] = 1;
         if (event.kind === 'materialization.restored') {
           if (event.checkFailure) index.checkFailures.set(i, event.checkFailure);
           else index.checkFailures.delete(i);
         } else if (changed) index.checkFailures.delete(i);
-        if (changed || index.changedAt[i] === event.seq) this.markDataChanged(index, i, event.seq);
+        if (changed || index.changedSeq[i] === event.seq) this.markDataChanged(index, i, event.seq);
         this.markDirty(index, i);
         return;
       }
@@ -604,8 +604,8 @@ export class Planner {
         index.setDataVersion(i, dataVersionFor(index.node.key, index.definition.keyAt(i, this.ctxValue), token));
         index.materialized[i] = 1;
         index.codeVersionId[i] = code;
-        index.verifiedAt[i] = this.cursorValue;
-        index.changedAt[i] = this.cursorValue;
+        index.verifiedSeq[i] = this.cursorValue;
+        index.changedSeq[i] = this.cursorValue;
         index.status[i] = S.FRESH;
         index.ready.delete(i);
         this.trees.update(index, i);
@@ -687,8 +687,8 @@ export class Planner {
         dataVersion: index.dataVersion.slice(0, index.count * 32),
         codeVersionId: index.codeVersionId.slice(0, index.count),
         codeVersions: [...index.codeVersions],
-        verifiedAt: index.verifiedAt.slice(0, index.count),
-        changedAt: index.changedAt.slice(0, index.count),
+        verifiedSeq: index.verifiedSeq.slice(0, index.count),
+        changedSeq: index.changedSeq.slice(0, index.count),
         failures: [...index.failures.values()],
         running: [...index.running].map(([i, r]) => ({ index: i, token: r.token, since: r.since, batchId: r.batchId })),
         checkFailures: [...index.checkFailures].map(([i, c]) => ({ index: i, ...c })),

@@ -156,9 +156,9 @@ export interface AssetSnapshot {
   readonly codeVersionId: Uint16Array;
   readonly codeVersions: readonly string[];
   /** Cursor at which the partition's token was last confirmed current. */
-  readonly verifiedAt: Float64Array;
+  readonly verifiedSeq: Float64Array;
   /** Sequence at which the partition's data version last changed. */
-  readonly changedAt: Float64Array;
+  readonly changedSeq: Float64Array;
   readonly failures: readonly FailureRecord[];
   readonly running: readonly RunningMarker[];
   /** Partitions whose current data version failed a blocking check: index → check name and message. */

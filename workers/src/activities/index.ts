@@ -1,7 +1,8 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowIdConflictPolicy } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { callUserCode, sourceDataVersion, textOrderedAssets, type PlannedBatch, type PruneResult } from '@weft/core';
+import { callUserCode, sourceDataVersion, textOrderedAssets, type PlannedBatch } from '@weft/core';
+import { type PruneResult } from '@weft/store';
 import type { ApplyRetentionInput } from '../workflows/retention.js';
 import { PlannerHost, type PlanSummary } from '../runtime/planner-host.js';
 import type { WeftRuntime } from '../runtime/runtime.js';

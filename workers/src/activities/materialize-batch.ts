@@ -1,30 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import {
-  callUserCode,
-  classifyError,
-  coerceError,
-  ComputeTimeoutError,
-  dataVersionOf,
-  failureFingerprint,
-  findCause,
-  StalePlanError,
-  UserCodeError,
-  WeftError,
-  type AssetDefinition,
-  type CheckResultInput,
-  type ComputeProvider,
-  type ComputeContext,
-  type FailureInput,
-  type InputSpecs,
-  type MaterializationRecord,
-  type PartitionContext,
-  type PlannedBatch,
-  type PlannedPartition,
-  type ReleaseInput,
-  type RestoreInput,
-  type RetryPolicy,
-} from '@weft/core';
+import { callUserCode, classifyError, coerceError, ComputeTimeoutError, dataVersionOf, failureFingerprint, findCause, StalePlanError, UserCodeError, WeftError, type AssetDefinition, type ComputeProvider, type ComputeContext, type InputSpecs, type PartitionContext, type PlannedBatch, type PlannedPartition, type RetryPolicy } from '@weft/core';
+import { type CheckResultInput, type FailureInput, type MaterializationRecord, type ReleaseInput, type RestoreInput } from '@weft/store';
 import { readInputs } from '../runtime/read-inputs.js';
 import { ACTIONABLE_FAILURE, TRANSIENT_FAILURE } from '../workflows/ids.js';
 import { contextAt, type WeftRuntime } from '../runtime/runtime.js';

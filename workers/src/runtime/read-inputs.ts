@@ -1,5 +1,5 @@
 import { ABSENT_INPUT, rangeInputHashOf, StalePlanError, TransientError, WeftError, type PartitionContext, type PartitionKey, type PlannedInput } from '@weft/core';
-import type { InputRecord } from '@weft/core';
+import type { InputRecord } from '@weft/store';
 import type { WeftRuntime } from './runtime.js';
 
 /** What an input of a partition resolved to: the values for the compute and the edge to record. */

@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
-import type { AssetGraph, ComputeProvider, ConcurrencyLimits, ObjectStorage, PartitionContext, PartitionKey, ProvenanceStore } from '@weft/core';
+import type { AssetGraph, ComputeProvider, ConcurrencyLimits, ObjectStorage, PartitionContext, PartitionKey } from '@weft/core';
+import type { ProvenanceStore } from '@weft/store';
 
 /** Everything a worker's activities need: definitions, store, storage, compute and Temporal. */
 export interface WeftRuntime {

@@ -1,5 +1,5 @@
 import { proxyActivities } from '@temporalio/workflow';
-import type { PruneResult } from '@weft/core';
+import type { PruneResult } from '@weft/store';
 import type { WeftActivities } from '../activities/index.js';
 
 // A prune is one transaction over the provenance tables: minutes at tens of millions of rows.

@@ -4,7 +4,8 @@
  * once, and the hung one becomes a transient failure of its own (retried alone), not a batch held
  * through the workflow's retries. On real PostgreSQL, Temporal and MinIO.
  */
-import { asset, daily, migrate, pgDatabase, ProvenanceStore } from '@weft/core';
+import { asset, daily } from '@weft/core';
+import { migrate, pgDatabase, ProvenanceStore } from '@weft/store';
 import { minioClient, s3Storage } from '@weft/plugin-s3';
 import { useBucket, useTemporal, useTestDatabase } from '@weft/services/harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

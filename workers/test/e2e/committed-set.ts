@@ -4,7 +4,8 @@
  * duplicate is not two rows with one token: it is a second materialization of a partition (other
  * inputs read, another code version, another moment), i.e. two rows where one was expected.
  */
-import { loadDefinitions, PARTITION_STATUSES, Planner, type Definition, type ProvenanceStore } from '@weft/core';
+import { loadDefinitions, PARTITION_STATUSES, Planner, type Definition } from '@weft/core';
+import { type ProvenanceStore } from '@weft/store';
 
 export interface CommittedSet {
   /** Expected `asset partition`s with no committed materialization. */

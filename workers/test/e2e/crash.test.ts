@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { pgDatabase, ProvenanceStore } from '@weft/core';
+import { pgDatabase, ProvenanceStore } from '@weft/store';
 import { minioClient } from '@weft/plugin-s3';
 import { useBucket, useServices, useTemporal, useTestDatabase } from '@weft/services/harness';
 import { afterAll, describe, expect, it } from 'vitest';

@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
-import type { ProvenanceStore } from '@weft/core';
+import type { ProvenanceStore } from '@weft/store';
 import { reconcileWorkflowId } from '../../src/index.js';
 
 export interface PartitionStateRow {

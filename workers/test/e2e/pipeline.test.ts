@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { migrate, pgDatabase, ProvenanceStore } from '@weft/core';
+import { migrate, pgDatabase, ProvenanceStore } from '@weft/store';
 import { minioClient, s3Objects, s3Storage } from '@weft/plugin-s3';
 import { useBucket, useTemporal, useTestDatabase } from '@weft/services/harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

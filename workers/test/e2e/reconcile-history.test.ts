@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { asset, migrate, pgDatabase, ProvenanceStore } from '@weft/core';
+import { asset } from '@weft/core';
+import { migrate, pgDatabase, ProvenanceStore } from '@weft/store';
 import { fsStorage } from '@weft/plugin-fs';
 import { useTemporal, useTestDatabase } from '@weft/services/harness';
 import { mkdtempSync, rmSync } from 'node:fs';

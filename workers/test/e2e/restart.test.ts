@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { migrate, pgDatabase, ProvenanceStore } from '@weft/core';
+import { migrate, pgDatabase, ProvenanceStore } from '@weft/store';
 import { fsStorage } from '@weft/plugin-fs';
 import { startTemporal, type TemporalServer } from '@weft/services';
 import { useTemporal, useTestDatabase } from '@weft/services/harness';

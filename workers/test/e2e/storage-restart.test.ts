@@ -9,7 +9,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { migrate, pgDatabase, ProvenanceStore } from '@weft/core';
+import { migrate, pgDatabase, ProvenanceStore } from '@weft/store';
 import { minioClient, s3Storage } from '@weft/plugin-s3';
 import { startMinio, startPostgres, type MinioServer, type PostgresServer } from '@weft/services';
 import { useTemporal } from '@weft/services/harness';

@@ -3,7 +3,8 @@
  * and MinIO. Each test waits a bounded time for what a user expects (a failed or fresh partition),
  * then fails with the partition states, the recent events and the open workflows.
  */
-import { asset, daily, identity, input, migrate, pgDatabase, ProvenanceStore, source, TransientError, type Definition, type PartitionContext, type PlanResult, type Reason, type AssetGraph, type PartitionKey } from '@weft/core';
+import { asset, daily, identity, input, source, TransientError, type Definition, type PartitionContext, type PlanResult, type Reason, type AssetGraph, type PartitionKey } from '@weft/core';
+import { migrate, pgDatabase, ProvenanceStore } from '@weft/store';
 import { minioClient, s3Objects, s3Storage } from '@weft/plugin-s3';
 import { useBucket, useTemporal, useTestDatabase } from '@weft/services/harness';
 import { setTimeout as sleep } from 'node:timers/promises';

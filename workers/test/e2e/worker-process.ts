@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { pgDatabase, ProvenanceStore } from '@weft/core';
+import { pgDatabase, ProvenanceStore } from '@weft/store';
 import { minioClient, s3Objects, s3Storage } from '@weft/plugin-s3';
 import pg from 'pg';
 import { startWeftWorker } from '../../src/index.js';

@@ -1,7 +1,7 @@
-import type { AssetGraph } from '../definitions/graph.js';
-import { WeftError } from '../errors.js';
-import { RangeSet } from '../partitions/sets/range-set.js';
-import type { PartitionContext, PartitionKey } from '../partitions/types.js';
+import type { AssetGraph } from '@weft/core';
+import { WeftError } from '@weft/core';
+import { RangeSet } from '@weft/core';
+import type { PartitionContext, PartitionKey } from '@weft/core';
 import type { SqlDatabase } from './sql-client.js';
 import type { Lineage, LineageEdge, LineageNode } from './types.js';
 

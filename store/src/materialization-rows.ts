@@ -2,7 +2,7 @@
  * The rows a batch of materializations becomes (weft_materializations and weft_input_edges), as
  * COPY text lines, and the checks that keep every value storable exactly.
  */
-import { WeftError } from '../errors.js';
+import { WeftError } from '@weft/core';
 import { copyLine } from './copy-text.js';
 import type { MaterializationRecord } from './types.js';
 import { checkInteger, checkStoredText, checkText, MAX_INT4, MAX_TIMESTAMP_MS } from './validate.js';

@@ -1,4 +1,4 @@
-import type { WeftEvent } from '../planner/types.js';
+import type { WeftEvent } from '@weft/core';
 import type { NewEvent } from './types.js';
 
 /** A row of weft_events as the drivers return it. */

@@ -5,21 +5,8 @@
  */
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  Planner,
-  PARTITION_STATUSES,
-  ProvenanceStore,
-  WeftError,
-  type CheckResultInput,
-  type FailureInput,
-  type InputRecord,
-  type MaterializationRecord,
-  type NewEvent,
-  type PartitionContext,
-  type PlanResult,
-  type SqlDatabase,
-  type WeftEvent,
-} from '../../src/index.js';
+import { ProvenanceStore, type CheckResultInput, type FailureInput, type InputRecord, type MaterializationRecord, type NewEvent, type SqlDatabase } from '../src/index.js';
+import { Planner, PARTITION_STATUSES, WeftError, type PartitionContext, type PlanResult, type WeftEvent } from '@weft/core';
 import { DAY, NOW, TABLES, contextAt, countRows, jan, mat, readOne, readRange, sha, storeGraph, tableDigest } from './fixtures.js';
 
 /** Gives a fresh, migrated database; the suite closes it after each test. */
@@ -678,8 +665,8 @@ export function describeStore(name: string, factory: StoreFactory): void {
       const snapshot = await store.loadSnapshot(storeGraph(), () => CTX);
       const raw = snapshot.assets.find((a) => a.assetKey === 'raw');
       expect([...(raw?.materialized.slice(0, 4) ?? [])]).toEqual([1, 1, 1, 0]);
-      expect(raw?.changedAt[0]).toBe(first[0]?.seq);
-      expect(raw?.changedAt[1]).toBe(second[0]?.seq);
+      expect(raw?.changedSeq[0]).toBe(first[0]?.seq);
+      expect(raw?.changedSeq[1]).toBe(second[0]?.seq);
       expect(Buffer.from(raw?.dataVersion.subarray(32, 64) ?? []).toString('hex')).toBe(sha('b2'));
     });
 

@@ -13,8 +13,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
 import path from 'node:path';
 import { build, type BuildFailure, type Message, type Plugin } from 'esbuild';
-import { DefinitionError } from '../errors.js';
-import { compareCodePoints, hashCanonical, sha256Hex, type Canonical } from './canonical-encoding.js';
+import { compareCodePoints, DefinitionError, hashCanonical, sha256Hex, type Canonical } from '@weft/core';
 
 /** Domain prefix: the first element of every code version's canonical form. */
 export const CODE_VERSION_DOMAIN = 'weft/code-version/v1';

@@ -1,6 +1,6 @@
 import { useTestDatabase } from '@weft/services/harness';
 import { describe, expect, it } from 'vitest';
-import { pgDatabase, ProvenanceStore, type SqlDatabase } from '../../src/index.js';
+import { pgDatabase, ProvenanceStore, type SqlDatabase } from '../src/index.js';
 import { DAY, jan, mat, NOW, readOne, resetStoreTables } from './fixtures.js';
 import { describeStore } from './store-suite.js';
 

@@ -1,6 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll } from 'vitest';
-import { migrate, pgliteDatabase } from '../../src/index.js';
+import { migrate, pgliteDatabase } from '../src/index.js';
 import { resetStoreTables } from './fixtures.js';
 import { describeStore } from './store-suite.js';
 

@@ -1,11 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WeftError } from '../errors.js';
+import { WeftError } from '@weft/core';
 import type { SqlClient, SqlDatabase } from './sql-client.js';
 
 /** The folder holding the SQL migrations drizzle-kit generated from the schema. */
-export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../migrations', import.meta.url));
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../migrations', import.meta.url));
 
 /** One migration: its folder name (timestamp_name) and its statements. */
 export interface Migration {

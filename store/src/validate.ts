@@ -1,4 +1,4 @@
-import { WeftError } from '../errors.js';
+import { WeftError } from '@weft/core';
 
 /**
  * Keys are indexed, and a PostgreSQL btree entry holds at most 2704 bytes (an asset key and a

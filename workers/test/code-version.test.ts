@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CodeVersionCache, computeCodeVersion, sha256Hex, type CodeVersionRequest } from '../../src/hashing/index.js';
-import { DefinitionError } from '../../src/errors.js';
+import { DefinitionError, sha256Hex } from '@weft/core';
+import { CodeVersionCache, computeCodeVersion, type CodeVersionRequest } from '../src/code-version.js';
 
-const repoNodeModules = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../node_modules');
+const repoNodeModules = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../node_modules');
 let root: string;
 let cache: CodeVersionCache;
 

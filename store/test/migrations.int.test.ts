@@ -11,7 +11,8 @@ import { useTestDatabase } from '@weft/services/harness';
 import { getTableConfig, PgDialect } from 'drizzle-orm/pg-core';
 import type pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MIGRATIONS_FOLDER, WeftError, migrate, pgDatabase, pgliteDatabase, readMigrations, storageSchema, type SqlClient, type SqlDatabase } from '../../src/index.js';
+import { MIGRATIONS_FOLDER, migrate, pgDatabase, pgliteDatabase, readMigrations, storageSchema, type SqlClient, type SqlDatabase } from '../src/index.js';
+import { WeftError } from '@weft/core';
 
 const database = useTestDatabase();
 

@@ -1,6 +1,6 @@
-import type { FailureClass } from '../errors.js';
-import type { PartitionKey } from '../partitions/types.js';
-import type { PartitionStatus, Reason, WeftEvent } from '../planner/types.js';
+import type { FailureClass } from '@weft/core';
+import type { PartitionKey } from '@weft/core';
+import type { PartitionStatus, Reason, WeftEvent } from '@weft/core';
 
 /** A log event before the store gives it its id. */
 export type NewEvent = WeftEvent extends infer E ? (E extends WeftEvent ? Omit<E, 'seq' | 'at'> & { readonly at?: number } : never) : never;
@@ -223,12 +223,4 @@ export interface PruneResult {
   readonly checks: number;
 }
 
-/** What retention removes; the provenance of every partition's current materialization is always kept. */
-export interface RetentionPolicy {
-  /** Drop events older than this many ms (the planner cursors are never passed). */
-  readonly eventsOlderThanMs?: number;
-  /** Drop attempts (and superseded materializations with their edges) older than this many ms. */
-  readonly detailOlderThanMs?: number;
-  /** Drop check results of data versions no longer current, older than this many ms. */
-  readonly checksOlderThanMs?: number;
-}
+export type { RetentionPolicy } from '@weft/core';

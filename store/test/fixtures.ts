@@ -4,24 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import { getTableConfig } from 'drizzle-orm/pg-core';
-import {
-  asset,
-  daily,
-  input,
-  loadDefinitions,
-  monthly,
-  rollup,
-  source,
-  storageSchema,
-  type AssetDefinition,
-  type AssetGraph,
-  type Definition,
-  type InputSpecs,
-  type InputRecord,
-  type MaterializationRecord,
-  type PartitionContext,
-  type SqlClient,
-} from '../../src/index.js';
+import { storageSchema, type InputRecord, type MaterializationRecord, type SqlClient } from '../src/index.js';
+import { asset, daily, input, loadDefinitions, monthly, rollup, source, type AssetDefinition, type AssetGraph, type Definition, type InputSpecs, type PartitionContext } from '@weft/core';
 
 /** sha256 hex of a string (tokens and data versions in the tests). */
 export const sha = (text: string): string => createHash('sha256').update(text).digest('hex');

@@ -1,0 +1,84 @@
+import type { WeftEvent } from '@weft/core';
+import { lockEvents, partitionId, type StoreContext } from './context.js';
+import type { SqlClient } from './sql-client.js';
+import type { CheckResultInput, NewEvent } from './types.js';
+import { checkStoredText, jsonSafe, messageBytes } from './validate.js';
+
+/** Refuses check results the store cannot keep exactly, naming the asset, partition and field. */
+export function checkCheckResults(results: readonly CheckResultInput[]): void {
+  for (const r of results) {
+    checkStoredText(r.assetKey, 'asset key');
+    checkStoredText(r.partitionKey, 'partition key', { assetKey: r.assetKey });
+    checkStoredText(r.check, 'check name', { assetKey: r.assetKey, partitionKey: r.partitionKey });
+    checkStoredText(r.dataVersion, 'data version', { assetKey: r.assetKey, partitionKey: r.partitionKey });
+  }
+}
+
+/**
+ * Writes check results inside `tx`: the rows, then blocking results folded per data version into
+ * the partition state (a failure marks it, a pass clears only the same check), and their events.
+ */
+export async function writeCheckResults(ctx: StoreContext, tx: SqlClient, results: readonly CheckResultInput[]): Promise<WeftEvent[]> {
+  if (results.length === 0) return [];
+  // Blocking results, folded per materialized data version in order: a failure marks the
+  // partition, a pass clears only a failure of the same check. What the fold cannot know (the
+  // failure already stored) is left to the UPDATE: the names of the checks that passed first.
+  const folded = new Map<string, { assetKey: string; partitionKey: string; dataVersion: string; failure: { check: string; message: string } | null; cleared: boolean; passed: string[] }>();
+  for (const r of results) {
+    if (!r.blocking) continue;
+    const key = `${partitionId(r.assetKey, r.partitionKey)}\u0000${r.dataVersion}`;
+    let f = folded.get(key);
+    if (!f) folded.set(key, (f = { assetKey: r.assetKey, partitionKey: r.partitionKey, dataVersion: r.dataVersion, failure: null, cleared: false, passed: [] }));
+    if (!r.passed) {
+      f.failure = { check: r.check, message: jsonSafe(r.message) };
+      f.cleared = false;
+    } else if (f.failure?.check === r.check) {
+      f.failure = null;
+      f.cleared = true;
+    } else if (!f.failure && !f.cleared) f.passed.push(r.check);
+  }
+  const updates = [...folded.values()];
+  // The event lock first, as every writer of events takes it: never wait for it while holding state rows.
+  await lockEvents(tx);
+  await tx.query(
+    `INSERT INTO weft_check_results (asset_key, partition_key, data_version, check_name, passed, blocking, message, metadata, materialization_id)
+     SELECT u.a, u.p, u.d, u.c, u.ok, u.b, u.m, u.meta::jsonb, ps.materialization_id
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::boolean[], $7::bytea[], $8::text[]) WITH ORDINALITY AS u(a, p, d, c, ok, b, m, meta, n)
+     LEFT JOIN weft_partition_state ps ON ps.location = $9 AND ps.asset_key = u.a AND ps.partition_key = u.p AND ps.data_version = u.d
+     ORDER BY u.n`,
+    [
+      results.map((r) => r.assetKey),
+      results.map((r) => r.partitionKey),
+      results.map((r) => r.dataVersion),
+      results.map((r) => r.check),
+      results.map((r) => r.passed),
+      results.map((r) => r.blocking),
+      results.map((r) => messageBytes(r.message)),
+      results.map((r) => (r.metadata ? JSON.stringify(r.metadata) : null)),
+      ctx.location,
+    ],
+  );
+  if (updates.length > 0) {
+    await tx.query(
+      `UPDATE weft_partition_state ps SET
+         check_failure = CASE WHEN u.failure IS NOT NULL THEN u.failure::jsonb WHEN u.cleared OR u.passed::jsonb ? (ps.check_failure->>'check') THEN NULL ELSE ps.check_failure END,
+         status = CASE WHEN u.failure IS NOT NULL THEN 'check_failed' WHEN u.cleared THEN 'fresh'
+                       WHEN ps.status = 'check_failed' AND u.passed::jsonb ? (ps.check_failure->>'check') THEN 'fresh' ELSE ps.status END
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::text[]) AS u(a, p, d, failure, cleared, passed)
+       WHERE ps.location = $7 AND ps.asset_key = u.a AND ps.partition_key = u.p AND ps.data_version = u.d`,
+      [
+        updates.map((u) => u.assetKey),
+        updates.map((u) => u.partitionKey),
+        updates.map((u) => u.dataVersion),
+        updates.map((u) => (u.failure ? JSON.stringify(u.failure) : null)),
+        updates.map((u) => u.cleared),
+        updates.map((u) => JSON.stringify(u.passed)),
+        ctx.location,
+      ],
+    );
+  }
+  return ctx.events.appendEvents(
+    results.map((r) => ({ kind: 'check.evaluated', assetKey: r.assetKey, partitionKey: r.partitionKey, dataVersion: r.dataVersion, check: r.check, passed: r.passed, blocking: r.blocking, message: jsonSafe(r.message) }) as NewEvent),
+    tx,
+  );
+}

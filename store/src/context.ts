@@ -1,0 +1,40 @@
+/**
+ * What every part of the provenance store shares: the database, the code location, the event log,
+ * and the event lock every writer of events takes.
+ */
+import type { EventLog } from './event-log.js';
+import type { SqlClient, SqlDatabase } from './sql-client.js';
+
+/** The channel NOTIFY wakes event listeners on. */
+export const NOTIFY_CHANNEL = 'weft_events';
+/** The transaction-scoped advisory lock every writer of events takes (see `lockEvents`). */
+export const EVENT_LOCK = 7340332;
+
+/** The database, the location and the event log a part of the store works on. */
+export interface StoreContext {
+  readonly db: SqlDatabase;
+  readonly location: string;
+  readonly events: EventLog;
+}
+
+/** A part of the store (one concern), composed by the `ProvenanceStore` facade. */
+export abstract class StorePart implements StoreContext {
+  constructor(
+    readonly db: SqlDatabase,
+    readonly location: string,
+    readonly events: EventLog,
+  ) {}
+}
+
+/** The transaction lock every event writer takes before its events get ids (released at commit). */
+export async function lockEvents(q: SqlClient): Promise<void> {
+  await q.query('SELECT pg_advisory_xact_lock($1)', [EVENT_LOCK]);
+}
+
+/** The key of a partition in maps (keys never hold NUL: checked before anything is written). */
+export function partitionId(assetKey: string, partitionKey: string): string {
+  return `${assetKey}\u0000${partitionKey}`;
+}
+
+/** A timestamp parameter from epoch ms (null stays null). */
+export const ts = (ms: number | null | undefined): Date | null => (ms === null || ms === undefined ? null : new Date(ms));

@@ -1,0 +1,161 @@
+import type { WeftEvent } from '@weft/core';
+import { EVENT_LOCK, lockEvents, NOTIFY_CHANNEL, partitionId, type StoreContext } from './context.js';
+import { checkRecord, EDGE_COLUMNS, edgeLines, MATERIALIZATION_COLUMNS, materializationLines } from './materialization-rows.js';
+import type { SqlClient } from './sql-client.js';
+import type { MaterializationRecord, RecordResult } from './types.js';
+import { checkStoredText } from './validate.js';
+
+/**
+ * Writes successful materializations inside `tx` (see `Recorder.recordMaterializations`): one
+ * statement for the event lock, the id and seq blocks and the batch's log row; COPY of the rows and
+ * of their input edges; one MERGE into the partition state, where only a record planned at or after
+ * a partition's `planned_seq` becomes current. With `retry`, tokens committed meanwhile are left out.
+ */
+export async function writeMaterializations(ctx: StoreContext, tx: SqlClient, records: readonly MaterializationRecord[], batch: readonly MaterializationRecord[], retry: boolean): Promise<RecordResult> {
+  let committed = batch;
+  if (retry) {
+    // (Checked first here: the tokens are query parameters before any row is formatted.)
+    for (const r of batch) checkRecord(r);
+    await lockEvents(tx);
+    const existing = await tx.query<{ token: string }>('SELECT token FROM weft_materializations WHERE token = ANY($1::text[])', [batch.map((r) => r.token)]);
+    const done = new Set(existing.map((r) => r.token));
+    committed = batch.filter((r) => !done.has(r.token));
+  }
+  // (Written optimistically, every token of the batch commits or none does.)
+  const kept = retry ? new Set(committed.map((r) => r.token)) : undefined;
+  const duplicates = kept ? [...new Set(records.map((r) => r.token))].filter((t) => !kept.has(t)) : [];
+  if (committed.length === 0) return { committed: [], duplicates, events: [] };
+
+  // One round trip: the event lock, a block of n materialization ids and n event seqs (every
+  // writer of materializations and events holds the lock, so a block taken with setval is
+  // contiguous and commits in order), the log row standing for the n events (its id the last
+  // seq), and the wake-up (NOTIFY is delivered at commit).
+  const n = committed.length;
+  const assets = new Set(committed.map((r) => r.assetKey));
+  const assetKey = assets.size === 1 ? (committed[0] as MaterializationRecord).assetKey : null;
+  if (assetKey !== null) checkStoredText(assetKey, 'asset key'); // (a parameter before its rows are checked)
+  const [block] = await tx.query<{ m: string; e: string }>(
+    `WITH block AS MATERIALIZED (
+       SELECT setval('weft_materializations_id_seq', nextval('weft_materializations_id_seq') + $1::int - 1) AS m,
+              setval('weft_events_id_seq', nextval('weft_events_id_seq') + $1::int - 1) AS e
+       FROM (SELECT pg_advisory_xact_lock($4)) AS locked
+     ),
+     logged AS (
+       INSERT INTO weft_events (id, kind, location, asset_key, payload)
+       SELECT e, 'materializations.recorded', $2, $3, jsonb_build_object('first', m - $1::int + 1, 'count', $1::int) FROM block
+     )
+     SELECT m, e, pg_notify($5, e::text) FROM block`,
+    [n, ctx.location, assetKey, EVENT_LOCK, NOTIFY_CHANNEL],
+  );
+  const firstId = Number(block?.m) - n + 1;
+  const lastSeq = Number(block?.e);
+  const firstSeq = lastSeq - n + 1;
+
+  // The rows, each record checked just before it is formatted (a bad one aborts the COPY and the
+  // transaction: nothing is written). The checks and the formatting run while the server is still
+  // busy with the chunks sent before. Meanwhile: the latest record of each partition (its
+  // changed_at is the seq of the first record of the trailing run with its data version).
+  const latest = new Map<string, { index: number; changedIndex: number }>();
+  function* rows(): Generator<string> {
+    for (const [index, r] of committed.entries()) {
+      if (!retry) checkRecord(r);
+      const key = partitionId(r.assetKey, r.partitionKey);
+      const previous = latest.get(key);
+      const same = previous !== undefined && committed[previous.index]?.dataVersion === r.dataVersion;
+      latest.set(key, { index, changedIndex: same ? previous.changedIndex : index });
+      yield* materializationLines([r], firstId + index, firstSeq + index);
+    }
+  }
+  await tx.copy('weft_materializations', MATERIALIZATION_COLUMNS, rows());
+
+  // Single inputs name the upstream materialization they read: one recorded in this call (its
+  // latest record of that partition), else the current one in the partition state.
+  const lookups: Array<{ asset: string; partition: string; dataVersion: string }> = [];
+  const lookupIndex = new Map<string, number>();
+  for (const r of committed) {
+    for (const input of r.inputs) {
+      if (!('partitionKey' in input) || latest.has(partitionId(input.upstreamAsset, input.partitionKey))) continue;
+      const key = `${partitionId(input.upstreamAsset, input.partitionKey)}\u0000${input.dataVersion}`;
+      if (!lookupIndex.has(key)) lookupIndex.set(key, lookups.push({ asset: input.upstreamAsset, partition: input.partitionKey, dataVersion: input.dataVersion }) - 1);
+    }
+  }
+  const upstreamIds = new Map<number, number>();
+  if (lookups.length > 0) {
+    const found = await tx.query<{ n: string; id: string }>(
+      `SELECT u.n, ps.materialization_id AS id FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS u(a, p, d, n)
+       JOIN weft_partition_state ps ON ps.location = $4 AND ps.asset_key = u.a AND ps.partition_key = u.p AND ps.data_version = u.d
+       WHERE ps.materialization_id IS NOT NULL`,
+      [lookups.map((l) => l.asset), lookups.map((l) => l.partition), lookups.map((l) => l.dataVersion), ctx.location],
+    );
+    for (const row of found) upstreamIds.set(Number(row.n) - 1, Number(row.id));
+  }
+  const upstreamOf = (asset: string, partition: string, dataVersion: string): number | null => {
+    const own = latest.get(partitionId(asset, partition));
+    if (own) return committed[own.index]?.dataVersion === dataVersion ? firstId + own.index : null;
+    const i = lookupIndex.get(`${partitionId(asset, partition)}\u0000${dataVersion}`);
+    return i === undefined ? null : (upstreamIds.get(i) ?? null);
+  };
+  await tx.copy('weft_input_edges', EDGE_COLUMNS, edgeLines(committed, firstId, upstreamOf));
+
+  // Partition state, one row per partition (changed_at moves only when the data version
+  // changed): existing rows updated, the others inserted.
+  const oncePerPartition = latest.size === n;
+  // (MERGE: one pass that probes the key and updates or inserts, without ON CONFLICT's speculative
+  // insertion. Recordings never overlap (the event lock); a deadlock with a plan writing the same
+  // rows in another order is retried above.)
+  const recorded = oncePerPartition
+    ? {
+        rows: `SELECT id, asset_key, partition_key, token, data_version, code_version, inputs_as_of, event_id, event_id AS changed_at
+               FROM weft_materializations WHERE id BETWEEN $1::bigint AND $1::bigint + $2::int - 1`,
+        params: [firstId, n],
+      }
+    : {
+        rows: `SELECT m.id, m.asset_key, m.partition_key, m.token, m.data_version, m.code_version, m.inputs_as_of, m.event_id, u.changed_at
+               FROM unnest($1::bigint[], $2::bigint[]) AS u(id, changed_at) JOIN weft_materializations m ON m.id = u.id`,
+        params: [[...latest.values()].map(({ index }) => firstId + index), [...latest.values()].map(({ changedIndex }) => firstSeq + changedIndex)],
+      };
+  // Only a success planned at or after the latest plan that wanted the partition becomes current:
+  // an older plan's attempt committing late is kept as history, and says so (became_current).
+  const merged = await tx.execute(
+    `MERGE INTO weft_partition_state ps
+     USING (${recorded.rows}) r ON ps.location = $3 AND ps.asset_key = r.asset_key AND ps.partition_key = r.partition_key
+     WHEN MATCHED AND r.inputs_as_of >= ps.planned_seq THEN UPDATE SET
+       status = 'fresh', materialization_id = r.id, token = r.token, code_version = r.code_version, verified_at = r.inputs_as_of, updated_event_id = r.event_id,
+       changed_at = CASE WHEN ps.data_version IS DISTINCT FROM r.data_version THEN r.changed_at ELSE ps.changed_at END,
+       check_failure = CASE WHEN ps.data_version IS DISTINCT FROM r.data_version THEN NULL ELSE ps.check_failure END,
+       data_version = r.data_version, failure = NULL, failure_fingerprint = NULL, planned_seq = r.inputs_as_of,
+       running_token = CASE WHEN ps.running_token = r.token THEN NULL ELSE ps.running_token END,
+       running_since = CASE WHEN ps.running_token = r.token THEN NULL ELSE ps.running_since END,
+       running_batch = CASE WHEN ps.running_token = r.token THEN NULL ELSE ps.running_batch END
+     WHEN NOT MATCHED THEN INSERT (location, asset_key, partition_key, status, materialization_id, token, data_version, code_version, verified_at, changed_at, updated_event_id, planned_seq)
+       VALUES ($3, r.asset_key, r.partition_key, 'fresh', r.id, r.token, r.data_version, r.code_version, r.inputs_as_of, r.changed_at, r.event_id, r.inputs_as_of)`,
+    [...recorded.params, ctx.location],
+  );
+  const refused = new Set<number>();
+  if (merged < latest.size) {
+    // (Rare: the MERGE left some partitions alone. Which ones, and their rows flagged, so the log says so.)
+    const rows = await tx.query<{ id: string }>(
+      `UPDATE weft_materializations m SET became_current = false FROM weft_partition_state ps
+       WHERE m.id = ANY($1::bigint[]) AND ps.location = $2 AND ps.asset_key = m.asset_key AND ps.partition_key = m.partition_key AND ps.materialization_id IS DISTINCT FROM m.id
+       RETURNING m.id`,
+      [[...latest.values()].map(({ index }) => firstId + index), ctx.location],
+    );
+    for (const r of rows) refused.add(Number(r.id) - firstId);
+  }
+  const events = committed.map(
+    (r, i) =>
+      ({
+        kind: 'materialization.succeeded',
+        seq: firstSeq + i,
+        at: r.finishedAt,
+        assetKey: r.assetKey,
+        partitionKey: r.partitionKey,
+        token: r.token,
+        dataVersion: r.dataVersion,
+        codeVersion: r.codeVersion,
+        inputsAsOf: r.inputsAsOf,
+        ...(refused.has(i) ? { current: false } : {}),
+      }) as WeftEvent,
+  );
+  return { committed: committed.map((r) => r.token), duplicates, events, notCurrent: [...refused].map((i) => (committed[i] as MaterializationRecord).token) };
+}

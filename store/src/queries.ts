@@ -1,0 +1,132 @@
+import type { AssetGraph, PartitionContext, PartitionKey, PartitionStatus, Reason } from '@weft/core';
+import { PARTITION_STATUSES } from '@weft/core';
+import { StorePart } from './context.js';
+import { readLineage } from './lineage.js';
+import type { FailureGroup, Lineage, PartitionRow, StatusRange } from './types.js';
+import { messageText } from './validate.js';
+
+/** What workers, the CLI and the API read: partitions, summaries, failures, attempts, lineage, current values. */
+export class Queries extends StorePart {
+  /** How many partitions of each asset are in each status, and which assets are sources (observed, never computed). */
+  async statusCounts(): Promise<{ counts: Array<{ assetKey: string; status: PartitionStatus; count: number }>; sources: string[] }> {
+    const rows = await this.db.query<{ asset_key: string; status: PartitionStatus; n: string }>('SELECT asset_key, status, count(*) AS n FROM weft_partition_state WHERE location = $1 GROUP BY 1, 2', [this.location]);
+    const sources = await this.db.query<{ asset_key: string }>('SELECT DISTINCT asset_key FROM weft_source_observations WHERE location = $1', [this.location]);
+    return { counts: rows.map((r) => ({ assetKey: r.asset_key, status: r.status, count: Number(r.n) })), sources: sources.map((r) => r.asset_key) };
+  }
+
+  /** One page of an asset's partitions with their state, ordered by partition key. */
+  async partitions(assetKey: string, options: { offset?: number; limit?: number; status?: PartitionStatus } = {}): Promise<PartitionRow[]> {
+    const rows = await this.db.query<{ partition_key: string; status: PartitionStatus; token: string | null; data_version: string | null; code_version: string | null; materialization_id: string | null; reasons: Reason[] | null }>(
+      // (`status <> 'fresh'` lets the unsettled partitions' partial index answer a filter on any other status)
+      `SELECT partition_key, status, token, data_version, code_version, materialization_id, reasons FROM weft_partition_state
+       WHERE location = $5 AND asset_key = $1 ${options.status === undefined ? 'AND $2::text IS NULL' : options.status === 'fresh' ? "AND status = $2 AND status = 'fresh'" : "AND status = $2 AND status <> 'fresh'"}
+       ORDER BY partition_key OFFSET $3 LIMIT $4`,
+      [assetKey, options.status ?? null, options.offset ?? 0, Math.min(options.limit ?? 100, 10_000), this.location],
+    );
+    return rows.map((r) => ({ partitionKey: r.partition_key, status: r.status, token: r.token, dataVersion: r.data_version, codeVersion: r.code_version, materializationId: r.materialization_id === null ? null : Number(r.materialization_id), reasons: r.reasons }));
+  }
+
+  /**
+   * A range-compressed status summary: runs of consecutive partitions (in the definition's order)
+   * with one status, from the partition-state table (never the event log). Partitions without a
+   * state row are `missing`.
+   */
+  async statusSummary(assetKey: string, graph: AssetGraph, ctx: PartitionContext): Promise<StatusRange[]> {
+    const def = graph.node(assetKey).partitions;
+    const count = def.count(ctx);
+    const codes = new Uint8Array(count).fill(PARTITION_STATUSES.indexOf('missing'));
+    const rows = await this.db.query<{ partition_key: string; status: PartitionStatus }>('SELECT partition_key, status FROM weft_partition_state WHERE location = $2 AND asset_key = $1', [assetKey, this.location]);
+    for (const r of rows) {
+      const i = def.indexOf(r.partition_key, ctx);
+      if (i !== undefined && i < count) codes[i] = PARTITION_STATUSES.indexOf(r.status);
+    }
+    const out: StatusRange[] = [];
+    let start = 0;
+    for (let i = 1; i <= count; i++) {
+      if (i === count || codes[i] !== codes[start]) {
+        out.push({ firstKey: def.keyAt(start, ctx), lastKey: def.keyAt(i - 1, ctx), count: i - start, status: PARTITION_STATUSES[codes[start] as number] as PartitionStatus });
+        start = i;
+      }
+    }
+    return out;
+  }
+
+  /** Provenance of a partition's current (or a given) materialization, `depth` levels up or down. */
+  lineage(graph: AssetGraph, ctx: PartitionContext, options: { assetKey: string; partitionKey: PartitionKey; direction: 'upstream' | 'downstream'; depth: number; materializationId?: number }): Promise<Lineage> {
+    return readLineage(this.db, graph, ctx, { ...options, location: this.location });
+  }
+
+  /** Failures grouped by fingerprint, with the partitions currently failed by each. */
+  async failureGroups(assetKey?: string): Promise<FailureGroup[]> {
+    const groups = await this.db.query<{ asset_key: string; fingerprint: string; failure_class: 'transient' | 'actionable'; occurrences: number; first_seen: Date; last_seen: Date; sample_message: Uint8Array; partitions: string[] | null }>(
+      `SELECT g.asset_key, g.fingerprint, g.failure_class, g.occurrences, g.first_seen, g.last_seen, g.sample_message,
+         (SELECT array_agg(ps.partition_key ORDER BY ps.partition_key) FROM weft_partition_state ps
+          WHERE ps.location = g.location AND ps.asset_key = g.asset_key AND ps.failure_fingerprint = g.fingerprint AND ps.status = 'failed') AS partitions
+       FROM weft_failure_groups g WHERE g.location = $2 AND ($1::text IS NULL OR g.asset_key = $1) ORDER BY g.last_seen DESC`,
+      [assetKey ?? null, this.location],
+    );
+    return groups.map((g) => ({
+      assetKey: g.asset_key,
+      fingerprint: g.fingerprint,
+      failureClass: g.failure_class,
+      occurrences: g.occurrences,
+      firstSeen: new Date(g.first_seen).getTime(),
+      lastSeen: new Date(g.last_seen).getTime(),
+      sampleMessage: messageText(g.sample_message),
+      partitions: g.partitions ?? [],
+    }));
+  }
+
+  /** Every attempt of a partition, newest first, with exact error messages. */
+  async attempts(assetKey: string, partitionKey: PartitionKey): Promise<Array<{ token: string; attempt: number; status: string; failureClass: string | null; fingerprint: string | null; message: string | null }>> {
+    // Failed (and started) attempts have their own rows; a success is its materialization row.
+    const rows = await this.db.query<{ token: string; attempt: number; status: string; failure_class: string | null; fingerprint: string | null; error_message: Uint8Array | null }>(
+      `SELECT token, attempt, status, failure_class, fingerprint, error_message FROM (
+         SELECT token, attempt, status, failure_class, fingerprint, error_message, coalesce(finished_at, started_at) AS t, id AS o, 0 AS k FROM weft_attempts WHERE asset_key = $1 AND partition_key = $2
+         UNION ALL
+         SELECT token, attempt, 'succeeded', NULL, NULL, NULL, finished_at, id, 1 FROM weft_materializations WHERE asset_key = $1 AND partition_key = $2
+       ) a ORDER BY t DESC NULLS LAST, k DESC, o DESC`,
+      [assetKey, partitionKey],
+    );
+    return rows.map((r) => ({ token: r.token, attempt: r.attempt, status: r.status, failureClass: r.failure_class, fingerprint: r.fingerprint, message: r.error_message === null ? null : messageText(r.error_message) }));
+  }
+
+  /** Which of these tokens are committed (each has its one materialization). */
+  async committedTokens(tokens: readonly string[]): Promise<Set<string>> {
+    if (tokens.length === 0) return new Set();
+    const rows = await this.db.query<{ token: string }>('SELECT token FROM weft_materializations WHERE token = ANY($1::text[])', [tokens]);
+    return new Set(rows.map((r) => r.token));
+  }
+
+  /**
+   * Tokens that already have an outcome recorded by one workflow run (a failure or a release of an
+   * earlier activity attempt): a retry of the same run does not do them again.
+   */
+  async tokensSettledInRun(tokens: readonly string[], workflowId: string, runId: string): Promise<Set<string>> {
+    if (tokens.length === 0) return new Set();
+    const rows = await this.db.query<{ token: string }>('SELECT DISTINCT token FROM weft_attempts WHERE token = ANY($1::text[]) AND workflow_id = $2 AND run_id = $3', [tokens, workflowId, runId]);
+    return new Set(rows.map((r) => r.token));
+  }
+
+  /** How many failed attempts each token has (for the backoff of a retry). */
+  async failedAttempts(tokens: readonly string[]): Promise<Map<string, number>> {
+    if (tokens.length === 0) return new Map();
+    const rows = await this.db.query<{ token: string; n: string }>("SELECT token, count(*) AS n FROM weft_attempts WHERE token = ANY($1::text[]) AND status = 'failed' GROUP BY token", [tokens]);
+    return new Map(rows.map((r) => [r.token, Number(r.n)]));
+  }
+
+  /**
+   * The current data version and stored object of each partition (in the order given; nulls where
+   * none): what a materialization reads its inputs from.
+   */
+  async currentValues(assetKey: string, partitionKeys: readonly PartitionKey[]): Promise<Array<{ partitionKey: PartitionKey; dataVersion: string | null; storageUri: string | null }>> {
+    const rows = await this.db.query<{ k: string; data_version: string | null; storage_uri: string | null }>(
+      `SELECT u.k, ps.data_version, m.storage_uri FROM unnest($2::text[]) WITH ORDINALITY AS u(k, n)
+       LEFT JOIN weft_partition_state ps ON ps.location = $3 AND ps.asset_key = $1 AND ps.partition_key = u.k
+       LEFT JOIN weft_materializations m ON m.id = ps.materialization_id
+       ORDER BY u.n`,
+      [assetKey, partitionKeys, this.location],
+    );
+    return rows.map((r) => ({ partitionKey: r.k, dataVersion: r.data_version, storageUri: r.storage_uri }));
+  }
+}

@@ -1,0 +1,49 @@
+import type { PlannerRequest, WeftEvent } from '@weft/core';
+import { StorePart } from './context.js';
+import type { NewEvent } from './types.js';
+import { checkStoredText } from './validate.js';
+
+/** User requests (materialize, backfill, retry) and their progress. */
+export class Requests extends StorePart {
+  /** Submits a user request (materialize, backfill, retry). */
+  async submitRequest(request: PlannerRequest, requestedBy: string | null = null): Promise<WeftEvent[]> {
+    checkStoredText(request.id, 'request id');
+    checkStoredText(request.assetKey, 'asset key');
+    for (const k of request.partitionKeys ?? []) checkStoredText(k, 'request partition key', { assetKey: request.assetKey });
+    return this.db.transaction(async (tx) => {
+      await tx.query('INSERT INTO weft_requests (id, action, asset_key, partition_keys, priority, requested_by, location) VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7)', [
+        request.id,
+        request.action,
+        request.assetKey,
+        request.partitionKeys === null ? null : JSON.stringify(request.partitionKeys),
+        request.priority,
+        requestedBy,
+        this.location,
+      ]);
+      return this.events.appendEvents([{ kind: 'request.submitted', request } as NewEvent], tx);
+    });
+  }
+
+  /** Records requests' progress (partitions by status); a request whose partitions are all settled is done. */
+  async saveRequestProgress(progress: ReadonlyArray<{ id: string; total: number; byStatus: Readonly<Record<string, number>> }>): Promise<void> {
+    if (progress.length === 0) return;
+    await this.db.query(
+      `UPDATE weft_requests r SET total = u.total, progress = u.progress::jsonb,
+         status = CASE WHEN u.done THEN 'done' ELSE r.status END, finished_at = CASE WHEN u.done AND r.finished_at IS NULL THEN now() ELSE r.finished_at END
+       FROM unnest($1::text[], $2::int[], $3::text[], $4::boolean[]) AS u(id, total, progress, done) WHERE r.id = u.id AND r.location = $5`,
+      [
+        progress.map((p) => p.id),
+        progress.map((p) => p.total),
+        progress.map((p) => JSON.stringify(p.byStatus)),
+        progress.map((p) => (p.byStatus['running'] ?? 0) + (p.byStatus['stale'] ?? 0) + (p.byStatus['missing'] ?? 0) === 0),
+        this.location,
+      ],
+    );
+  }
+
+  /** A request and its recorded progress. */
+  async request(id: string): Promise<{ id: string; status: string; total: number | null; progress: Record<string, number> | null } | undefined> {
+    const rows = await this.db.query<{ id: string; status: string; total: number | null; progress: Record<string, number> | null }>('SELECT id, status, total, progress FROM weft_requests WHERE id = $1 AND location = $2', [id, this.location]);
+    return rows[0];
+  }
+}

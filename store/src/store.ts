@@ -1,0 +1,263 @@
+import type { AssetGraph, PartitionContext, PartitionKey, PartitionStatus, PlannerRequest, PlannerSnapshot, PlannerStore, PlanResult, Reason, RetentionPolicy, WeftEvent } from '@weft/core';
+import { Auth } from './auth.js';
+import { Deployments } from './deployments.js';
+import { EventLog } from './event-log.js';
+import { PlannerState } from './planner-state.js';
+import { Queries } from './queries.js';
+import { Recorder } from './recorder.js';
+import { Requests } from './requests.js';
+import { Retention } from './retention.js';
+import { Sources } from './sources.js';
+import type { SqlClient, SqlDatabase } from './sql-client.js';
+import type { BatchOutcome, CheckResultInput, FailureGroup, FailureInput, Lineage, MaterializationRecord, NewEvent, OutcomeResult, PartitionRow, PlannerCursor, PruneOptions, PruneResult, RecordResult, ReleaseInput, StatusRange } from './types.js';
+
+/**
+ * The provenance store: the event log, materializations with their input edges, partition state,
+ * failures, checks, requests, deployments, API tokens and the audit log, on PostgreSQL or PGlite
+ * (one schema, one code path; every value is a query parameter). One facade over one part per
+ * concern (event log, deployments, recorder, sources, requests, planner state, queries,
+ * retention, auth), all on the same database and code location.
+ */
+export class ProvenanceStore implements PlannerStore {
+  private readonly events: EventLog;
+  private readonly deployments: Deployments;
+  private readonly recorder: Recorder;
+  private readonly sources: Sources;
+  private readonly requests: Requests;
+  private readonly plannerState: PlannerState;
+  private readonly queries: Queries;
+  private readonly retention: Retention;
+  private readonly auth: Auth;
+
+  constructor(
+    readonly db: SqlDatabase,
+    readonly location = 'default',
+  ) {
+    const events = (this.events = new EventLog(db, location));
+    this.deployments = new Deployments(db, location, events);
+    this.recorder = new Recorder(db, location, events);
+    this.sources = new Sources(db, location, events);
+    this.requests = new Requests(db, location, events);
+    this.plannerState = new PlannerState(db, location, events, this.sources);
+    this.queries = new Queries(db, location, events);
+    this.retention = new Retention(db, location, events);
+    this.auth = new Auth(db, location, events);
+  }
+
+  /**
+   * Appends events in one transaction (inside `tx` when given) and wakes listeners. Every writer
+   * of events takes the same transaction lock first, so event ids commit in increasing order and a
+   * reader that has seen id n has seen every id below it (cursors never skip a late commit).
+   */
+  appendEvents(events: readonly NewEvent[], tx?: SqlClient): Promise<WeftEvent[]> {
+    return this.events.appendEvents(events, tx);
+  }
+
+  /**
+   * Events after `cursor`, oldest first, at most `limit`. A `materializations.recorded` row is read
+   * as the `materialization.succeeded` events it stands for (seqs `id - count + 1 … id`, each the
+   * event id of its materialization row), so a page may end inside one and the next page resumes there.
+   */
+  eventsSince(cursor: number, limit = 10_000): Promise<WeftEvent[]> {
+    return this.events.eventsSince(cursor, limit);
+  }
+
+  /** Calls `fn` when events are appended (LISTEN/NOTIFY; instant on both drivers). */
+  onEvents(fn: (lastId: number) => void): Promise<() => Promise<void>> {
+    return this.events.onEvents(fn);
+  }
+
+  /** Records a deployment (a definitions snapshot with code versions); idempotent per content. */
+  recordDeployment(definitions: unknown, codeVersions: Readonly<Record<string, string>>): Promise<{ id: string; created: boolean }> {
+    return this.deployments.recordDeployment(definitions, codeVersions);
+  }
+
+  /** The deployment of this location announced last (the one whose planner should plan), if any. */
+  latestDeployment(q: SqlClient = this.db): Promise<string | undefined> {
+    return this.deployments.latestDeployment(q);
+  }
+
+  /**
+   * Records successful materializations, exactly once per token, in one transaction: the rows
+   * (COPY), one input edge per input (COPY), the partition state, and one
+   * `materializations.recorded` event that the log reads back as a `materialization.succeeded`
+   * event per materialization (each with its own seq). A token another attempt committed already
+   * is skipped and reported as a duplicate: the unique index on token is the final word.
+   */
+  recordMaterializations(records: readonly MaterializationRecord[]): Promise<RecordResult> {
+    return this.recorder.recordMaterializations(records);
+  }
+
+  /**
+   * Records everything one attempt at a batch produced in one transaction (see {@link BatchOutcome}):
+   * a crash loses all of it or none, and no plan sees a success without its blocking checks. Every
+   * partition of a batch gets an event here: succeeded, failed, restored or released.
+   */
+  recordOutcome(outcome: BatchOutcome): Promise<OutcomeResult> {
+    return this.recorder.recordOutcome(outcome);
+  }
+
+  /** Gives running partitions back to the planner (their batch ended without an outcome for them). */
+  releasePartitions(partitions: readonly ReleaseInput[], reason: string): Promise<WeftEvent[]> {
+    return this.recorder.releasePartitions(partitions, reason);
+  }
+
+  /** Records failed attempts: attempts rows, failure groups by fingerprint, partition state and events. */
+  recordFailures(failures: readonly FailureInput[]): Promise<WeftEvent[]> {
+    return this.recorder.recordFailures(failures);
+  }
+
+  /** Records check results; a failed blocking check of the current data version marks the partition. */
+  recordCheckResults(results: readonly CheckResultInput[]): Promise<WeftEvent[]> {
+    return this.recorder.recordCheckResults(results);
+  }
+
+  /** Records source observations: only partitions whose data version changed produce an event. */
+  recordSourceObservations(assetKey: string, observations: ReadonlyArray<{ partitionKey: PartitionKey; dataVersion: string; reported?: unknown }>): Promise<WeftEvent[]> {
+    return this.sources.recordSourceObservations(assetKey, observations);
+  }
+
+  /** Adds keys to a dynamic partitions definition (existing keys are ignored), in order. */
+  addDynamicKeys(name: string, keys: readonly PartitionKey[]): Promise<WeftEvent[]> {
+    return this.sources.addDynamicKeys(name, keys);
+  }
+
+  /** The keys of every dynamic partitions definition, in order. */
+  dynamicKeys(): Promise<Record<string, PartitionKey[]>> {
+    return this.sources.dynamicKeys();
+  }
+
+  /** Submits a user request (materialize, backfill, retry). */
+  submitRequest(request: PlannerRequest, requestedBy: string | null = null): Promise<WeftEvent[]> {
+    return this.requests.submitRequest(request, requestedBy);
+  }
+
+  /** Records requests' progress (partitions by status); a request whose partitions are all settled is done. */
+  saveRequestProgress(progress: ReadonlyArray<{ id: string; total: number; byStatus: Readonly<Record<string, number>> }>): Promise<void> {
+    return this.requests.saveRequestProgress(progress);
+  }
+
+  /** A request and its recorded progress. */
+  request(id: string): Promise<{ id: string; status: string; total: number | null; progress: Record<string, number> | null } | undefined> {
+    return this.requests.request(id);
+  }
+
+  /**
+   * The planner snapshot: partition state as columns indexed by each definition's partitions in
+   * `ctx`, the dynamic keys, open requests and this location's cursor.
+   */
+  loadSnapshot(graph: AssetGraph, ctxFor: (dynamicKeys: Readonly<Record<string, readonly PartitionKey[]>>) => PartitionContext): Promise<PlannerSnapshot> {
+    return this.plannerState.loadSnapshot(graph, ctxFor);
+  }
+
+  /**
+   * Persists a plan: the partitions' new statuses (with reasons when `reasonsFor` gives them), the
+   * partitions started, and the cursor — atomically.
+   */
+  savePlan(result: PlanResult, graph: AssetGraph, ctx: PartitionContext, reasonsFor?: (assetKey: string, partitionKey: PartitionKey) => readonly Reason[]): Promise<void> {
+    return this.plannerState.savePlan(result, graph, ctx, reasonsFor);
+  }
+
+  /** How many partitions of each asset are in each status, and which assets are sources (observed, never computed). */
+  statusCounts(): Promise<{ counts: Array<{ assetKey: string; status: PartitionStatus; count: number }>; sources: string[] }> {
+    return this.queries.statusCounts();
+  }
+
+  /** One page of an asset's partitions with their state, ordered by partition key. */
+  partitions(assetKey: string, options: { offset?: number; limit?: number; status?: PartitionStatus } = {}): Promise<PartitionRow[]> {
+    return this.queries.partitions(assetKey, options);
+  }
+
+  /**
+   * A range-compressed status summary: runs of consecutive partitions (in the definition's order)
+   * with one status, from the partition-state table (never the event log). Partitions without a
+   * state row are `missing`.
+   */
+  statusSummary(assetKey: string, graph: AssetGraph, ctx: PartitionContext): Promise<StatusRange[]> {
+    return this.queries.statusSummary(assetKey, graph, ctx);
+  }
+
+  /** Provenance of a partition's current (or a given) materialization, `depth` levels up or down. */
+  lineage(graph: AssetGraph, ctx: PartitionContext, options: { assetKey: string; partitionKey: PartitionKey; direction: 'upstream' | 'downstream'; depth: number; materializationId?: number }): Promise<Lineage> {
+    return this.queries.lineage(graph, ctx, options);
+  }
+
+  /** Failures grouped by fingerprint, with the partitions currently failed by each. */
+  failureGroups(assetKey?: string): Promise<FailureGroup[]> {
+    return this.queries.failureGroups(assetKey);
+  }
+
+  /** Every attempt of a partition, newest first, with exact error messages. */
+  attempts(assetKey: string, partitionKey: PartitionKey): Promise<Array<{ token: string; attempt: number; status: string; failureClass: string | null; fingerprint: string | null; message: string | null }>> {
+    return this.queries.attempts(assetKey, partitionKey);
+  }
+
+  /** Which of these tokens are committed (each has its one materialization). */
+  committedTokens(tokens: readonly string[]): Promise<Set<string>> {
+    return this.queries.committedTokens(tokens);
+  }
+
+  /**
+   * Tokens that already have an outcome recorded by one workflow run (a failure or a release of an
+   * earlier activity attempt): a retry of the same run does not do them again.
+   */
+  tokensSettledInRun(tokens: readonly string[], workflowId: string, runId: string): Promise<Set<string>> {
+    return this.queries.tokensSettledInRun(tokens, workflowId, runId);
+  }
+
+  /** How many failed attempts each token has (for the backoff of a retry). */
+  failedAttempts(tokens: readonly string[]): Promise<Map<string, number>> {
+    return this.queries.failedAttempts(tokens);
+  }
+
+  /**
+   * The current data version and stored object of each partition (in the order given; nulls where
+   * none): what a materialization reads its inputs from.
+   */
+  currentValues(assetKey: string, partitionKeys: readonly PartitionKey[]): Promise<Array<{ partitionKey: PartitionKey; dataVersion: string | null; storageUri: string | null }>> {
+    return this.queries.currentValues(assetKey, partitionKeys);
+  }
+
+  /**
+   * Prunes old events and superseded detail. Never removed: events after the lowest planner
+   * cursor, any partition's current materialization, and every materialization reachable upstream
+   * from one (what current partitions were made from).
+   */
+  prune(policy: RetentionPolicy, now: number, options: PruneOptions = {}): Promise<PruneResult> {
+    return this.retention.prune(policy, now, options);
+  }
+
+  /** Every code location's planner cursor, the one holding retention back most first. */
+  plannerCursors(): Promise<PlannerCursor[]> {
+    return this.retention.plannerCursors();
+  }
+
+  /**
+   * Forgets a code location that is gone: removes its planner cursor, so retention no longer waits
+   * for it (a planner that runs again replays the log from what retention kept, and saves a new
+   * cursor). With `idleSince`, a cursor saved after that time is kept: its planner looks alive.
+   */
+  forgetLocation(location: string, options: { idleSince?: number } = {}): Promise<'forgotten' | 'unknown' | 'active'> {
+    return this.retention.forgetLocation(location, options);
+  }
+
+  /** Creates an API token; returns its secret once (only its sha256 is stored). */
+  createApiToken(name: string, roles: Readonly<Record<string, string>>, expiresAt: number | null = null): Promise<{ id: string; secret: string }> {
+    return this.auth.createApiToken(name, roles, expiresAt);
+  }
+
+  /** The token a secret belongs to, if it is valid now. */
+  verifyApiToken(secret: string, now: number): Promise<{ id: string; name: string; roles: Record<string, string> } | undefined> {
+    return this.auth.verifyApiToken(secret, now);
+  }
+
+
+  revokeApiToken(id: string, now: number): Promise<void> {
+    return this.auth.revokeApiToken(id, now);
+  }
+
+
+  audit(actor: string, action: string, target: string | null, details: unknown = null): Promise<void> {
+    return this.auth.audit(actor, action, target, details);
+  }
+}
