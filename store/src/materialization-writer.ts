@@ -1,6 +1,7 @@
 import type { WeftEvent } from '@weft/core';
 import { EVENT_LOCK, lockEvents, NOTIFY_CHANNEL, partitionId, type StoreContext } from './context.js';
 import { checkRecord, EDGE_COLUMNS, edgeLines, MATERIALIZATION_COLUMNS, materializationLines } from './materialization-rows.js';
+import { committedTokensIn } from './queries.js';
 import type { SqlClient } from './sql-client.js';
 import type { MaterializationRecord, RecordResult } from './types.js';
 import { checkStoredText } from './validate.js';
@@ -17,8 +18,7 @@ export async function writeMaterializations(ctx: StoreContext, tx: SqlClient, re
     // (Checked first here: the tokens are query parameters before any row is formatted.)
     for (const r of batch) checkRecord(r);
     await lockEvents(tx);
-    const existing = await tx.query<{ token: string }>('SELECT token FROM weft_materializations WHERE token = ANY($1::text[])', [batch.map((r) => r.token)]);
-    const done = new Set(existing.map((r) => r.token));
+    const done = await committedTokensIn(tx, batch.map((r) => r.token));
     committed = batch.filter((r) => !done.has(r.token));
   }
   // (Written optimistically, every token of the batch commits or none does.)

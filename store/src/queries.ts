@@ -2,6 +2,7 @@ import type { AssetGraph, PartitionContext, PartitionKey, PartitionStatus, Reaso
 import { PARTITION_STATUSES } from '@weft/core';
 import { StorePart } from './context.js';
 import { readLineage } from './lineage.js';
+import type { SqlClient } from './sql-client.js';
 import type { FailureGroup, Lineage, PartitionRow, StatusRange } from './types.js';
 import { messageText } from './validate.js';
 
@@ -92,10 +93,8 @@ export class Queries extends StorePart {
   }
 
   /** Which of these tokens are committed (each has its one materialization). */
-  async committedTokens(tokens: readonly string[]): Promise<Set<string>> {
-    if (tokens.length === 0) return new Set();
-    const rows = await this.db.query<{ token: string }>('SELECT token FROM weft_materializations WHERE token = ANY($1::text[])', [tokens]);
-    return new Set(rows.map((r) => r.token));
+  committedTokens(tokens: readonly string[]): Promise<Set<string>> {
+    return committedTokensIn(this.db, tokens);
   }
 
   /**
@@ -129,4 +128,11 @@ export class Queries extends StorePart {
     );
     return rows.map((r) => ({ partitionKey: r.k, dataVersion: r.data_version, storageUri: r.storage_uri }));
   }
+}
+
+/** Which of these tokens are committed, read through `q` (a transaction, or the database). */
+export async function committedTokensIn(q: SqlClient, tokens: readonly string[]): Promise<Set<string>> {
+  if (tokens.length === 0) return new Set();
+  const rows = await q.query<{ token: string }>('SELECT token FROM weft_materializations WHERE token = ANY($1::text[])', [tokens]);
+  return new Set(rows.map((r) => r.token));
 }
