@@ -42,10 +42,10 @@ export async function writeCheckResults(ctx: StoreContext, tx: SqlClient, result
   await lockEvents(tx);
   await tx.query(
     `INSERT INTO weft_check_results (asset_key, partition_key, data_version, check_name, passed, blocking, message, metadata, materialization_id)
-     SELECT u.a, u.p, u.d, u.c, u.ok, u.b, u.m, u.meta::jsonb, ps.materialization_id
-     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::boolean[], $7::bytea[], $8::text[]) WITH ORDINALITY AS u(a, p, d, c, ok, b, m, meta, n)
-     LEFT JOIN weft_partition_state ps ON ps.location = $9 AND ps.asset_key = u.a AND ps.partition_key = u.p AND ps.data_version = u.d
-     ORDER BY u.n`,
+     SELECT given.a, given.p, given.d, given.c, given.ok, given.b, given.m, given.meta::jsonb, ps.materialization_id
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::boolean[], $7::bytea[], $8::text[]) WITH ORDINALITY AS given(a, p, d, c, ok, b, m, meta, n)
+     LEFT JOIN weft_partition_state ps ON ps.location = $9 AND ps.asset_key = given.a AND ps.partition_key = given.p AND ps.data_version = given.d
+     ORDER BY given.n`,
     [
       results.map((r) => r.assetKey),
       results.map((r) => r.partitionKey),
@@ -61,11 +61,11 @@ export async function writeCheckResults(ctx: StoreContext, tx: SqlClient, result
   if (updates.length > 0) {
     await tx.query(
       `UPDATE weft_partition_state ps SET
-         check_failure = CASE WHEN u.failure IS NOT NULL THEN u.failure::jsonb WHEN u.cleared OR u.passed::jsonb ? (ps.check_failure->>'check') THEN NULL ELSE ps.check_failure END,
-         status = CASE WHEN u.failure IS NOT NULL THEN 'check_failed' WHEN u.cleared THEN 'fresh'
-                       WHEN ps.status = 'check_failed' AND u.passed::jsonb ? (ps.check_failure->>'check') THEN 'fresh' ELSE ps.status END
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::text[]) AS u(a, p, d, failure, cleared, passed)
-       WHERE ps.location = $7 AND ps.asset_key = u.a AND ps.partition_key = u.p AND ps.data_version = u.d`,
+         check_failure = CASE WHEN given.failure IS NOT NULL THEN given.failure::jsonb WHEN given.cleared OR given.passed::jsonb ? (ps.check_failure->>'check') THEN NULL ELSE ps.check_failure END,
+         status = CASE WHEN given.failure IS NOT NULL THEN 'check_failed' WHEN given.cleared THEN 'fresh'
+                       WHEN ps.status = 'check_failed' AND given.passed::jsonb ? (ps.check_failure->>'check') THEN 'fresh' ELSE ps.status END
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::text[]) AS given(a, p, d, failure, cleared, passed)
+       WHERE ps.location = $7 AND ps.asset_key = given.a AND ps.partition_key = given.p AND ps.data_version = given.d`,
       [
         updates.map((u) => u.assetKey),
         updates.map((u) => u.partitionKey),

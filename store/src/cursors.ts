@@ -7,14 +7,14 @@
  * `behind` counts the events of its own it has yet to read. One statement: one snapshot.
  */
 export const CURSORS_SQL = `
-  SELECT c.location, c.cursor, c.updated_at,
-    greatest(c.cursor, coalesce(n.first_seq - 1, (SELECT coalesce(max(id), 0) FROM weft_events))) AS read_through,
-    (SELECT coalesce(sum(CASE WHEN e.kind = 'materializations.recorded' THEN least((e.payload->>'count')::bigint, e.id - c.cursor) ELSE 1 END), 0)
-       FROM weft_events e WHERE e.location = c.location AND e.id > c.cursor) AS behind
-  FROM weft_planner_cursors c
+  SELECT cur.location, cur.cursor, cur.updated_at,
+    greatest(cur.cursor, coalesce(nxt.first_seq - 1, (SELECT coalesce(max(id), 0) FROM weft_events))) AS read_through,
+    (SELECT coalesce(sum(CASE WHEN evt.kind = 'materializations.recorded' THEN least((evt.payload->>'count')::bigint, evt.id - cur.cursor) ELSE 1 END), 0)
+       FROM weft_events evt WHERE evt.location = cur.location AND evt.id > cur.cursor) AS behind
+  FROM weft_planner_cursors cur
   LEFT JOIN LATERAL (
-    SELECT CASE WHEN e.kind = 'materializations.recorded' THEN e.id - (e.payload->>'count')::bigint + 1 ELSE e.id END AS first_seq
-    FROM weft_events e WHERE e.location = c.location AND e.id > c.cursor ORDER BY e.id LIMIT 1
-  ) n ON true`;
+    SELECT CASE WHEN evt.kind = 'materializations.recorded' THEN evt.id - (evt.payload->>'count')::bigint + 1 ELSE evt.id END AS first_seq
+    FROM weft_events evt WHERE evt.location = cur.location AND evt.id > cur.cursor ORDER BY evt.id LIMIT 1
+  ) nxt ON true`;
 /** The highest event id every planner has read through (0 before any planner saved a cursor). */
 export const READ_BY_ALL_SQL = `(SELECT coalesce(min(read_through), 0) FROM (${CURSORS_SQL}) cursors)`;

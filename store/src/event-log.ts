@@ -32,7 +32,7 @@ export class EventLog {
       const rows = await q.query<EventRow>(
         `INSERT INTO weft_events (id, at, kind, location, asset_key, partition_key, payload)
          SELECT nextval('weft_events_id_seq'), coalesce(a, now()), k, $2, ak, pk, p::jsonb
-         FROM unnest($1::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS u(a, k, ak, pk, p, n)
+         FROM unnest($1::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS given(a, k, ak, pk, p, n)
          ORDER BY n
          RETURNING id, at, kind, payload`,
         [cols.map((c) => c.at), this.location, cols.map((c) => c.kind), cols.map((c) => c.assetKey), cols.map((c) => c.partitionKey), cols.map((c) => c.payload)],
@@ -56,17 +56,17 @@ export class EventLog {
          FROM weft_events WHERE id > $1::bigint AND location = $2 ORDER BY id LIMIT $3::bigint
        ),
        kept AS (
-         SELECT * FROM (SELECT page.*, sum(n) OVER (ORDER BY id) - n AS before FROM page) p WHERE before < $3::bigint
+         SELECT * FROM (SELECT page.*, sum(n) OVER (ORDER BY id) - n AS before FROM page) paged WHERE before < $3::bigint
        )
        SELECT id, at, kind, payload, NULL::text AS asset_key, NULL::text AS partition_key, NULL::text AS token, NULL::text AS data_version, NULL::text AS code_version, NULL::bigint AS inputs_as_of, NULL::boolean AS became_current
        FROM kept WHERE kind <> 'materializations.recorded'
        UNION ALL
-       SELECT m.event_id, m.finished_at, 'materialization.succeeded', NULL, m.asset_key, m.partition_key, m.token, m.data_version, m.code_version, m.inputs_as_of, m.became_current
+       SELECT mat.event_id, mat.finished_at, 'materialization.succeeded', NULL, mat.asset_key, mat.partition_key, mat.token, mat.data_version, mat.code_version, mat.inputs_as_of, mat.became_current
        FROM kept CROSS JOIN LATERAL (
-         SELECT * FROM weft_materializations m
-         WHERE m.id BETWEEN (kept.payload->>'first')::bigint AND (kept.payload->>'first')::bigint + (kept.payload->>'count')::bigint - 1 AND m.event_id > $1::bigint
-         ORDER BY m.id LIMIT $3::bigint
-       ) m
+         SELECT * FROM weft_materializations mat
+         WHERE mat.id BETWEEN (kept.payload->>'first')::bigint AND (kept.payload->>'first')::bigint + (kept.payload->>'count')::bigint - 1 AND mat.event_id > $1::bigint
+         ORDER BY mat.id LIMIT $3::bigint
+       ) mat
        WHERE kept.kind = 'materializations.recorded'
        ORDER BY 1 LIMIT $3::bigint`,
       [cursor, this.location, limit],

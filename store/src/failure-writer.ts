@@ -31,7 +31,7 @@ export async function writeFailures(ctx: StoreContext, tx: SqlClient, failures: 
   await lockEvents(tx);
   await tx.query(
     `INSERT INTO weft_attempts (token, asset_key, partition_key, attempt, status, started_at, finished_at, worker, workflow_id, run_id, failure_class, fingerprint, error_message)
-     SELECT t, a, p, n, 'failed', s, f, w, wf, r, c, fp, m FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::timestamptz[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bytea[]) AS u(t, a, p, n, s, f, w, wf, r, c, fp, m)`,
+     SELECT t, a, p, n, 'failed', s, f, w, wf, r, c, fp, m FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::timestamptz[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bytea[]) AS given(t, a, p, n, s, f, w, wf, r, c, fp, m)`,
     [
       failures.map((f) => f.token),
       failures.map((f) => f.assetKey),
@@ -58,10 +58,10 @@ export async function writeFailures(ctx: StoreContext, tx: SqlClient, failures: 
   }
   const rows = [...groups.values()];
   await tx.query(
-    `INSERT INTO weft_failure_groups AS g (fingerprint, asset_key, failure_class, first_seen, last_seen, occurrences, sample_message, location)
+    `INSERT INTO weft_failure_groups AS grp (fingerprint, asset_key, failure_class, first_seen, last_seen, occurrences, sample_message, location)
      SELECT *, $8 FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::int[], $7::bytea[])
-     ON CONFLICT (location, asset_key, fingerprint) DO UPDATE SET occurrences = g.occurrences + excluded.occurrences,
-       first_seen = least(g.first_seen, excluded.first_seen), last_seen = greatest(g.last_seen, excluded.last_seen), failure_class = excluded.failure_class`,
+     ON CONFLICT (location, asset_key, fingerprint) DO UPDATE SET occurrences = grp.occurrences + excluded.occurrences,
+       first_seen = least(grp.first_seen, excluded.first_seen), last_seen = greatest(grp.last_seen, excluded.last_seen), failure_class = excluded.failure_class`,
     [
       rows.map((g) => g.fingerprint),
       rows.map((g) => g.assetKey),
@@ -81,7 +81,7 @@ export async function writeFailures(ctx: StoreContext, tx: SqlClient, failures: 
   const last = [...new Map(failures.map((f, i) => [partitionId(f.assetKey, f.partitionKey), i])).values()];
   await tx.query(
     `INSERT INTO weft_partition_state AS ps (location, asset_key, partition_key, status, failure, failure_fingerprint, updated_event_id)
-     SELECT $6, a, p, 'failed', f::jsonb, fp, e FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[]) AS u(a, p, f, fp, e)
+     SELECT $6, a, p, 'failed', f::jsonb, fp, e FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[]) AS given(a, p, f, fp, e)
      ORDER BY a, p
      ON CONFLICT (location, asset_key, partition_key) DO UPDATE SET status = 'failed', failure = excluded.failure, failure_fingerprint = excluded.failure_fingerprint,
        running_token = NULL, running_since = NULL, running_batch = NULL, updated_event_id = excluded.updated_event_id

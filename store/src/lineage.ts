@@ -112,9 +112,9 @@ export async function readLineage(
           const downKeys = [...input.mapping.downstreamFor(RangeSet.range(index, index + 1), { upstream: upNode.partitions, downstream: downDef, partitions: ctx }).values()].map((i) => downDef.keyAt(i, ctx));
           if (downKeys.length === 0) continue;
           const found = await db.query<MaterializationRow>(
-            `SELECT m.${COLUMNS.split(', ').join(', m.')} FROM weft_materializations m JOIN weft_input_edges e ON e.materialization_id = m.id AND e.input_name = $3 AND e.range_count IS NOT NULL
-             WHERE m.asset_key = $1 AND m.partition_key = ANY($2::text[]) AND m.inputs_as_of >= $4
-               AND m.inputs_as_of < coalesce((SELECT min(n.event_id) FROM weft_materializations n WHERE n.asset_key = $5 AND n.partition_key = $6 AND n.id > $7), 9223372036854775807)`,
+            `SELECT reader.${COLUMNS.split(', ').join(', reader.')} FROM weft_materializations reader JOIN weft_input_edges edge ON edge.materialization_id = reader.id AND edge.input_name = $3 AND edge.range_count IS NOT NULL
+             WHERE reader.asset_key = $1 AND reader.partition_key = ANY($2::text[]) AND reader.inputs_as_of >= $4
+               AND reader.inputs_as_of < coalesce((SELECT min(successor.event_id) FROM weft_materializations successor WHERE successor.asset_key = $5 AND successor.partition_key = $6 AND successor.id > $7), 9223372036854775807)`,
             [assetKey, downKeys, input.name, Number(up.event_id ?? 0), up.asset_key, up.partition_key, id],
           );
           for (const f of found) {
@@ -168,33 +168,33 @@ async function walkUpstream(db: SqlDatabase, graph: AssetGraph, ctx: PartitionCo
     const recursive = frontier.length <= 16;
     const walk = recursive
       ? `WITH RECURSIVE walk(id, depth, down, via) AS (
-           SELECT f.id, f.depth, NULL::bigint, NULL::text FROM unnest($1::bigint[], $2::int[]) AS f(id, depth)
+           SELECT seed.id, seed.depth, NULL::bigint, NULL::text FROM unnest($1::bigint[], $2::int[]) AS seed(id, depth)
            UNION
            -- LATERAL: an index lookup per reached node (a recursive term's join may hash the whole table)
-           SELECT x.upstream_materialization_id, w.depth + 1, w.id, x.input_name
-           FROM walk w CROSS JOIN LATERAL (
-             SELECT e.upstream_materialization_id, e.input_name FROM weft_input_edges e
-             WHERE e.materialization_id = w.id AND e.upstream_materialization_id IS NOT NULL
-           ) x
-           WHERE w.depth < $3
+           SELECT hop.upstream_materialization_id, walked.depth + 1, walked.id, hop.input_name
+           FROM walk walked CROSS JOIN LATERAL (
+             SELECT edge.upstream_materialization_id, edge.input_name FROM weft_input_edges edge
+             WHERE edge.materialization_id = walked.id AND edge.upstream_materialization_id IS NOT NULL
+           ) hop
+           WHERE walked.depth < $3
          ),
          explored AS (SELECT DISTINCT id FROM walk WHERE depth < $3),`
-      : `WITH f AS (SELECT * FROM unnest($1::bigint[], $2::int[]) AS f(id, depth)),
+      : `WITH frontier AS (SELECT * FROM unnest($1::bigint[], $2::int[]) AS seed(id, depth)),
          walk AS (
-           SELECT f.id, f.depth, NULL::bigint AS down, NULL::text AS via FROM f
+           SELECT frontier.id, frontier.depth, NULL::bigint AS down, NULL::text AS via FROM frontier
            UNION ALL
-           SELECT e.upstream_materialization_id, f.depth + 1, f.id, e.input_name
-           FROM f JOIN weft_input_edges e ON e.materialization_id = f.id AND e.upstream_materialization_id IS NOT NULL
-           WHERE f.depth < $3
+           SELECT edge.upstream_materialization_id, frontier.depth + 1, frontier.id, edge.input_name
+           FROM frontier JOIN weft_input_edges edge ON edge.materialization_id = frontier.id AND edge.upstream_materialization_id IS NOT NULL
+           WHERE frontier.depth < $3
          ),
-         explored AS (SELECT id FROM f WHERE depth < $3),`;
+         explored AS (SELECT id FROM frontier WHERE depth < $3),`;
     const result = await db.query<{ t: 'n' | 'e'; j: WalkRow | EdgeRow }>(
       `${walk}
-       reached AS (SELECT w.depth, w.down, w.via, m.${COLUMNS.split(', ').join(', m.')} FROM walk w JOIN weft_materializations m ON m.id = w.id),
+       reached AS (SELECT walked.depth, walked.down, walked.via, mat.${COLUMNS.split(', ').join(', mat.')} FROM walk walked JOIN weft_materializations mat ON mat.id = walked.id),
        others AS (
-         SELECT e.materialization_id, e.input_name, e.upstream_asset, e.upstream_partition, e.upstream_materialization_id, e.data_version, e.range_first, e.range_last
-         FROM weft_input_edges e JOIN explored o ON e.materialization_id = o.id
-         WHERE e.upstream_materialization_id IS NULL
+         SELECT edge.materialization_id, edge.input_name, edge.upstream_asset, edge.upstream_partition, edge.upstream_materialization_id, edge.data_version, edge.range_first, edge.range_last
+         FROM weft_input_edges edge JOIN explored ON edge.materialization_id = explored.id
+         WHERE edge.upstream_materialization_id IS NULL
        )
        SELECT 'n' AS t, row_to_json(reached) AS j FROM reached
        UNION ALL
@@ -240,14 +240,14 @@ async function walkUpstream(db: SqlDatabase, graph: AssetGraph, ctx: PartitionCo
         continue;
       }
       const found = await db.query<MaterializationRow & { down: string; input_name: string; wanted: string }>(
-        `SELECT u.down, u.input_name, u.k AS wanted, m.${COLUMNS.split(', ').join(', m.')}
-         FROM unnest($2::bigint[], $3::text[], $4::bigint[], $5::text[]) WITH ORDINALITY AS u(down, k, as_of, input_name, n)
+        `SELECT given.down, given.input_name, given.k AS wanted, mat.${COLUMNS.split(', ').join(', mat.')}
+         FROM unnest($2::bigint[], $3::text[], $4::bigint[], $5::text[]) WITH ORDINALITY AS given(down, k, as_of, input_name, n)
          LEFT JOIN LATERAL (
-           SELECT ${COLUMNS} FROM weft_materializations x
-           WHERE x.asset_key = $1 AND x.partition_key = u.k AND coalesce(x.event_id, 0) <= u.as_of
-           ORDER BY x.id DESC LIMIT 1
-         ) m ON true
-         ORDER BY u.n`,
+           SELECT ${COLUMNS} FROM weft_materializations candidate
+           WHERE candidate.asset_key = $1 AND candidate.partition_key = given.k AND coalesce(candidate.event_id, 0) <= given.as_of
+           ORDER BY candidate.id DESC LIMIT 1
+         ) mat ON true
+         ORDER BY given.n`,
         [assetKey, g.down, g.keys, g.asOf, g.input],
       );
       for (const f of found) {

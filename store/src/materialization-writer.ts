@@ -82,8 +82,8 @@ export async function writeMaterializations(ctx: StoreContext, tx: SqlClient, re
   const upstreamIds = new Map<number, number>();
   if (lookups.length > 0) {
     const found = await tx.query<{ n: string; id: string }>(
-      `SELECT u.n, ps.materialization_id AS id FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS u(a, p, d, n)
-       JOIN weft_partition_state ps ON ps.location = $4 AND ps.asset_key = u.a AND ps.partition_key = u.p AND ps.data_version = u.d
+      `SELECT given.n, ps.materialization_id AS id FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS given(a, p, d, n)
+       JOIN weft_partition_state ps ON ps.location = $4 AND ps.asset_key = given.a AND ps.partition_key = given.p AND ps.data_version = given.d
        WHERE ps.materialization_id IS NOT NULL`,
       [lookups.map((l) => l.asset), lookups.map((l) => l.partition), lookups.map((l) => l.dataVersion), ctx.location],
     );
@@ -110,34 +110,34 @@ export async function writeMaterializations(ctx: StoreContext, tx: SqlClient, re
         params: [firstId, n],
       }
     : {
-        rows: `SELECT m.id, m.asset_key, m.partition_key, m.token, m.data_version, m.code_version, m.inputs_as_of, m.event_id, u.changed_at
-               FROM unnest($1::bigint[], $2::bigint[]) AS u(id, changed_at) JOIN weft_materializations m ON m.id = u.id`,
+        rows: `SELECT mat.id, mat.asset_key, mat.partition_key, mat.token, mat.data_version, mat.code_version, mat.inputs_as_of, mat.event_id, given.changed_at
+               FROM unnest($1::bigint[], $2::bigint[]) AS given(id, changed_at) JOIN weft_materializations mat ON mat.id = given.id`,
         params: [[...latest.values()].map(({ index }) => firstId + index), [...latest.values()].map(({ changedIndex }) => firstSeq + changedIndex)],
       };
   // Only a success planned at or after the latest plan that wanted the partition becomes current:
   // an older plan's attempt committing late is kept as history, and says so (became_current).
   const merged = await tx.execute(
     `MERGE INTO weft_partition_state ps
-     USING (${recorded.rows}) r ON ps.location = $3 AND ps.asset_key = r.asset_key AND ps.partition_key = r.partition_key
-     WHEN MATCHED AND r.inputs_as_of >= ps.planned_seq THEN UPDATE SET
-       status = 'fresh', materialization_id = r.id, token = r.token, code_version = r.code_version, verified_at = r.inputs_as_of, updated_event_id = r.event_id,
-       changed_at = CASE WHEN ps.data_version IS DISTINCT FROM r.data_version THEN r.changed_at ELSE ps.changed_at END,
-       check_failure = CASE WHEN ps.data_version IS DISTINCT FROM r.data_version THEN NULL ELSE ps.check_failure END,
-       data_version = r.data_version, failure = NULL, failure_fingerprint = NULL, planned_seq = r.inputs_as_of,
-       running_token = CASE WHEN ps.running_token = r.token THEN NULL ELSE ps.running_token END,
-       running_since = CASE WHEN ps.running_token = r.token THEN NULL ELSE ps.running_since END,
-       running_batch = CASE WHEN ps.running_token = r.token THEN NULL ELSE ps.running_batch END
+     USING (${recorded.rows}) rec ON ps.location = $3 AND ps.asset_key = rec.asset_key AND ps.partition_key = rec.partition_key
+     WHEN MATCHED AND rec.inputs_as_of >= ps.planned_seq THEN UPDATE SET
+       status = 'fresh', materialization_id = rec.id, token = rec.token, code_version = rec.code_version, verified_at = rec.inputs_as_of, updated_event_id = rec.event_id,
+       changed_at = CASE WHEN ps.data_version IS DISTINCT FROM rec.data_version THEN rec.changed_at ELSE ps.changed_at END,
+       check_failure = CASE WHEN ps.data_version IS DISTINCT FROM rec.data_version THEN NULL ELSE ps.check_failure END,
+       data_version = rec.data_version, failure = NULL, failure_fingerprint = NULL, planned_seq = rec.inputs_as_of,
+       running_token = CASE WHEN ps.running_token = rec.token THEN NULL ELSE ps.running_token END,
+       running_since = CASE WHEN ps.running_token = rec.token THEN NULL ELSE ps.running_since END,
+       running_batch = CASE WHEN ps.running_token = rec.token THEN NULL ELSE ps.running_batch END
      WHEN NOT MATCHED THEN INSERT (location, asset_key, partition_key, status, materialization_id, token, data_version, code_version, verified_at, changed_at, updated_event_id, planned_seq)
-       VALUES ($3, r.asset_key, r.partition_key, 'fresh', r.id, r.token, r.data_version, r.code_version, r.inputs_as_of, r.changed_at, r.event_id, r.inputs_as_of)`,
+       VALUES ($3, rec.asset_key, rec.partition_key, 'fresh', rec.id, rec.token, rec.data_version, rec.code_version, rec.inputs_as_of, rec.changed_at, rec.event_id, rec.inputs_as_of)`,
     [...recorded.params, ctx.location],
   );
   const refused = new Set<number>();
   if (merged < latest.size) {
     // (Rare: the MERGE left some partitions alone. Which ones, and their rows flagged, so the log says so.)
     const rows = await tx.query<{ id: string }>(
-      `UPDATE weft_materializations m SET became_current = false FROM weft_partition_state ps
-       WHERE m.id = ANY($1::bigint[]) AND ps.location = $2 AND ps.asset_key = m.asset_key AND ps.partition_key = m.partition_key AND ps.materialization_id IS DISTINCT FROM m.id
-       RETURNING m.id`,
+      `UPDATE weft_materializations mat SET became_current = false FROM weft_partition_state ps
+       WHERE mat.id = ANY($1::bigint[]) AND ps.location = $2 AND ps.asset_key = mat.asset_key AND ps.partition_key = mat.partition_key AND ps.materialization_id IS DISTINCT FROM mat.id
+       RETURNING mat.id`,
       [[...latest.values()].map(({ index }) => firstId + index), ctx.location],
     );
     for (const r of rows) refused.add(Number(r.id) - firstId);

@@ -60,10 +60,10 @@ export class Queries extends StorePart {
   /** Failures grouped by fingerprint, with the partitions currently failed by each. */
   async failureGroups(assetKey?: string): Promise<FailureGroup[]> {
     const groups = await this.db.query<{ asset_key: string; fingerprint: string; failure_class: 'transient' | 'actionable'; occurrences: number; first_seen: Date; last_seen: Date; sample_message: Uint8Array; partitions: string[] | null }>(
-      `SELECT g.asset_key, g.fingerprint, g.failure_class, g.occurrences, g.first_seen, g.last_seen, g.sample_message,
+      `SELECT grp.asset_key, grp.fingerprint, grp.failure_class, grp.occurrences, grp.first_seen, grp.last_seen, grp.sample_message,
          (SELECT array_agg(ps.partition_key ORDER BY ps.partition_key) FROM weft_partition_state ps
-          WHERE ps.location = g.location AND ps.asset_key = g.asset_key AND ps.failure_fingerprint = g.fingerprint AND ps.status = 'failed') AS partitions
-       FROM weft_failure_groups g WHERE g.location = $2 AND ($1::text IS NULL OR g.asset_key = $1) ORDER BY g.last_seen DESC`,
+          WHERE ps.location = grp.location AND ps.asset_key = grp.asset_key AND ps.failure_fingerprint = grp.fingerprint AND ps.status = 'failed') AS partitions
+       FROM weft_failure_groups grp WHERE grp.location = $2 AND ($1::text IS NULL OR grp.asset_key = $1) ORDER BY grp.last_seen DESC`,
       [assetKey ?? null, this.location],
     );
     return groups.map((g) => ({
@@ -86,7 +86,7 @@ export class Queries extends StorePart {
          SELECT token, attempt, status, failure_class, fingerprint, error_message, coalesce(finished_at, started_at) AS t, id AS o, 0 AS k FROM weft_attempts WHERE asset_key = $1 AND partition_key = $2
          UNION ALL
          SELECT token, attempt, 'succeeded', NULL, NULL, NULL, finished_at, id, 1 FROM weft_materializations WHERE asset_key = $1 AND partition_key = $2
-       ) a ORDER BY t DESC NULLS LAST, k DESC, o DESC`,
+       ) tried ORDER BY t DESC NULLS LAST, k DESC, o DESC`,
       [assetKey, partitionKey],
     );
     return rows.map((r) => ({ token: r.token, attempt: r.attempt, status: r.status, failureClass: r.failure_class, fingerprint: r.fingerprint, message: r.error_message === null ? null : messageText(r.error_message) }));
@@ -120,10 +120,10 @@ export class Queries extends StorePart {
    */
   async currentValues(assetKey: string, partitionKeys: readonly PartitionKey[]): Promise<Array<{ partitionKey: PartitionKey; dataVersion: string | null; storageUri: string | null }>> {
     const rows = await this.db.query<{ k: string; data_version: string | null; storage_uri: string | null }>(
-      `SELECT u.k, ps.data_version, m.storage_uri FROM unnest($2::text[]) WITH ORDINALITY AS u(k, n)
-       LEFT JOIN weft_partition_state ps ON ps.location = $3 AND ps.asset_key = $1 AND ps.partition_key = u.k
-       LEFT JOIN weft_materializations m ON m.id = ps.materialization_id
-       ORDER BY u.n`,
+      `SELECT given.k, ps.data_version, mat.storage_uri FROM unnest($2::text[]) WITH ORDINALITY AS given(k, n)
+       LEFT JOIN weft_partition_state ps ON ps.location = $3 AND ps.asset_key = $1 AND ps.partition_key = given.k
+       LEFT JOIN weft_materializations mat ON mat.id = ps.materialization_id
+       ORDER BY given.n`,
       [assetKey, partitionKeys, this.location],
     );
     return rows.map((r) => ({ partitionKey: r.k, dataVersion: r.data_version, storageUri: r.storage_uri }));

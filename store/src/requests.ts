@@ -28,9 +28,9 @@ export class Requests extends StorePart {
   async saveRequestProgress(progress: ReadonlyArray<{ id: string; total: number; byStatus: Readonly<Record<string, number>> }>): Promise<void> {
     if (progress.length === 0) return;
     await this.db.query(
-      `UPDATE weft_requests r SET total = u.total, progress = u.progress::jsonb,
-         status = CASE WHEN u.done THEN 'done' ELSE r.status END, finished_at = CASE WHEN u.done AND r.finished_at IS NULL THEN now() ELSE r.finished_at END
-       FROM unnest($1::text[], $2::int[], $3::text[], $4::boolean[]) AS u(id, total, progress, done) WHERE r.id = u.id AND r.location = $5`,
+      `UPDATE weft_requests req SET total = given.total, progress = given.progress::jsonb,
+         status = CASE WHEN given.done THEN 'done' ELSE req.status END, finished_at = CASE WHEN given.done AND req.finished_at IS NULL THEN now() ELSE req.finished_at END
+       FROM unnest($1::text[], $2::int[], $3::text[], $4::boolean[]) AS given(id, total, progress, done) WHERE req.id = given.id AND req.location = $5`,
       [
         progress.map((p) => p.id),
         progress.map((p) => p.total),

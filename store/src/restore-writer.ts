@@ -15,17 +15,17 @@ export async function writeRestores(ctx: StoreContext, tx: SqlClient, restores: 
   // Candidates, each with an event seq reserved under the event lock (a restore refused below
   // leaves a gap in the seqs, never a seq out of order).
   const candidates = await tx.query<{ n: string; id: string; data_version: string; code_version: string; seq: string; check_name: string | null; check_message: Uint8Array | null }>(
-    `SELECT u.n, m.id, m.data_version, m.code_version, nextval('weft_events_id_seq') AS seq, f.check_name, f.message AS check_message
-     FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS u(a, p, t, n)
-     JOIN weft_materializations m ON m.token = u.t AND m.asset_key = u.a AND m.partition_key = u.p
+    `SELECT given.n, mat.id, mat.data_version, mat.code_version, nextval('weft_events_id_seq') AS seq, failed_check.check_name, failed_check.message AS check_message
+     FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS given(a, p, t, n)
+     JOIN weft_materializations mat ON mat.token = given.t AND mat.asset_key = given.a AND mat.partition_key = given.p
      LEFT JOIN LATERAL (
-       SELECT c.check_name, c.message FROM weft_check_results c
-       WHERE c.asset_key = u.a AND c.partition_key = u.p AND c.data_version = m.data_version AND c.blocking AND NOT c.passed
-         AND NOT EXISTS (SELECT 1 FROM weft_check_results c2 WHERE c2.asset_key = u.a AND c2.partition_key = u.p AND c2.data_version = m.data_version
-                         AND c2.check_name = c.check_name AND c2.passed AND c2.id > c.id)
-       ORDER BY c.id DESC LIMIT 1
-     ) f ON true
-     ORDER BY u.a, u.p`,
+       SELECT chk.check_name, chk.message FROM weft_check_results chk
+       WHERE chk.asset_key = given.a AND chk.partition_key = given.p AND chk.data_version = mat.data_version AND chk.blocking AND NOT chk.passed
+         AND NOT EXISTS (SELECT 1 FROM weft_check_results c2 WHERE c2.asset_key = given.a AND c2.partition_key = given.p AND c2.data_version = mat.data_version
+                         AND c2.check_name = chk.check_name AND c2.passed AND c2.id > chk.id)
+       ORDER BY chk.id DESC LIMIT 1
+     ) failed_check ON true
+     ORDER BY given.a, given.p`,
     [restores.map((r) => r.assetKey), restores.map((r) => r.partitionKey), restores.map((r) => r.token)],
   );
   if (candidates.length === 0) return [];
@@ -36,9 +36,9 @@ export async function writeRestores(ctx: StoreContext, tx: SqlClient, restores: 
   });
   const applied = await tx.query<{ seq: string }>(
     `INSERT INTO weft_partition_state AS ps (location, asset_key, partition_key, status, check_failure, materialization_id, token, code_version, verified_at, planned_seq, updated_event_id, changed_at, data_version)
-     SELECT $10, u.a, u.p, CASE WHEN u.cf IS NULL THEN 'fresh' ELSE 'check_failed' END, u.cf::jsonb, u.id, u.t, u.cv, u.s, u.s, u.seq, u.seq, u.dv
-     FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::bigint[], $9::text[]) AS u(a, p, t, s, id, dv, cv, seq, cf)
-     ORDER BY u.a, u.p
+     SELECT $10, given.a, given.p, CASE WHEN given.cf IS NULL THEN 'fresh' ELSE 'check_failed' END, given.cf::jsonb, given.id, given.t, given.cv, given.s, given.s, given.seq, given.seq, given.dv
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::bigint[], $9::text[]) AS given(a, p, t, s, id, dv, cv, seq, cf)
+     ORDER BY given.a, given.p
      ON CONFLICT (location, asset_key, partition_key) DO UPDATE SET
        status = excluded.status, check_failure = excluded.check_failure,
        materialization_id = excluded.materialization_id, token = excluded.token, code_version = excluded.code_version, verified_at = excluded.verified_at,
@@ -80,7 +80,7 @@ export async function writeRestores(ctx: StoreContext, tx: SqlClient, restores: 
   const cols = events.map(eventColumns);
   const inserted = await tx.query<EventRow>(
     `INSERT INTO weft_events (id, kind, location, asset_key, partition_key, payload)
-     SELECT i, k, $2, ak, pk, p::jsonb FROM unnest($1::bigint[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(i, k, ak, pk, p)
+     SELECT i, k, $2, ak, pk, p::jsonb FROM unnest($1::bigint[], $3::text[], $4::text[], $5::text[], $6::text[]) AS given(i, k, ak, pk, p)
      RETURNING id, at, kind, payload`,
     [done.map((r) => r.seq), ctx.location, cols.map((c) => c.kind), cols.map((c) => c.assetKey), cols.map((c) => c.partitionKey), cols.map((c) => c.payload)],
   );
@@ -110,7 +110,7 @@ export async function writeReleases(ctx: StoreContext, tx: SqlClient, releases: 
   if (attempts.length > 0) {
     await tx.query(
       `INSERT INTO weft_attempts (token, asset_key, partition_key, attempt, status, finished_at, worker, workflow_id, run_id, error_message)
-       SELECT t, a, p, n, 'released', now(), w, wf, r, $8 FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[]) AS u(t, a, p, n, w, wf, r)`,
+       SELECT t, a, p, n, 'released', now(), w, wf, r, $8 FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[]) AS given(t, a, p, n, w, wf, r)`,
       [
         attempts.map((r) => r.token),
         attempts.map((r) => r.assetKey),
@@ -124,10 +124,10 @@ export async function writeReleases(ctx: StoreContext, tx: SqlClient, releases: 
     );
   }
   await tx.query(
-    `UPDATE weft_partition_state ps SET running_token = NULL, running_since = NULL, running_batch = NULL, updated_event_id = u.e,
+    `UPDATE weft_partition_state ps SET running_token = NULL, running_since = NULL, running_batch = NULL, updated_event_id = given.e,
        status = CASE WHEN ps.status <> 'running' THEN ps.status WHEN ps.materialization_id IS NULL THEN 'missing' ELSE 'stale' END
-     FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS u(a, p, t, e)
-     WHERE ps.location = $5 AND ps.asset_key = u.a AND ps.partition_key = u.p AND ps.running_token = u.t`,
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS given(a, p, t, e)
+     WHERE ps.location = $5 AND ps.asset_key = given.a AND ps.partition_key = given.p AND ps.running_token = given.t`,
     [releases.map((r) => r.assetKey), releases.map((r) => r.partitionKey), releases.map((r) => r.token), releases.map((r) => seqOf.get(r.assetKey)), ctx.location],
   );
   return events;

@@ -41,7 +41,7 @@ export async function sweepMaterializations(tx: SqlClient, cutoff: Date, ordered
      SELECT id, 0 FROM (
        SELECT id, finished_at, event_id, lead(finished_at) OVER (PARTITION BY asset_key, partition_key ORDER BY id) AS superseded_at
        FROM weft_materializations
-     ) m
+     ) history
      WHERE superseded_at IS NULL OR superseded_at >= $1 OR finished_at >= $1
         OR coalesce(event_id, 0) > ${READ_BY_ALL_SQL}
      ON CONFLICT (id) DO NOTHING`,
@@ -54,16 +54,16 @@ export async function sweepMaterializations(tx: SqlClient, cutoff: Date, ordered
     await tx.query('DELETE FROM weft_prune_ranges');
     // Range reads of this level: of an ordered asset, its range; of any other, the whole asset.
     const reads = await tx.query<{ whole: string; ranges: string }>(
-      `WITH r AS (
-         SELECT e.upstream_asset AS asset, d.inputs_as_of AS t, e.range_first AS first, e.range_last AS last, e.upstream_asset = ANY($2::text[]) AS ordered
-         FROM weft_prune_kept k JOIN weft_input_edges e ON e.materialization_id = k.id JOIN weft_materializations d ON d.id = k.id
-         WHERE k.level = $1 AND e.range_count IS NOT NULL
+      `WITH range_reads AS (
+         SELECT edge.upstream_asset AS asset, reader.inputs_as_of AS t, edge.range_first AS first, edge.range_last AS last, edge.upstream_asset = ANY($2::text[]) AS ordered
+         FROM weft_prune_kept kept JOIN weft_input_edges edge ON edge.materialization_id = kept.id JOIN weft_materializations reader ON reader.id = kept.id
+         WHERE kept.level = $1 AND edge.range_count IS NOT NULL
        ),
        whole AS (
-         INSERT INTO weft_prune_reads (asset, t) SELECT DISTINCT asset, t FROM r WHERE NOT (ordered AND first IS NOT NULL AND last IS NOT NULL)
+         INSERT INTO weft_prune_reads (asset, t) SELECT DISTINCT asset, t FROM range_reads WHERE NOT (ordered AND first IS NOT NULL AND last IS NOT NULL)
          RETURNING 1),
        ranges AS (
-         INSERT INTO weft_prune_ranges (asset, t, first, last) SELECT DISTINCT asset, t, first, last FROM r WHERE ordered AND first IS NOT NULL AND last IS NOT NULL
+         INSERT INTO weft_prune_ranges (asset, t, first, last) SELECT DISTINCT asset, t, first, last FROM range_reads WHERE ordered AND first IS NOT NULL AND last IS NOT NULL
          RETURNING 1)
        SELECT (SELECT count(*) FROM whole) AS whole, (SELECT count(*) FROM ranges) AS ranges`,
       [level, ordered],
@@ -72,28 +72,28 @@ export async function sweepMaterializations(tx: SqlClient, cutoff: Date, ordered
       Number(reads[0]?.whole ?? 0) === 0
         ? ''
         : `UNION
-           SELECT l.id, $1 + 1 FROM (
-             SELECT m.id, m.asset_key, coalesce(m.event_id, 0) AS born,
-                    lead(coalesce(m.event_id, 0)) OVER (PARTITION BY m.asset_key, m.partition_key ORDER BY m.id) AS died
-             FROM weft_materializations m WHERE m.asset_key IN (SELECT DISTINCT asset FROM weft_prune_reads)
-           ) l
-           WHERE EXISTS (SELECT 1 FROM weft_prune_reads r WHERE r.asset = l.asset_key AND r.t >= l.born AND (l.died IS NULL OR r.t < l.died))`;
+           SELECT life.id, $1 + 1 FROM (
+             SELECT mat.id, mat.asset_key, coalesce(mat.event_id, 0) AS born,
+                    lead(coalesce(mat.event_id, 0)) OVER (PARTITION BY mat.asset_key, mat.partition_key ORDER BY mat.id) AS died
+             FROM weft_materializations mat WHERE mat.asset_key IN (SELECT DISTINCT asset FROM weft_prune_reads)
+           ) life
+           WHERE EXISTS (SELECT 1 FROM weft_prune_reads rd WHERE rd.asset = life.asset_key AND rd.t >= life.born AND (life.died IS NULL OR rd.t < life.died))`;
     // Each partition of the range: its latest materialization as of the read (index order, newest first).
     const inRanges =
       Number(reads[0]?.ranges ?? 0) === 0
         ? ''
         : `UNION
-           SELECT x.id, $1 + 1 FROM weft_prune_ranges r CROSS JOIN LATERAL (
-             SELECT DISTINCT ON (m.partition_key) m.id FROM weft_materializations m
-             WHERE m.asset_key = r.asset AND m.partition_key >= r.first AND m.partition_key <= r.last AND coalesce(m.event_id, 0) <= r.t
-             ORDER BY m.partition_key, m.id DESC
-           ) x`;
+           SELECT latest.id, $1 + 1 FROM weft_prune_ranges rng CROSS JOIN LATERAL (
+             SELECT DISTINCT ON (mat.partition_key) mat.id FROM weft_materializations mat
+             WHERE mat.asset_key = rng.asset AND mat.partition_key >= rng.first AND mat.partition_key <= rng.last AND coalesce(mat.event_id, 0) <= rng.t
+             ORDER BY mat.partition_key, mat.id DESC
+           ) latest`;
     const added = await tx.query<{ n: string }>(
       `WITH added AS (
          INSERT INTO weft_prune_kept (id, level)
-         SELECT e.upstream_materialization_id, $1 + 1
-         FROM weft_prune_kept k JOIN weft_input_edges e ON e.materialization_id = k.id
-         WHERE k.level = $1 AND e.upstream_materialization_id IS NOT NULL
+         SELECT edge.upstream_materialization_id, $1 + 1
+         FROM weft_prune_kept kept JOIN weft_input_edges edge ON edge.materialization_id = kept.id
+         WHERE kept.level = $1 AND edge.upstream_materialization_id IS NOT NULL
          ${wholeAssets}
          ${inRanges}
          ON CONFLICT (id) DO NOTHING
@@ -104,9 +104,9 @@ export async function sweepMaterializations(tx: SqlClient, cutoff: Date, ordered
     if (Number(added[0]?.n ?? 0) === 0) break;
   }
   const gone = await tx.query<{ n: string }>(
-    `WITH doomed AS (SELECT m.id FROM weft_materializations m WHERE m.id <= $1 AND NOT EXISTS (SELECT 1 FROM weft_prune_kept k WHERE k.id = m.id)),
-     edges AS (DELETE FROM weft_input_edges e USING doomed WHERE e.materialization_id = doomed.id RETURNING 1),
-     gone AS (DELETE FROM weft_materializations m USING doomed WHERE m.id = doomed.id RETURNING 1)
+    `WITH doomed AS (SELECT mat.id FROM weft_materializations mat WHERE mat.id <= $1 AND NOT EXISTS (SELECT 1 FROM weft_prune_kept kept WHERE kept.id = mat.id)),
+     edges AS (DELETE FROM weft_input_edges edge USING doomed WHERE edge.materialization_id = doomed.id RETURNING 1),
+     gone AS (DELETE FROM weft_materializations mat USING doomed WHERE mat.id = doomed.id RETURNING 1)
      SELECT (SELECT count(*) FROM gone) AS n, (SELECT count(*) FROM edges) AS e`,
     [maxId],
   );

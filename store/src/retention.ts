@@ -22,7 +22,7 @@ export class Retention extends StorePart {
       let checks = 0;
       if (policy.eventsOlderThanMs !== undefined) {
         const r = await tx.query<{ n: string }>(
-          `WITH d AS (DELETE FROM weft_events WHERE at < $1 AND id <= ${READ_BY_ALL_SQL} RETURNING 1) SELECT count(*) AS n FROM d`,
+          `WITH gone AS (DELETE FROM weft_events WHERE at < $1 AND id <= ${READ_BY_ALL_SQL} RETURNING 1) SELECT count(*) AS n FROM gone`,
           [new Date(now - policy.eventsOlderThanMs)],
         );
         events = Number(r[0]?.n ?? 0);
@@ -30,9 +30,9 @@ export class Retention extends StorePart {
       if (policy.detailOlderThanMs !== undefined) {
         const cutoff = new Date(now - policy.detailOlderThanMs);
         const a = await tx.query<{ n: string }>(
-          `WITH d AS (DELETE FROM weft_attempts a WHERE a.finished_at < $1 AND NOT EXISTS (
-             SELECT 1 FROM weft_partition_state ps WHERE ps.asset_key = a.asset_key AND ps.partition_key = a.partition_key AND (ps.token = a.token OR ps.failure->>'token' = a.token)) RETURNING 1)
-           SELECT count(*) AS n FROM d`,
+          `WITH gone AS (DELETE FROM weft_attempts att WHERE att.finished_at < $1 AND NOT EXISTS (
+             SELECT 1 FROM weft_partition_state ps WHERE ps.asset_key = att.asset_key AND ps.partition_key = att.partition_key AND (ps.token = att.token OR ps.failure->>'token' = att.token)) RETURNING 1)
+           SELECT count(*) AS n FROM gone`,
           [cutoff],
         );
         attempts = Number(a[0]?.n ?? 0);
@@ -40,9 +40,9 @@ export class Retention extends StorePart {
       }
       if (policy.checksOlderThanMs !== undefined) {
         const c = await tx.query<{ n: string }>(
-          `WITH d AS (DELETE FROM weft_check_results c WHERE c.at < $1 AND NOT EXISTS (
-             SELECT 1 FROM weft_partition_state ps WHERE ps.asset_key = c.asset_key AND ps.partition_key = c.partition_key AND ps.data_version = c.data_version) RETURNING 1)
-           SELECT count(*) AS n FROM d`,
+          `WITH gone AS (DELETE FROM weft_check_results chk WHERE chk.at < $1 AND NOT EXISTS (
+             SELECT 1 FROM weft_partition_state ps WHERE ps.asset_key = chk.asset_key AND ps.partition_key = chk.partition_key AND ps.data_version = chk.data_version) RETURNING 1)
+           SELECT count(*) AS n FROM gone`,
           [new Date(now - policy.checksOlderThanMs)],
         );
         checks = Number(c[0]?.n ?? 0);

@@ -14,9 +14,9 @@ export class Sources extends StorePart {
     if (partitions.length === 0) return [];
     return this.db.transaction(async (tx) => {
       const changed = await tx.query<{ partition_key: string; data_version: string }>(
-        `SELECT u.p AS partition_key, u.d AS data_version FROM unnest($2::text[], $3::text[]) AS u(p, d)
-         LEFT JOIN weft_source_observations o ON o.location = $4 AND o.asset_key = $1 AND o.partition_key = u.p
-         WHERE o.data_version IS DISTINCT FROM u.d`,
+        `SELECT given.p AS partition_key, given.d AS data_version FROM unnest($2::text[], $3::text[]) AS given(p, d)
+         LEFT JOIN weft_source_observations obs ON obs.location = $4 AND obs.asset_key = $1 AND obs.partition_key = given.p
+         WHERE obs.data_version IS DISTINCT FROM given.d`,
         [assetKey, partitions.map((p) => p.partitionKey), partitions.map((p) => p.dataVersion), this.location],
       );
       if (changed.length === 0) return [];
@@ -24,14 +24,14 @@ export class Sources extends StorePart {
       const seq = (event as WeftEvent).seq;
       const reported = new Map(partitions.map((p) => [p.partitionKey, p.reported ?? null]));
       await tx.query(
-        `INSERT INTO weft_source_observations AS o (location, asset_key, partition_key, data_version, reported, event_id)
-         SELECT $6, $1, p, d, r::jsonb, $5 FROM unnest($2::text[], $3::text[], $4::text[]) AS u(p, d, r)
+        `INSERT INTO weft_source_observations AS obs (location, asset_key, partition_key, data_version, reported, event_id)
+         SELECT $6, $1, p, d, r::jsonb, $5 FROM unnest($2::text[], $3::text[], $4::text[]) AS given(p, d, r)
          ON CONFLICT (location, asset_key, partition_key) DO UPDATE SET data_version = excluded.data_version, reported = excluded.reported, observed_at = now(), event_id = excluded.event_id`,
         [assetKey, changed.map((c) => c.partition_key), changed.map((c) => c.data_version), changed.map((c) => JSON.stringify(reported.get(c.partition_key) ?? null)), seq, this.location],
       );
       await tx.query(
         `INSERT INTO weft_partition_state AS ps (location, asset_key, partition_key, status, data_version, changed_at, verified_at, updated_event_id)
-         SELECT $5, $1, p, 'fresh', d, $4, $4, $4 FROM unnest($2::text[], $3::text[]) AS u(p, d)
+         SELECT $5, $1, p, 'fresh', d, $4, $4, $4 FROM unnest($2::text[], $3::text[]) AS given(p, d)
          ON CONFLICT (location, asset_key, partition_key) DO UPDATE SET status = 'fresh', data_version = excluded.data_version, changed_at = excluded.changed_at, updated_event_id = excluded.updated_event_id`,
         [assetKey, changed.map((c) => c.partition_key), changed.map((c) => c.data_version), seq, this.location],
       );
@@ -53,7 +53,7 @@ export class Sources extends StorePart {
       await tx.query(
         `INSERT INTO weft_dynamic_partitions (location, name, partition_key, position, event_id)
          SELECT $4, $1, k, coalesce((SELECT max(position) + 1 FROM weft_dynamic_partitions WHERE location = $4 AND name = $1), 0) + n - 1, $3
-         FROM unnest($2::text[]) WITH ORDINALITY AS u(k, n)`,
+         FROM unnest($2::text[]) WITH ORDINALITY AS given(k, n)`,
         [name, fresh, events[0]?.seq, this.location],
       );
       return events;
