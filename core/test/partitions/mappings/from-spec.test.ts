@@ -24,8 +24,8 @@ describe('mappingFromSpec', () => {
     { name: 'timeOverlap', mapping: timeOverlap(), up: day, down: month, keys: ['2024-02'] },
     { name: 'offset', mapping: offset(-1), up: day, down: day, keys: ['2024-01-01', '2024-01-05'] },
     { name: 'window with offset', mapping: window(7, { offset: -1, strict: true }), up: day, down: day, keys: ['2024-01-10'] },
-    { name: 'perDimension', mapping: perDimension({ day: offset(-1) }), up: byRegionDay, down: byRegionDay, keys: ['2024-01-03|eu'] },
-    { name: 'dimension', mapping: dimension('day'), up: day, down: byRegionDay, keys: ['2024-01-04|us'] },
+    { name: 'perDimension', mapping: perDimension({ day: offset(-1) }), up: byRegionDay, down: byRegionDay, keys: [byRegionDay.joinKey({ region: 'eu', day: '2024-01-03' })] },
+    { name: 'dimension', mapping: dimension('day'), up: day, down: byRegionDay, keys: [byRegionDay.joinKey({ region: 'us', day: '2024-01-04' })] },
   ];
 
   it.each(cases)('rebuilds $name: same spec, same description, same partitions both ways', ({ mapping, up, down, keys }) => {
