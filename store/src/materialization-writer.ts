@@ -54,7 +54,7 @@ export async function writeMaterializations(ctx: StoreContext, tx: SqlClient, re
   // The rows, each record checked just before it is formatted (a bad one aborts the COPY and the
   // transaction: nothing is written). The checks and the formatting run while the server is still
   // busy with the chunks sent before. Meanwhile: the latest record of each partition (its
-  // changed_at is the seq of the first record of the trailing run with its data version).
+  // changed_seq is the seq of the first record of the trailing run with its data version).
   const latest = new Map<string, { index: number; changedIndex: number }>();
   function* rows(): Generator<string> {
     for (const [index, r] of committed.entries()) {
@@ -97,7 +97,7 @@ export async function writeMaterializations(ctx: StoreContext, tx: SqlClient, re
   };
   await tx.copy('weft_input_edges', EDGE_COLUMNS, edgeLines(committed, firstId, upstreamOf));
 
-  // Partition state, one row per partition (changed_at moves only when the data version
+  // Partition state, one row per partition (changed_seq moves only when the data version
   // changed): existing rows updated, the others inserted.
   const oncePerPartition = latest.size === n;
   // (MERGE: one pass that probes the key and updates or inserts, without ON CONFLICT's speculative
@@ -105,13 +105,13 @@ export async function writeMaterializations(ctx: StoreContext, tx: SqlClient, re
   // rows in another order is retried above.)
   const recorded = oncePerPartition
     ? {
-        rows: `SELECT id, asset_key, partition_key, token, data_version, code_version, inputs_as_of, event_id, event_id AS changed_at
+        rows: `SELECT id, asset_key, partition_key, token, data_version, code_version, inputs_as_of, event_id, event_id AS changed_seq
                FROM weft_materializations WHERE id BETWEEN $1::bigint AND $1::bigint + $2::int - 1`,
         params: [firstId, n],
       }
     : {
-        rows: `SELECT mat.id, mat.asset_key, mat.partition_key, mat.token, mat.data_version, mat.code_version, mat.inputs_as_of, mat.event_id, given.changed_at
-               FROM unnest($1::bigint[], $2::bigint[]) AS given(id, changed_at) JOIN weft_materializations mat ON mat.id = given.id`,
+        rows: `SELECT mat.id, mat.asset_key, mat.partition_key, mat.token, mat.data_version, mat.code_version, mat.inputs_as_of, mat.event_id, given.changed_seq
+               FROM unnest($1::bigint[], $2::bigint[]) AS given(id, changed_seq) JOIN weft_materializations mat ON mat.id = given.id`,
         params: [[...latest.values()].map(({ index }) => firstId + index), [...latest.values()].map(({ changedIndex }) => firstSeq + changedIndex)],
       };
   // Only a success planned at or after the latest plan that wanted the partition becomes current:
@@ -120,15 +120,15 @@ export async function writeMaterializations(ctx: StoreContext, tx: SqlClient, re
     `MERGE INTO weft_partition_state ps
      USING (${recorded.rows}) rec ON ps.location = $3 AND ps.asset_key = rec.asset_key AND ps.partition_key = rec.partition_key
      WHEN MATCHED AND rec.inputs_as_of >= ps.planned_seq THEN UPDATE SET
-       status = 'fresh', materialization_id = rec.id, token = rec.token, code_version = rec.code_version, verified_at = rec.inputs_as_of, updated_event_id = rec.event_id,
-       changed_at = CASE WHEN ps.data_version IS DISTINCT FROM rec.data_version THEN rec.changed_at ELSE ps.changed_at END,
+       status = 'fresh', materialization_id = rec.id, token = rec.token, code_version = rec.code_version, verified_seq = rec.inputs_as_of, updated_event_id = rec.event_id,
+       changed_seq = CASE WHEN ps.data_version IS DISTINCT FROM rec.data_version THEN rec.changed_seq ELSE ps.changed_seq END,
        check_failure = CASE WHEN ps.data_version IS DISTINCT FROM rec.data_version THEN NULL ELSE ps.check_failure END,
        data_version = rec.data_version, failure = NULL, failure_fingerprint = NULL, planned_seq = rec.inputs_as_of,
        running_token = CASE WHEN ps.running_token = rec.token THEN NULL ELSE ps.running_token END,
        running_since = CASE WHEN ps.running_token = rec.token THEN NULL ELSE ps.running_since END,
        running_batch = CASE WHEN ps.running_token = rec.token THEN NULL ELSE ps.running_batch END
-     WHEN NOT MATCHED THEN INSERT (location, asset_key, partition_key, status, materialization_id, token, data_version, code_version, verified_at, changed_at, updated_event_id, planned_seq)
-       VALUES ($3, rec.asset_key, rec.partition_key, 'fresh', rec.id, rec.token, rec.data_version, rec.code_version, rec.inputs_as_of, rec.changed_at, rec.event_id, rec.inputs_as_of)`,
+     WHEN NOT MATCHED THEN INSERT (location, asset_key, partition_key, status, materialization_id, token, data_version, code_version, verified_seq, changed_seq, updated_event_id, planned_seq)
+       VALUES ($3, rec.asset_key, rec.partition_key, 'fresh', rec.id, rec.token, rec.data_version, rec.code_version, rec.inputs_as_of, rec.changed_seq, rec.event_id, rec.inputs_as_of)`,
     [...recorded.params, ctx.location],
   );
   const refused = new Set<number>();

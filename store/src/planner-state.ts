@@ -53,14 +53,14 @@ export class PlannerState extends StorePart {
         token: string | null;
         data_version: string | null;
         code_version: string | null;
-        verified_at: string;
-        changed_at: string;
+        verified_seq: string;
+        changed_seq: string;
         failure: { token: string; failureClass: 'transient' | 'actionable'; fingerprint: string; message: string; retryAt: number | null } | null;
         running_token: string | null;
         running_since: Date | null;
         running_batch: string | null;
         check_failure: { check: string; message: string } | null;
-      }>('SELECT partition_key, status, token, data_version, code_version, verified_at, changed_at, failure, running_token, running_since, running_batch, check_failure FROM weft_partition_state WHERE location = $2 AND asset_key = $1', [key, this.location]);
+      }>('SELECT partition_key, status, token, data_version, code_version, verified_seq, changed_seq, failure, running_token, running_since, running_batch, check_failure FROM weft_partition_state WHERE location = $2 AND asset_key = $1', [key, this.location]);
       for (const r of rows) {
         const i = def.indexOf(r.partition_key, ctx);
         if (i === undefined || i >= count) continue;
@@ -75,8 +75,8 @@ export class PlannerState extends StorePart {
           if (id === undefined) codeIds.set(r.code_version, (id = codeVersions.push(r.code_version) - 1));
           a.codeVersionId[i] = id;
         }
-        a.verifiedSeq[i] = Number(r.verified_at);
-        a.changedSeq[i] = Number(r.changed_at);
+        a.verifiedSeq[i] = Number(r.verified_seq);
+        a.changedSeq[i] = Number(r.changed_seq);
         if (r.failure) a.failures.push({ index: i, ...r.failure });
         if (r.running_token) a.running.push({ index: i, token: r.running_token, since: r.running_since ? new Date(r.running_since).getTime() : 0, batchId: r.running_batch });
         if (r.check_failure) a.checkFailures.push({ index: i, ...r.check_failure });

@@ -35,15 +35,15 @@ export async function writeRestores(ctx: StoreContext, tx: SqlClient, restores: 
     return { ...r, id: Number(c.id), dataVersion: c.data_version, codeVersion: c.code_version, seq: Number(c.seq), checkFailure };
   });
   const applied = await tx.query<{ seq: string }>(
-    `INSERT INTO weft_partition_state AS ps (location, asset_key, partition_key, status, check_failure, materialization_id, token, code_version, verified_at, planned_seq, updated_event_id, changed_at, data_version)
+    `INSERT INTO weft_partition_state AS ps (location, asset_key, partition_key, status, check_failure, materialization_id, token, code_version, verified_seq, planned_seq, updated_event_id, changed_seq, data_version)
      SELECT $10, given.a, given.p, CASE WHEN given.cf IS NULL THEN 'fresh' ELSE 'check_failed' END, given.cf::jsonb, given.id, given.t, given.cv, given.s, given.s, given.seq, given.seq, given.dv
      FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::bigint[], $9::text[]) AS given(a, p, t, s, id, dv, cv, seq, cf)
      ORDER BY given.a, given.p
      ON CONFLICT (location, asset_key, partition_key) DO UPDATE SET
        status = excluded.status, check_failure = excluded.check_failure,
-       materialization_id = excluded.materialization_id, token = excluded.token, code_version = excluded.code_version, verified_at = excluded.verified_at,
+       materialization_id = excluded.materialization_id, token = excluded.token, code_version = excluded.code_version, verified_seq = excluded.verified_seq,
        planned_seq = excluded.planned_seq, updated_event_id = excluded.updated_event_id,
-       changed_at = CASE WHEN ps.data_version IS DISTINCT FROM excluded.data_version THEN excluded.changed_at ELSE ps.changed_at END,
+       changed_seq = CASE WHEN ps.data_version IS DISTINCT FROM excluded.data_version THEN excluded.changed_seq ELSE ps.changed_seq END,
        data_version = excluded.data_version, failure = NULL, failure_fingerprint = NULL, running_token = NULL, running_since = NULL, running_batch = NULL
      WHERE excluded.planned_seq >= ps.planned_seq
      RETURNING ps.updated_event_id AS seq`,

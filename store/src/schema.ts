@@ -128,8 +128,8 @@ export const partitionState = pgTable(
     token: text('token'),
     dataVersion: text('data_version'),
     codeVersion: text('code_version'),
-    verifiedSeq: bigint('verified_at', { mode: 'number' }).notNull().default(-1),
-    changedSeq: bigint('changed_at', { mode: 'number' }).notNull().default(-1),
+    verifiedSeq: bigint('verified_seq', { mode: 'number' }).notNull().default(-1),
+    changedSeq: bigint('changed_seq', { mode: 'number' }).notNull().default(-1),
     reasons: jsonb('reasons'),
     /** The latest failure: { token, failureClass, fingerprint, message, retryAt }. */
     failure: jsonb('failure'),

@@ -30,9 +30,9 @@ export class Sources extends StorePart {
         [assetKey, changed.map((c) => c.partition_key), changed.map((c) => c.data_version), changed.map((c) => JSON.stringify(reported.get(c.partition_key) ?? null)), seq, this.location],
       );
       await tx.query(
-        `INSERT INTO weft_partition_state AS ps (location, asset_key, partition_key, status, data_version, changed_at, verified_at, updated_event_id)
+        `INSERT INTO weft_partition_state AS ps (location, asset_key, partition_key, status, data_version, changed_seq, verified_seq, updated_event_id)
          SELECT $5, $1, p, 'fresh', d, $4, $4, $4 FROM unnest($2::text[], $3::text[]) AS given(p, d)
-         ON CONFLICT (location, asset_key, partition_key) DO UPDATE SET status = 'fresh', data_version = excluded.data_version, changed_at = excluded.changed_at, updated_event_id = excluded.updated_event_id`,
+         ON CONFLICT (location, asset_key, partition_key) DO UPDATE SET status = 'fresh', data_version = excluded.data_version, changed_seq = excluded.changed_seq, updated_event_id = excluded.updated_event_id`,
         [assetKey, changed.map((c) => c.partition_key), changed.map((c) => c.data_version), seq, this.location],
       );
       return [event as WeftEvent];

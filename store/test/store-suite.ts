@@ -445,43 +445,43 @@ export function describeStore(name: string, factory: StoreFactory): void {
         ]);
       });
 
-      it('keeps partition state incrementally: changed_at moves only when the data version changes', async () => {
-        type State = { status: string; token: string; data_version: string; code_version: string; verified_at: string; changed_at: string; materialization_id: string };
-        const state = async () => (await db.query<State>("SELECT status, token, data_version, code_version, verified_at, changed_at, materialization_id FROM weft_partition_state WHERE asset_key = 'd' AND partition_key = $1", [jan(1)]))[0];
+      it('keeps partition state incrementally: changed_seq moves only when the data version changes', async () => {
+        type State = { status: string; token: string; data_version: string; code_version: string; verified_seq: string; changed_seq: string; materialization_id: string };
+        const state = async () => (await db.query<State>("SELECT status, token, data_version, code_version, verified_seq, changed_seq, materialization_id FROM weft_partition_state WHERE asset_key = 'd' AND partition_key = $1", [jan(1)]))[0];
         const a = await store.recordMaterializations([mat('d', jan(1), { tag: 'a', value: 'X', inputsAsOf: 3 })]);
         const s1 = await state();
         expect(s1).toMatchObject({ status: 'fresh', token: sha(`token:d:${jan(1)}:a`), data_version: sha('data:X'), code_version: 'code-1' });
-        expect(Number(s1?.verified_at)).toBe(3);
-        expect(Number(s1?.changed_at)).toBe(a.events[0]?.seq);
+        expect(Number(s1?.verified_seq)).toBe(3);
+        expect(Number(s1?.changed_seq)).toBe(a.events[0]?.seq);
 
-        // New code, same bytes: the token moves, the data version (and changed_at) do not.
+        // New code, same bytes: the token moves, the data version (and changed_seq) do not.
         await store.recordMaterializations([mat('d', jan(1), { tag: 'b', value: 'X', code: 'code-2', inputsAsOf: 9 })]);
         const s2 = await state();
         expect(s2).toMatchObject({ token: sha(`token:d:${jan(1)}:b`), data_version: sha('data:X'), code_version: 'code-2' });
-        expect(Number(s2?.verified_at)).toBe(9);
-        expect(Number(s2?.changed_at)).toBe(a.events[0]?.seq);
+        expect(Number(s2?.verified_seq)).toBe(9);
+        expect(Number(s2?.changed_seq)).toBe(a.events[0]?.seq);
         expect(s2?.materialization_id).not.toBe(s1?.materialization_id);
 
         const c = await store.recordMaterializations([mat('d', jan(1), { tag: 'c', value: 'Y', code: 'code-2', inputsAsOf: 12 })]);
         const s3 = await state();
-        expect(Number(s3?.changed_at)).toBe(c.events[0]?.seq);
+        expect(Number(s3?.changed_seq)).toBe(c.events[0]?.seq);
         expect(s3?.data_version).toBe(sha('data:Y'));
         expect(await countRows(db, 'weft_partition_state')).toBe(1);
       });
     });
 
     it('a partition recorded more than once in one call ends in the state of its last record', async () => {
-      type Row = { token: string; data_version: string; changed_at: string; status: string; failure: { token: string; message: string } | null };
+      type Row = { token: string; data_version: string; changed_seq: string; status: string; failure: { token: string; message: string } | null };
       const state = async (assetKey: string, key: string) =>
-        (await db.query<Row>('SELECT token, data_version, changed_at, status, failure FROM weft_partition_state WHERE asset_key = $1 AND partition_key = $2', [assetKey, key]))[0];
-      // X, then Y twice: changed_at is the first Y's event.
+        (await db.query<Row>('SELECT token, data_version, changed_seq, status, failure FROM weft_partition_state WHERE asset_key = $1 AND partition_key = $2', [assetKey, key]))[0];
+      // X, then Y twice: changed_seq is the first Y's event.
       const records = [mat('d', jan(1), { tag: 'a', value: 'X' }), mat('d', jan(1), { tag: 'b', value: 'Y' }), mat('d', jan(2)), mat('d', jan(1), { tag: 'c', value: 'Y' })];
       const result = await store.recordMaterializations(records);
       expect(result.committed).toEqual(records.map((r) => r.token));
       expect(result.events).toHaveLength(4);
       const s1 = await state('d', jan(1));
       expect(s1).toMatchObject({ token: records[3]?.token, data_version: sha('data:Y'), status: 'fresh' });
-      expect(Number(s1?.changed_at)).toBe(result.events[1]?.seq);
+      expect(Number(s1?.changed_seq)).toBe(result.events[1]?.seq);
       expect((await store.attempts('d', jan(1))).map((a) => a.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
 
       const attempts = [1, 2].map((n) => ({ ...failure('e', jan(1), `fp-${n}`, `attempt ${n}`), attempt: n }));

@@ -63,7 +63,7 @@ async function populateStore(url: string, graph: AssetGraph, snapshot: PlannerSn
   let rows = 0;
   try {
     await client.query('BEGIN');
-    const writer = new CopyWriter(client, 'weft_partition_state', ['asset_key', 'partition_key', 'status', 'token', 'data_version', 'code_version', 'verified_at', 'changed_at', 'updated_event_id']);
+    const writer = new CopyWriter(client, 'weft_partition_state', ['asset_key', 'partition_key', 'status', 'token', 'data_version', 'code_version', 'verified_seq', 'changed_seq', 'updated_event_id']);
     for (const a of snapshot.assets) {
       const def = graph.node(a.assetKey).partitions;
       const isSource = graph.node(a.assetKey).definition.kind === 'source';

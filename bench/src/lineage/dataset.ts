@@ -104,7 +104,7 @@ export function datasetDefinitions(shape: DatasetShape): Definition[] {
 }
 
 const TABLES = ['weft_materializations', 'weft_input_edges', 'weft_partition_state'] as const;
-const STATE_COLUMNS = ['asset_key', 'partition_key', 'status', 'materialization_id', 'token', 'data_version', 'code_version', 'verified_at', 'changed_at', 'updated_event_id'] as const;
+const STATE_COLUMNS = ['asset_key', 'partition_key', 'status', 'materialization_id', 'token', 'data_version', 'code_version', 'verified_seq', 'changed_seq', 'updated_event_id'] as const;
 
 interface IndexDefinitions {
   /** `ALTER TABLE … ADD CONSTRAINT …` (primary keys and unique constraints). */
