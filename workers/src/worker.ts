@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { type Client, ScheduleOverlapPolicy, WorkflowIdConflictPolicy } from '@temporalio/client';
 import { type NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
-import { loadDefinitions, type ComputeProvider, type ConcurrencyLimits, type Definition, type ObjectStorage, type RetentionPolicy } from '@weft/core';
+import { catalogOf, loadDefinitions, type ComputeProvider, type ConcurrencyLimits, type Definition, type ObjectStorage, type RetentionPolicy } from '@weft/core';
 import { type ProvenanceStore } from '@weft/store';
 import { createActivities } from './activities/index.js';
 import { bundleWorkflows } from './bundle.js';
@@ -84,11 +84,8 @@ export async function startWeftWorker(options: WeftWorkerOptions): Promise<WeftW
   const location = options.location ?? 'default';
   const graph = loadDefinitions(options.definitions);
   const code = options.codeVersions ? { codeVersions: { ...options.codeVersions }, details: {} } : await deploymentCode(options.definitions, options.projectRoot ?? process.cwd());
-  const snapshot = graph.order.map((key) => {
-    const node = graph.node(key);
-    return { key, kind: node.definition.kind, partitions: node.partitions.toSpec(), inputs: node.inputs.map((i) => ({ name: i.name, upstream: i.upstreamKey, mapping: i.mapping.toSpec() })) };
-  });
-  const { id: deploymentId } = await options.store.recordDeployment({ assets: snapshot, code: code.details }, code.codeVersions);
+  // The catalog (every asset without its code) is what the API server rebuilds the graph from.
+  const { id: deploymentId } = await options.store.recordDeployment({ assets: catalogOf(graph), code: code.details }, code.codeVersions);
   const taskQueue = options.taskQueue ?? `weft-${location}`;
   const workerName = `${hostname()}:${process.pid}`;
   const workerQueue = `${taskQueue}/planner/${workerName}/${randomBytes(4).toString('hex')}`;
