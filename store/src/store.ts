@@ -12,11 +12,8 @@ import type { SqlClient, SqlDatabase } from './sql-client.js';
 import type { BatchOutcome, CheckResultInput, FailureGroup, FailureInput, Lineage, MaterializationRecord, NewEvent, OutcomeResult, PartitionRow, PlannerCursor, PruneOptions, PruneResult, RecordResult, ReleaseInput, StatusRange } from './types.js';
 
 /**
- * The provenance store: the event log, materializations with their input edges, partition state,
- * failures, checks, requests, deployments, API tokens and the audit log, on PostgreSQL or PGlite
- * (one schema, one code path; every value is a query parameter). One facade over one part per
- * concern (event log, deployments, recorder, sources, requests, planner state, queries,
- * retention, auth), all on the same database and code location.
+ * The provenance store on PostgreSQL or PGlite (one schema, one code path; every value is a query
+ * parameter): one facade over one part per concern, all on the same database and code location.
  */
 export class ProvenanceStore implements PlannerStore {
   private readonly events: EventLog;
@@ -45,18 +42,16 @@ export class ProvenanceStore implements PlannerStore {
   }
 
   /**
-   * Appends events in one transaction (inside `tx` when given) and wakes listeners. Every writer
-   * of events takes the same transaction lock first, so event ids commit in increasing order and a
-   * reader that has seen id n has seen every id below it (cursors never skip a late commit).
+   * Appends events in one transaction (inside `tx` when given) and wakes listeners. Event ids
+   * commit in increasing order (one lock for every writer), so cursors never skip a late commit.
    */
   appendEvents(events: readonly NewEvent[], tx?: SqlClient): Promise<WeftEvent[]> {
     return this.events.appendEvents(events, tx);
   }
 
   /**
-   * Events after `cursor`, oldest first, at most `limit`. A `materializations.recorded` row is read
-   * as the `materialization.succeeded` events it stands for (seqs `id - count + 1 … id`, each the
-   * event id of its materialization row), so a page may end inside one and the next page resumes there.
+   * Events after `cursor`, oldest first, at most `limit`; a `materializations.recorded` row reads as
+   * its `materialization.succeeded` events (a page may end inside one; the next resumes there).
    */
   eventsSince(cursor: number, limit = 10_000): Promise<WeftEvent[]> {
     return this.events.eventsSince(cursor, limit);
@@ -78,20 +73,17 @@ export class ProvenanceStore implements PlannerStore {
   }
 
   /**
-   * Records successful materializations, exactly once per token, in one transaction: the rows
-   * (COPY), one input edge per input (COPY), the partition state, and one
-   * `materializations.recorded` event that the log reads back as a `materialization.succeeded`
-   * event per materialization (each with its own seq). A token another attempt committed already
-   * is skipped and reported as a duplicate: the unique index on token is the final word.
+   * Records successful materializations, exactly once per token, in one transaction: rows, input
+   * edges, partition state and one `materializations.recorded` event (a `materialization.succeeded`
+   * per materialization when read). A token committed already is reported as a duplicate.
    */
   recordMaterializations(records: readonly MaterializationRecord[]): Promise<RecordResult> {
     return this.recorder.recordMaterializations(records);
   }
 
   /**
-   * Records everything one attempt at a batch produced in one transaction (see {@link BatchOutcome}):
-   * a crash loses all of it or none, and no plan sees a success without its blocking checks. Every
-   * partition of a batch gets an event here: succeeded, failed, restored or released.
+   * Records everything one attempt at a batch produced ({@link BatchOutcome}) in one transaction:
+   * all or nothing, and each partition gets an event (succeeded, failed, restored or released).
    */
   recordOutcome(outcome: BatchOutcome): Promise<OutcomeResult> {
     return this.recorder.recordOutcome(outcome);
@@ -169,9 +161,8 @@ export class ProvenanceStore implements PlannerStore {
   }
 
   /**
-   * A range-compressed status summary: runs of consecutive partitions (in the definition's order)
-   * with one status, from the partition-state table (never the event log). Partitions without a
-   * state row are `missing`.
+   * Runs of consecutive partitions (in the definition's order) with one status, from the
+   * partition-state table (never the event log); partitions without a state row are `missing`.
    */
   statusSummary(assetKey: string, graph: AssetGraph, ctx: PartitionContext): Promise<StatusRange[]> {
     return this.queries.statusSummary(assetKey, graph, ctx);
@@ -197,10 +188,7 @@ export class ProvenanceStore implements PlannerStore {
     return this.queries.committedTokens(tokens);
   }
 
-  /**
-   * Tokens that already have an outcome recorded by one workflow run (a failure or a release of an
-   * earlier activity attempt): a retry of the same run does not do them again.
-   */
+  /** Tokens with an outcome recorded by this workflow run already (a failure or a release): its retry skips them. */
   tokensSettledInRun(tokens: readonly string[], workflowId: string, runId: string): Promise<Set<string>> {
     return this.queries.tokensSettledInRun(tokens, workflowId, runId);
   }
@@ -210,18 +198,14 @@ export class ProvenanceStore implements PlannerStore {
     return this.queries.failedAttempts(tokens);
   }
 
-  /**
-   * The current data version and stored object of each partition (in the order given; nulls where
-   * none): what a materialization reads its inputs from.
-   */
+  /** The current data version and stored object of each partition (in order; nulls where none): what inputs are read from. */
   currentValues(assetKey: string, partitionKeys: readonly PartitionKey[]): Promise<Array<{ partitionKey: PartitionKey; dataVersion: string | null; storageUri: string | null }>> {
     return this.queries.currentValues(assetKey, partitionKeys);
   }
 
   /**
-   * Prunes old events and superseded detail. Never removed: events after the lowest planner
-   * cursor, any partition's current materialization, and every materialization reachable upstream
-   * from one (what current partitions were made from).
+   * Prunes old events and superseded detail; never events after the lowest planner cursor, nor a
+   * current materialization or any materialization reachable upstream from one.
    */
   prune(policy: RetentionPolicy, now: number, options: PruneOptions = {}): Promise<PruneResult> {
     return this.retention.prune(policy, now, options);
@@ -234,8 +218,7 @@ export class ProvenanceStore implements PlannerStore {
 
   /**
    * Forgets a code location that is gone: removes its planner cursor, so retention no longer waits
-   * for it (a planner that runs again replays the log from what retention kept, and saves a new
-   * cursor). With `idleSince`, a cursor saved after that time is kept: its planner looks alive.
+   * for it. With `idleSince`, a cursor saved after that time is kept: its planner looks alive.
    */
   forgetLocation(location: string, options: { idleSince?: number } = {}): Promise<'forgotten' | 'unknown' | 'active'> {
     return this.retention.forgetLocation(location, options);
@@ -251,12 +234,12 @@ export class ProvenanceStore implements PlannerStore {
     return this.auth.verifyApiToken(secret, now);
   }
 
-
+  /** Revokes an API token (recording `now` as when): its secret no longer verifies. */
   revokeApiToken(id: string, now: number): Promise<void> {
     return this.auth.revokeApiToken(id, now);
   }
 
-
+  /** Appends an entry to the audit log: who (`actor`) did what (`action`) to what (`target`). */
   audit(actor: string, action: string, target: string | null, details: unknown = null): Promise<void> {
     return this.auth.audit(actor, action, target, details);
   }
