@@ -14,3 +14,5 @@ export { pgDatabase, pgliteDatabase, type SqlClient, type SqlDatabase } from './
 export { checkStoredText } from './validate.js';
 export { copyField, copyLine, copyStatement, type CopyValue } from './copy-text.js';
 export { EDGE_COLUMNS, MATERIALIZATION_COLUMNS, edgeLines, materializationLines } from './materialization-rows.js';
+export { Explorer } from './explorer.js';
+export type * from './explorer-types.js';

@@ -1,5 +1,5 @@
-import type { AssetGraph, PartitionContext, PartitionKey, PartitionStatus, Reason } from '@weft/core';
-import { PARTITION_STATUSES } from '@weft/core';
+import type { AssetGraph, PartitionContext, PartitionKey, PartitionsDefinition, PartitionStatus, Reason } from '@weft/core';
+import { PARTITION_STATUSES, statusRuns } from '@weft/core';
 import { StorePart } from './context.js';
 import { readLineage } from './lineage.js';
 import type { SqlClient } from './sql-client.js';
@@ -34,6 +34,16 @@ export class Queries extends StorePart {
    */
   async statusSummary(assetKey: string, graph: AssetGraph, ctx: PartitionContext): Promise<StatusRange[]> {
     const def = graph.node(assetKey).partitions;
+    const codes = await this.statusCodes(assetKey, def, ctx);
+    return statusRuns(codes).map((r) => ({ firstKey: def.keyAt(r.fromIndex, ctx), lastKey: def.keyAt(r.toIndex - 1, ctx), count: r.toIndex - r.fromIndex, status: r.status }));
+  }
+
+  /**
+   * Every partition's status as a code (an index of `PARTITION_STATUSES`), by the definition's
+   * index in `ctx`: one read of the asset's state rows. Partitions without a row are `missing`;
+   * rows of keys the definition no longer has are left out.
+   */
+  async statusCodes(assetKey: string, def: PartitionsDefinition, ctx: PartitionContext): Promise<Uint8Array> {
     const count = def.count(ctx);
     const codes = new Uint8Array(count).fill(PARTITION_STATUSES.indexOf('missing'));
     const rows = await this.db.query<{ partition_key: string; status: PartitionStatus }>('SELECT partition_key, status FROM weft_partition_state WHERE location = $2 AND asset_key = $1', [assetKey, this.location]);
@@ -41,15 +51,7 @@ export class Queries extends StorePart {
       const i = def.indexOf(r.partition_key, ctx);
       if (i !== undefined && i < count) codes[i] = PARTITION_STATUSES.indexOf(r.status);
     }
-    const out: StatusRange[] = [];
-    let start = 0;
-    for (let i = 1; i <= count; i++) {
-      if (i === count || codes[i] !== codes[start]) {
-        out.push({ firstKey: def.keyAt(start, ctx), lastKey: def.keyAt(i - 1, ctx), count: i - start, status: PARTITION_STATUSES[codes[start] as number] as PartitionStatus });
-        start = i;
-      }
-    }
-    return out;
+    return codes;
   }
 
   /** Provenance of a partition's current (or a given) materialization, `depth` levels up or down. */

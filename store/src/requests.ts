@@ -41,6 +41,23 @@ export class Requests extends StorePart {
     );
   }
 
+  /**
+   * Cancels an open request: it is marked cancelled and a `request.cancelled` event tells the
+   * planner to drop its priority (running partitions finish; nothing more is started for it).
+   * Returns the request's status after the call, or undefined when there is no such request here.
+   */
+  async cancelRequest(id: string): Promise<{ status: string; cancelled: boolean } | undefined> {
+    return this.db.transaction(async (tx) => {
+      const rows = await tx.query<{ status: string }>("UPDATE weft_requests SET status = 'cancelled', finished_at = now() WHERE id = $1 AND location = $2 AND status = 'open' RETURNING status", [id, this.location]);
+      if (rows.length === 0) {
+        const existing = await tx.query<{ status: string }>('SELECT status FROM weft_requests WHERE id = $1 AND location = $2', [id, this.location]);
+        return existing[0] && { status: existing[0].status, cancelled: false };
+      }
+      await this.events.appendEvents([{ kind: 'request.cancelled', requestId: id } as NewEvent], tx);
+      return { status: 'cancelled', cancelled: true };
+    });
+  }
+
   /** A request and its recorded progress. */
   async request(id: string): Promise<{ id: string; status: string; total: number | null; progress: Record<string, number> | null } | undefined> {
     const rows = await this.db.query<{ id: string; status: string; total: number | null; progress: Record<string, number> | null }>('SELECT id, status, total, progress FROM weft_requests WHERE id = $1 AND location = $2', [id, this.location]);

@@ -1,7 +1,8 @@
-import type { AssetGraph, PartitionContext, PartitionKey, PartitionStatus, PlannerRequest, PlannerSnapshot, PlannerStore, PlanResult, Reason, RetentionPolicy, WeftEvent } from '@weft/core';
+import type { AssetGraph, PartitionContext, PartitionKey, PartitionsDefinition, PartitionStatus, PlannerRequest, PlannerSnapshot, PlannerStore, PlanResult, Reason, RetentionPolicy, WeftEvent } from '@weft/core';
 import { Auth } from './auth.js';
 import { Deployments } from './deployments.js';
 import { EventLog } from './event-log.js';
+import { Explorer } from './explorer.js';
 import { PlannerState } from './planner-state.js';
 import { Queries } from './queries.js';
 import { Recorder } from './recorder.js';
@@ -25,6 +26,8 @@ export class ProvenanceStore implements PlannerStore {
   private readonly queries: Queries;
   private readonly retention: Retention;
   private readonly auth: Auth;
+  /** What the API reads: deployments, partition detail, materializations with edges and checks, requests, tokens, audit. */
+  readonly explorer: Explorer;
 
   constructor(
     readonly db: SqlDatabase,
@@ -39,6 +42,7 @@ export class ProvenanceStore implements PlannerStore {
     this.queries = new Queries(db, location, events);
     this.retention = new Retention(db, location, events);
     this.auth = new Auth(db, location, events);
+    this.explorer = new Explorer(db, location, events);
   }
 
   /**
@@ -129,6 +133,11 @@ export class ProvenanceStore implements PlannerStore {
     return this.requests.saveRequestProgress(progress);
   }
 
+  /** Cancels an open request (see `Requests.cancelRequest`); undefined when there is none with that id here. */
+  cancelRequest(id: string): Promise<{ status: string; cancelled: boolean } | undefined> {
+    return this.requests.cancelRequest(id);
+  }
+
   /** A request and its recorded progress. */
   request(id: string): Promise<{ id: string; status: string; total: number | null; progress: Record<string, number> | null } | undefined> {
     return this.requests.request(id);
@@ -166,6 +175,11 @@ export class ProvenanceStore implements PlannerStore {
    */
   statusSummary(assetKey: string, graph: AssetGraph, ctx: PartitionContext): Promise<StatusRange[]> {
     return this.queries.statusSummary(assetKey, graph, ctx);
+  }
+
+  /** Every partition's status code by index (`PARTITION_STATUSES`), from one read of the asset's state rows. */
+  statusCodes(assetKey: string, def: PartitionsDefinition, ctx: PartitionContext): Promise<Uint8Array> {
+    return this.queries.statusCodes(assetKey, def, ctx);
   }
 
   /** Provenance of a partition's current (or a given) materialization, `depth` levels up or down. */

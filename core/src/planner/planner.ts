@@ -243,7 +243,7 @@ export class Planner {
           if (i === undefined) continue;
           const changed = index.setDataVersion(i, dataVersion);
           index.materialized[i] = 1;
-          // A snapshot written after this event already holds its data (changed_at = its seq): propagate anyway.
+          // A snapshot written after this event already holds its data (changed_seq = its seq): propagate anyway.
           if (changed || index.changedSeq[i] === event.seq) this.markDataChanged(index, i, event.seq);
           this.markDirty(index, i);
         }
