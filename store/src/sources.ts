@@ -60,6 +60,31 @@ export class Sources extends StorePart {
     });
   }
 
+  /**
+   * Removes keys from a dynamic partitions definition (unknown keys are ignored); the keys after
+   * them move down one position each, and a `dynamic.keys_removed` event makes planners rebuild.
+   * Partition state and provenance of removed keys stay as history.
+   */
+  async removeDynamicKeys(name: string, keys: readonly PartitionKey[]): Promise<WeftEvent[]> {
+    checkStoredText(name, 'dynamic partitions name');
+    for (const k of keys) checkStoredText(k, 'dynamic partition key');
+    return this.db.transaction(async (tx) => {
+      const gone = await tx.query<{ partition_key: string }>('DELETE FROM weft_dynamic_partitions WHERE location = $3 AND name = $1 AND partition_key = ANY($2::text[]) RETURNING partition_key', [name, [...keys], this.location]);
+      if (gone.length === 0) return [];
+      // Positions stay dense (0 … n-1) in the same order; through negative values first, because
+      // the unique index on position is checked row by row.
+      await tx.query(
+        `UPDATE weft_dynamic_partitions dp SET position = -ranked.n
+         FROM (SELECT partition_key, row_number() OVER (ORDER BY position) AS n FROM weft_dynamic_partitions WHERE location = $2 AND name = $1) AS ranked
+         WHERE dp.location = $2 AND dp.name = $1 AND dp.partition_key = ranked.partition_key`,
+        [name, this.location],
+      );
+      await tx.query('UPDATE weft_dynamic_partitions SET position = -position - 1 WHERE location = $2 AND name = $1', [name, this.location]);
+      const removed = keys.filter((k) => gone.some((g) => g.partition_key === k));
+      return this.events.appendEvents([{ kind: 'dynamic.keys_removed', name, keys: [...new Set(removed)] } as NewEvent], tx);
+    });
+  }
+
   /** The keys of every dynamic partitions definition, in order. */
   async dynamicKeys(): Promise<Record<string, PartitionKey[]>> {
     const rows = await this.db.query<{ name: string; partition_key: string }>('SELECT name, partition_key FROM weft_dynamic_partitions WHERE location = $1 ORDER BY name, position', [this.location]);

@@ -118,6 +118,11 @@ export class ProvenanceStore implements PlannerStore {
     return this.sources.addDynamicKeys(name, keys);
   }
 
+  /** Removes keys from a dynamic partitions definition (later keys move down; planners rebuild). */
+  removeDynamicKeys(name: string, keys: readonly PartitionKey[]): Promise<WeftEvent[]> {
+    return this.sources.removeDynamicKeys(name, keys);
+  }
+
   /** The keys of every dynamic partitions definition, in order. */
   dynamicKeys(): Promise<Record<string, PartitionKey[]>> {
     return this.sources.dynamicKeys();
@@ -248,8 +253,8 @@ export class ProvenanceStore implements PlannerStore {
     return this.auth.verifyApiToken(secret, now);
   }
 
-  /** Revokes an API token (recording `now` as when): its secret no longer verifies. */
-  revokeApiToken(id: string, now: number): Promise<void> {
+  /** Revokes an API token (recording `now` as when): its secret no longer verifies; false when no live token has that id. */
+  revokeApiToken(id: string, now: number): Promise<boolean> {
     return this.auth.revokeApiToken(id, now);
   }
 

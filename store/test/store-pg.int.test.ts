@@ -2,17 +2,20 @@ import { useTestDatabase } from '@weft/services/harness';
 import { describe, expect, it } from 'vitest';
 import { pgDatabase, ProvenanceStore, type SqlDatabase } from '../src/index.js';
 import { DAY, jan, mat, NOW, readOne, resetStoreTables } from './fixtures.js';
+import { describeExplorer } from './explorer-suite.js';
 import { describeStore } from './store-suite.js';
 
 const database = useTestDatabase();
 
 // The file's database is a copy of the migrated template; each test starts from empty tables on
 // its own pool (ended by `close()` after the test).
-describeStore('PostgreSQL', async () => {
+const freshDatabase = async (): Promise<SqlDatabase> => {
   const db = pgDatabase(database.pool({ max: 6 }));
   await resetStoreTables(db);
   return db;
-});
+};
+describeStore('PostgreSQL', freshDatabase);
+describeExplorer('PostgreSQL', freshDatabase);
 
 /**
  * Runs `statement` in a transaction on `db` and keeps the transaction open until `release()`;

@@ -2,6 +2,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll } from 'vitest';
 import { migrate, pgliteDatabase } from '../src/index.js';
 import { resetStoreTables } from './fixtures.js';
+import { describeExplorer } from './explorer-suite.js';
 import { describeStore } from './store-suite.js';
 
 // One PGlite per file (it takes seconds to start), migrated once; each test starts from empty tables.
@@ -16,9 +17,11 @@ afterAll(async () => {
   await pglite?.close();
 });
 
-describeStore('PGlite', async () => {
+const freshDatabase = async () => {
   if (!pglite) throw new Error('PGlite did not start');
   const db = pgliteDatabase(pglite, { ownsDb: false });
   await resetStoreTables(db);
   return db;
-});
+};
+describeStore('PGlite', freshDatabase);
+describeExplorer('PGlite', freshDatabase);

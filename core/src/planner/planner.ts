@@ -3,7 +3,7 @@ import type { AssetKey } from '../definitions/types.js';
 import { WeftError } from '../errors.js';
 import type { MappingContext } from '../partitions/mappings/types.js';
 import { RangeSet, RangeSetBuilder } from '../partitions/sets/range-set.js';
-import type { PartitionContext, PartitionKey } from '../partitions/types.js';
+import type { PartitionContext, PartitionKey, PartitionsDefinition } from '../partitions/types.js';
 import { AssetIndex } from './asset-index.js';
 import { evaluatePartition, readsOf, tokenOf, type EvaluationEnv, type PlannerStats } from './evaluate.js';
 import { explainPartition } from './explain.js';
@@ -247,6 +247,15 @@ export class Planner {
           if (changed || index.changedSeq[i] === event.seq) this.markDataChanged(index, i, event.seq);
           this.markDirty(index, i);
         }
+        return;
+      }
+      case 'dynamic.keys_removed': {
+        // Indices of the keys after a removed one move down: every asset over it is rebuilt.
+        const gone = new Set(event.keys);
+        this.dynamicKeys.set(event.name, (this.dynamicKeys.get(event.name) ?? []).filter((k) => !gone.has(k)));
+        this.ctxValue = this.makeContext();
+        const uses = (d: PartitionsDefinition): boolean => (d.kind === 'dynamic' && d.name === event.name) || (d.kind === 'multi' && d.dimensions.some((x) => uses(x.definition)));
+        if (this.order.some((index) => uses(index.definition))) this.reloadRequired = true;
         return;
       }
       case 'dynamic.keys_added': {

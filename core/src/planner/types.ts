@@ -41,6 +41,8 @@ export type Reason =
 export type WeftEvent = { readonly seq: Seq; readonly at: number } & (
   | { readonly kind: 'source.observed'; readonly assetKey: AssetKey; readonly partitions: ReadonlyArray<{ readonly partitionKey: PartitionKey; readonly dataVersion: DataVersionHex }> }
   | { readonly kind: 'dynamic.keys_added'; readonly name: string; readonly keys: readonly PartitionKey[] }
+  /** Keys removed from a dynamic definition: later keys move down, so planners rebuild from a snapshot. */
+  | { readonly kind: 'dynamic.keys_removed'; readonly name: string; readonly keys: readonly PartitionKey[] }
   | { readonly kind: 'materialization.started'; readonly assetKey: AssetKey; readonly partitions: ReadonlyArray<{ readonly partitionKey: PartitionKey; readonly token: TokenHex }> }
   | {
       readonly kind: 'materialization.succeeded';
