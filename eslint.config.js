@@ -119,12 +119,18 @@ export default tseslint.config(
     },
   },
   {
-    // The API imports core and a Temporal client, never plugin internals or workers.
+    // The API imports core, the store and a Temporal client, never plugin internals or workers.
+    // (`@weft/workers/client` is that client: @temporalio/client and the loop's workflow ids, no worker code.)
     files: ['graphql/src/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [noDeepImports, { group: ['@weft/plugin-*', '@weft/workers', '@weft/workers/*'], message: 'The API imports core and a Temporal client only.' }] },
+        {
+          patterns: [
+            noDeepImports,
+            { group: ['@weft/plugin-*', '@weft/workers', '@weft/workers/*', '!@weft/workers/client', '@temporalio/worker', '@temporalio/workflow', '@temporalio/activity'], message: 'The API imports core, the store and a Temporal client only.' },
+          ],
+        },
       ],
     },
   },

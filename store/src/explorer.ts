@@ -26,6 +26,16 @@ export class Explorer extends StorePart {
     return rows.map((r) => ({ id: r.id, location: r.location, createdAt: time(r.created_at) as number, eventSeq: num(r.event_id), codeVersions: r.code_versions }));
   }
 
+  /** One deployment of this location, without its catalog. */
+  async deployment(id: string): Promise<DeploymentRow | undefined> {
+    const rows = await this.db.query<{ id: string; location: string; created_at: Date; event_id: string | null; code_versions: Record<string, string> }>(
+      'SELECT id, location, created_at, event_id, code_versions FROM weft_deployments WHERE id = $1 AND location = $2',
+      [id, this.location],
+    );
+    const r = rows[0];
+    return r && { id: r.id, location: r.location, createdAt: time(r.created_at) as number, eventSeq: num(r.event_id), codeVersions: r.code_versions };
+  }
+
   /** A deployment's recorded definitions (its catalog), or undefined when there is none with that id here. */
   async deploymentDefinitions(id: string): Promise<unknown> {
     const rows = await this.db.query<{ definitions: unknown }>('SELECT definitions FROM weft_deployments WHERE id = $1 AND location = $2', [id, this.location]);

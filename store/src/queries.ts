@@ -44,14 +44,28 @@ export class Queries extends StorePart {
    * rows of keys the definition no longer has are left out.
    */
   async statusCodes(assetKey: string, def: PartitionsDefinition, ctx: PartitionContext): Promise<Uint8Array> {
-    const count = def.count(ctx);
-    const codes = new Uint8Array(count).fill(PARTITION_STATUSES.indexOf('missing'));
-    const rows = await this.db.query<{ partition_key: string; status: PartitionStatus }>('SELECT partition_key, status FROM weft_partition_state WHERE location = $2 AND asset_key = $1', [assetKey, this.location]);
-    for (const r of rows) {
-      const i = def.indexOf(r.partition_key, ctx);
-      if (i !== undefined && i < count) codes[i] = PARTITION_STATUSES.indexOf(r.status);
+    return (await this.statusCodesOf([{ assetKey, def }], ctx)).get(assetKey) as Uint8Array;
+  }
+
+  /** {@link statusCodes} of several assets in one statement. */
+  async statusCodesOf(assets: ReadonlyArray<{ assetKey: string; def: PartitionsDefinition }>, ctx: PartitionContext): Promise<Map<string, Uint8Array>> {
+    const out = new Map<string, Uint8Array>();
+    const defs = new Map<string, PartitionsDefinition>();
+    for (const { assetKey, def } of assets) {
+      out.set(assetKey, new Uint8Array(def.count(ctx)).fill(PARTITION_STATUSES.indexOf('missing')));
+      defs.set(assetKey, def);
     }
-    return codes;
+    if (assets.length === 0) return out;
+    const rows = await this.db.query<{ asset_key: string; partition_key: string; status: PartitionStatus }>(
+      'SELECT asset_key, partition_key, status FROM weft_partition_state WHERE location = $2 AND asset_key = ANY($1::text[])',
+      [[...defs.keys()], this.location],
+    );
+    for (const r of rows) {
+      const codes = out.get(r.asset_key) as Uint8Array;
+      const i = (defs.get(r.asset_key) as PartitionsDefinition).indexOf(r.partition_key, ctx);
+      if (i !== undefined && i < codes.length) codes[i] = PARTITION_STATUSES.indexOf(r.status);
+    }
+    return out;
   }
 
   /** Provenance of a partition's current (or a given) materialization, `depth` levels up or down. */

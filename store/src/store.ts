@@ -187,6 +187,11 @@ export class ProvenanceStore implements PlannerStore {
     return this.queries.statusCodes(assetKey, def, ctx);
   }
 
+  /** Status codes of several assets in one statement. */
+  statusCodesOf(assets: ReadonlyArray<{ assetKey: string; def: PartitionsDefinition }>, ctx: PartitionContext): Promise<Map<string, Uint8Array>> {
+    return this.queries.statusCodesOf(assets, ctx);
+  }
+
   /** Provenance of a partition's current (or a given) materialization, `depth` levels up or down. */
   lineage(graph: AssetGraph, ctx: PartitionContext, options: { assetKey: string; partitionKey: PartitionKey; direction: 'upstream' | 'downstream'; depth: number; materializationId?: number }): Promise<Lineage> {
     return this.queries.lineage(graph, ctx, options);

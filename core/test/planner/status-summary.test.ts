@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { daily, hourly, multiPartitions, PARTITION_STATUSES, staticPartitions, statusRuns, summarizeStatuses, totalCounts, unpartitioned, type PartitionStatus } from '../../src/index.js';
+import { describeReason, type Reason, daily, hourly, multiPartitions, PARTITION_STATUSES, staticPartitions, statusRuns, summarizeStatuses, totalCounts, unpartitioned, type PartitionStatus } from '../../src/index.js';
 
 const code = (s: PartitionStatus): number => PARTITION_STATUSES.indexOf(s);
 const ctxAt = (iso: string) => ({ now: Date.parse(iso), dynamicKeys: () => [] });
@@ -86,5 +86,16 @@ describe('status summaries', () => {
     const [years] = summarizeStatuses(def, ctx, codes);
     expect(years?.buckets.length).toBe(115);
     expect(years?.buckets.reduce((a, b) => a + b.count, 0)).toBe(codes.length);
+  });
+});
+
+describe('reasons in words', () => {
+  it.each([
+    [{ kind: 'never_materialized' }, 'missing: never materialized'],
+    [{ kind: 'upstream_changed', assetKey: 'raw', input: 'orders', partitions: ['2024-03-01', '2024-03-02', '2024-03-03'], more: 0 }, 'stale: upstream raw 3 partitions (2024-03-01, 2024-03-02, 2024-03-03) changed (input orders)'],
+    [{ kind: 'upstream_failed', assetKey: 'raw', input: 'orders', partitions: ['2024-03-01'], more: 0 }, 'blocked: upstream raw partition 2024-03-01 failed (input orders)'],
+    [{ kind: 'failed', fingerprint: 'abc', failureClass: 'actionable', message: 'KeyError: x\n  at …', retryAt: null }, 'failed: actionable failure, fingerprint abc: KeyError: x'],
+  ] as const)('%j', (reason, text) => {
+    expect(describeReason(reason as Reason)).toBe(text);
   });
 });
