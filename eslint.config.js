@@ -126,9 +126,10 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
+          paths: [{ name: '@weft/workers', message: 'The API imports core, the store and a Temporal client only (@weft/workers/client).' }],
           patterns: [
             noDeepImports,
-            { group: ['@weft/plugin-*', '@weft/workers', '@weft/workers/*', '!@weft/workers/client', '@temporalio/worker', '@temporalio/workflow', '@temporalio/activity'], message: 'The API imports core, the store and a Temporal client only.' },
+            { group: ['@weft/plugin-*', '@weft/workers/*', '@temporalio/worker', '@temporalio/workflow', '@temporalio/activity', '!@weft/workers/client'], message: 'The API imports core, the store and a Temporal client only.' },
           ],
         },
       ],
