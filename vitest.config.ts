@@ -1,5 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
+// One graphql module: Node resolves Pothos' and graphql-yoga's `graphql` to its CommonJS build
+// (graphql 16 has no exports map), vite would give our files its `module` build; two copies fail
+// with "Cannot use GraphQLObjectType from another module or realm".
+const resolve = { alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }] };
+
 const packages = '{core,store,services,workers,plugins/*,graphql,cli,bench,examples/*}';
 
 export default defineConfig({
@@ -8,6 +13,7 @@ export default defineConfig({
     pool: 'forks',
     projects: [
       {
+        resolve,
         test: {
           name: 'unit',
           include: [`${packages}/test/**/*.test.ts`],
@@ -19,6 +25,7 @@ export default defineConfig({
         },
       },
       {
+        resolve,
         test: {
           name: 'services',
           include: [`${packages}/test/**/*.int.test.ts`, 'workers/test/e2e/**/*.test.ts'],

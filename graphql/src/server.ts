@@ -8,6 +8,9 @@ import { UNAUTHENTICATED_ADMIN, viewerOf } from './api/viewer.js';
 import { WeftApi, type WeftApiOptions } from './api/weft-api.js';
 import { buildSchema } from './schema/index.js';
 
+/** The code each domain error carries when a field without an error union meets it. */
+const DOMAIN_CODES: Record<string, string> = { NotFoundError: 'NOT_FOUND', InvalidPartitionError: 'INVALID_PARTITION', InvalidInputError: 'INVALID_INPUT', UnavailableError: 'UNAVAILABLE' };
+
 /** Limits every request is held to. */
 export const LIMITS = { maxDepth: 14, maxAliases: 30, maxTokens: 8000, maxCost: 100_000, maxDirectives: 30, maxBodyBytes: 1024 * 1024 } as const;
 
@@ -36,6 +39,9 @@ export function createApiHandler(api: WeftApi, options: ApiHandlerOptions = {}):
         const original = error instanceof GraphQLError ? error.originalError : error;
         // Errors of the request itself (validation, limits, Forbidden) are the client's to read.
         if (error instanceof GraphQLError && (original === undefined || original instanceof GraphQLError)) return error;
+        // A domain error of a field without an error union: its message, with its kind as the code.
+        const code = original instanceof Error ? DOMAIN_CODES[original.name] : undefined;
+        if (code && error instanceof GraphQLError) return new GraphQLError((original as Error).message, { nodes: error.nodes, path: error.path, extensions: { code } });
         const correlationId = randomUUID();
         api.log({ level: 'error', msg: 'unexpected error', correlationId, path: error instanceof GraphQLError ? error.path : undefined, error: (original as Error | undefined)?.stack ?? String(original) });
         return new GraphQLError(production ? `${message} (correlation id ${correlationId})` : `${(original as Error | undefined)?.message ?? message} (correlation id ${correlationId})`, {

@@ -98,7 +98,6 @@ builder.objectFields(PartitionObject, (t) => ({
       depth: t.arg.int({ defaultValue: 3, description: `1 … ${MAX_LINEAGE_DEPTH}.` }),
       materializationId: t.arg.id({ required: false, description: 'Start from this materialization of the partition instead of its current one.' }),
     },
-    errors: { types: LOOKUP_ERRORS },
     resolve: (p, args, { scope: ctx }) => lineageOf(ctx, p.ref, p.key, (args.direction ?? 'upstream'), args.depth ?? 3, idOrUndefined(args.materializationId)),
   }),
 }));

@@ -127,7 +127,6 @@ builder.objectFields(AssetObject, (t) => ({
     type: PartitionPage,
     description: "Its partitions in the definition's order, cursor-paged, optionally in one status.",
     args: { first: t.arg.int({ defaultValue: 100 }), after: t.arg.string({ required: false }), status: t.arg({ type: PartitionStatusEnum, required: false }) },
-    errors: { types: LOOKUP_ERRORS },
     resolve: async (r, args, { scope: ctx }) => {
       const def = ctx.definition(r);
       const pctx = await ctx.partitionContext(r.location);
@@ -156,7 +155,6 @@ builder.objectFields(AssetObject, (t) => ({
   partition: t.field({
     type: PartitionObject,
     args: { key: t.arg.string({ required: true }) },
-    errors: { types: LOOKUP_ERRORS },
     resolve: async (r, args, { scope: ctx }) => {
       indexOfKey(r, ctx.definition(r), await ctx.partitionContext(r.location), args.key);
       return { ref: r, key: args.key };

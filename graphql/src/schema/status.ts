@@ -1,5 +1,5 @@
 import { PARTITION_STATUSES, summarizeStatuses, statusRuns, totalCounts, type DimensionSummary, type StatusBucket, type StatusCounts } from '@weft/core';
-import { InvalidInputError, InvalidPartitionError } from '../api/errors.js';
+import { InvalidInputError } from '../api/errors.js';
 import { indexOfKey } from '../api/partitions.js';
 import { builder } from '../builder.js';
 import { AssetObject } from './asset.js';
@@ -59,8 +59,6 @@ const RunsObject = builder.objectRef<{ runs: Array<{ firstKey: string; lastKey: 
   }),
 });
 
-const SUMMARY_ERRORS = [InvalidPartitionError, InvalidInputError];
-
 builder.objectFields(AssetObject, (t) => ({
   statusCounts: t.field({
     type: StatusCountsObject,
@@ -78,7 +76,6 @@ builder.objectFields(AssetObject, (t) => ({
       dimension: t.arg.string({ required: false }),
       maxBuckets: t.arg.int({ defaultValue: 2000 }),
     },
-    errors: { types: SUMMARY_ERRORS },
     resolve: async (r, args, { scope: ctx }) => {
       const def = ctx.definition(r);
       const pctx = await ctx.partitionContext(r.location);
@@ -108,7 +105,6 @@ builder.objectFields(AssetObject, (t) => ({
     type: RunsObject,
     description: 'Runs of consecutive partitions with one status (in the definition’s order), from `from` on.',
     args: { from: t.arg.string({ required: false }), to: t.arg.string({ required: false, description: 'Inclusive.' }), first: t.arg.int({ defaultValue: 1000 }) },
-    errors: { types: SUMMARY_ERRORS },
     resolve: async (r, args, { scope: ctx }) => {
       const def = ctx.definition(r);
       const pctx = await ctx.partitionContext(r.location);
