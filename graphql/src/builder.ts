@@ -35,6 +35,8 @@ export const builder = new SchemaBuilder<{
   scopeAuth: {
     authScopes: (context) => scopesFor(context.scope),
     treatErrorsAsUnauthorized: false,
+    // A subscription is authorized when it starts (a refused one gets its error at once, not a silent stream).
+    authorizeOnSubscribe: true,
   },
   errors: { directResult: true },
 });

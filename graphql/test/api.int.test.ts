@@ -87,8 +87,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   controls?.openGate();
-  await server?.close();
-  await worker?.shutdown();
+  const step = async (what: string, work: () => Promise<unknown>): Promise<void> => {
+    const t = Date.now();
+    await work();
+    if (Date.now() - t > 5000) console.warn(`afterAll: ${what} took ${Date.now() - t} ms`);
+  };
+  await step('server.close', async () => server?.close());
+  await step('worker.shutdown', async () => worker?.shutdown());
   await cleanUpLocation({ store, client: temporal.client, location: LOCATION, taskQueue: `${temporal.taskQueue}-${LOCATION}`, assets: [] }).catch(() => {});
   await pool?.end();
   rmSync(objects, { recursive: true, force: true });
@@ -334,3 +339,194 @@ describe('the GraphQL API on a pipeline run by the real workers', () => {
     expect(auditLog.find((e: { action: string }) => e.action === 'revoke_token')).toMatchObject({ actor: 'token:admin', target: token.id });
   });
 });
+
+describe('the auth matrix: each role × each mutation × in and out of its asset group', () => {
+  /** Who holds what (see beforeAll); `none` sends no token, `bogus` one that does not verify. */
+  const holders: Record<string, Record<string, string>> = {
+    admin: { '*': 'admin' },
+    viewerIngest: { ingest: 'viewer' },
+    operatorIngest: { ingest: 'operator' },
+    adminIngest: { ingest: 'admin' },
+    operatorFinance: { finance: 'operator' },
+    operatorDefault: { default: 'operator' },
+    none: {},
+    bogus: {},
+  };
+  const rank = (role: string | undefined): number => (role === undefined ? 0 : ['viewer', 'operator', 'admin'].indexOf(role) + 1);
+  const holds = (who: string, role: string, group: string): boolean => Math.max(rank(holders[who]?.[group]), rank(holders[who]?.['*'])) >= rank(role);
+
+  /** Each mutation: what it needs on which group, and a document that succeeds for whoever may run it. */
+  const mutations: Array<{ name: string; role: string; group: string; doc: () => Promise<{ query: string; variables?: Record<string, unknown> }> }> = [
+    { name: 'materialize in ingest', role: 'operator', group: 'ingest', doc: async () => ({ query: `mutation { r: materialize(location: "${LOCATION}", assetKeys: ["clean"], partitions: { keys: ["2024-01-01"] }) { __typename } }` }) },
+    { name: 'materialize in finance', role: 'operator', group: 'finance', doc: async () => ({ query: `mutation { r: materialize(location: "${LOCATION}", assetKeys: ["total"], partitions: { keys: ["2024-01-01"] }) { __typename } }` }) },
+    { name: 'materialize across groups', role: 'operator', group: 'ingest+finance', doc: async () => ({ query: `mutation { r: materialize(location: "${LOCATION}", assetKeys: ["clean", "total"], partitions: { keys: ["2024-01-01"] }) { __typename } }` }) },
+    { name: 'backfill in ingest', role: 'operator', group: 'ingest', doc: async () => ({ query: `mutation { r: backfill(location: "${LOCATION}", assetKey: "clean", partitions: { range: { first: "2024-01-01", last: "2024-01-02" } }) { __typename } }` }) },
+    { name: 'backfill in finance', role: 'operator', group: 'finance', doc: async () => ({ query: `mutation { r: backfill(location: "${LOCATION}", assetKey: "total", partitions: { all: true }) { __typename } }` }) },
+    { name: 'retry in ingest', role: 'operator', group: 'ingest', doc: async () => ({ query: `mutation { r: retry(location: "${LOCATION}", assetKey: "clean", partitionKey: "2024-01-01") { __typename } }` }) },
+    { name: 'retry in finance', role: 'operator', group: 'finance', doc: async () => ({ query: `mutation { r: retry(location: "${LOCATION}", assetKey: "total", partitionKey: "2024-01-01") { __typename } }` }) },
+    {
+      name: 'cancel a request in ingest',
+      role: 'operator',
+      group: 'ingest',
+      doc: async () => {
+        const [event] = await store.submitRequest({ id: `req-matrix-${Math.random().toString(36).slice(2)}`, action: 'materialize', assetKey: 'clean', partitionKeys: ['2024-01-01'], priority: 0 });
+        return { query: `mutation($id: ID!) { r: cancelRequest(location: "${LOCATION}", id: $id) { __typename } }`, variables: { id: (event as { request: { id: string } }).request.id } };
+      },
+    },
+    {
+      name: 'cancel a request in finance',
+      role: 'operator',
+      group: 'finance',
+      doc: async () => {
+        const [event] = await store.submitRequest({ id: `req-matrix-${Math.random().toString(36).slice(2)}`, action: 'materialize', assetKey: 'total', partitionKeys: ['2024-01-01'], priority: 0 });
+        return { query: `mutation($id: ID!) { r: cancelRequest(location: "${LOCATION}", id: $id) { __typename } }`, variables: { id: (event as { request: { id: string } }).request.id } };
+      },
+    },
+    { name: 'report a source change (group default)', role: 'operator', group: 'default', doc: async () => ({ query: `mutation { r: reportSourceChange(location: "${LOCATION}", sourceKey: "raw", partitions: [{ partitionKey: "2024-01-01", version: { checksum: "1" } }]) { __typename } }` }) },
+    { name: 'add dynamic partitions (used in ingest)', role: 'admin', group: 'ingest', doc: async () => ({ query: `mutation { r: addDynamicPartitions(location: "${LOCATION}", name: "customers", keys: ["acme"]) { __typename } }` }) },
+    { name: 'remove dynamic partitions (used in ingest)', role: 'admin', group: 'ingest', doc: async () => ({ query: `mutation { r: removeDynamicPartitions(location: "${LOCATION}", name: "customers", keys: ["nobody"]) { __typename } }` }) },
+    { name: 'create a token', role: 'admin', group: '*', doc: async () => ({ query: `mutation { r: createApiToken(name: "matrix", roles: { ingest: "viewer" }) { __typename } }` }) },
+    {
+      name: 'revoke a token',
+      role: 'admin',
+      group: '*',
+      doc: async () => ({ query: `mutation($id: ID!) { r: revokeApiToken(id: $id) { __typename } }`, variables: { id: (await store.createApiToken('victim', { ingest: 'viewer' })).id } }),
+    },
+  ];
+
+  const cases = mutations.flatMap((m) => Object.keys(holders).map((who) => ({ ...m, who, allowed: m.group === '*' ? holds(who, m.role, '*') : m.group.split('+').every((g) => holds(who, m.role, g)) })));
+
+  it(`answers ${cases.length} cases: Forbidden without the role, never an unauthorized success`, async () => {
+    const wrong: string[] = [];
+    for (const c of cases) {
+      const { query, variables } = await c.doc();
+      const secret = c.who === 'none' ? undefined : c.who === 'bogus' ? 'weft_not-a-real-token' : tokens[c.who];
+      const r = await gql(url, query, variables ?? {}, secret);
+      const typename = (r.data as { r?: { __typename?: string } } | undefined)?.r?.__typename;
+      const outcome = typename === undefined ? `errors ${JSON.stringify(r.errors)}` : typename;
+      if (c.allowed && (typename === undefined || typename === 'Forbidden')) wrong.push(`${c.who} may ${c.name} but got ${outcome}`);
+      if (!c.allowed && typename !== 'Forbidden') wrong.push(`${c.who} may not ${c.name} but got ${outcome}`);
+    }
+    expect(wrong).toEqual([]);
+    expect(cases.filter((c) => c.allowed).length).toBeGreaterThan(10);
+    expect(cases.filter((c) => !c.allowed).length).toBeGreaterThan(40);
+  }, 120_000);
+
+  it('reads: a viewer sees the assets of its groups only, and no token sees nothing', async () => {
+    const ingest = await ok(url, `{ assets(location: "${LOCATION}") { nodes { key } } }`, {}, tokens['viewerIngest']);
+    expect(ingest.assets.nodes.map((a: { key: string }) => a.key)).toEqual(['clean', 'flaky', 'gated', 'per_customer']);
+    const total = await ok(url, `{ asset(location: "${LOCATION}", key: "total") { __typename } partition(location: "${LOCATION}", assetKey: "total", partitionKey: "2024-01-01") { __typename } }`, {}, tokens['viewerIngest']);
+    expect(total).toEqual({ asset: { __typename: 'Forbidden' }, partition: { __typename: 'Forbidden' } });
+    // Lineage of a visible partition leaves out what the viewer may not see.
+    const down = await ok(url, `{ lineage(location: "${LOCATION}", assetKey: "clean", partitionKey: "2024-01-01", direction: DOWNSTREAM, depth: 2) { ... on Lineage { nodes { assetKey } } } }`, {}, tokens['viewerIngest']);
+    expect(down.lineage.nodes.map((n: { assetKey: string }) => n.assetKey)).not.toContain('total');
+    const failures = await ok(url, `{ failures(location: "${LOCATION}") { assetKey } requests(location: "${LOCATION}") { assetKey } }`, {}, tokens['operatorFinance']);
+    expect(new Set([...failures.failures, ...failures.requests].map((x: { assetKey: string }) => x.assetKey))).toEqual(new Set(['total']));
+    expect((await ok(url, `{ assets { totalCount } }`)).assets).toEqual({ totalCount: 0 });
+    const anonymous = await gql(url, `{ locations { name } }`);
+    expect(anonymous.data).toBeNull();
+    expect(anonymous.errors?.[0]?.message).toMatch(/Unauthorized|not authorized/i);
+    const admin = await gql(url, '{ apiTokens { id } auditLog { id } }', {}, tokens['adminIngest']);
+    expect(admin.data).toBeNull();
+    expect(admin.errors?.length).toBeGreaterThan(0);
+  });
+});
+
+describe('hostile queries get clear GraphQL errors and the server stays healthy', () => {
+  const healthy = async (): Promise<void> => {
+    const r = await ok(url, `{ asset(location: "${LOCATION}", key: "clean") { ... on Asset { key } } }`, {}, tokens['admin']);
+    expect(r.asset).toEqual({ key: 'clean' });
+  };
+
+  it('refuses deep nesting, a thousand aliases, and too many tokens', async () => {
+    let nested = 'id';
+    for (let i = 0; i < 12; i++) nested = `previous { ${nested} }`;
+    const deep = await gql(url, `{ materialization(location: "${LOCATION}", id: "1") { ... on Materialization { ${nested} } } }`, {}, tokens['admin']);
+    expect(deep.errors?.[0]?.message).toMatch(/depth/i);
+    const aliases = Array.from({ length: 1000 }, (_, i) => `a${i}: viewer { actor }`).join(' ');
+    const many = await gql(url, `{ ${aliases} }`, {}, tokens['admin']);
+    expect(many.errors?.[0]?.message).toMatch(/aliases/i);
+    const huge = await gql(url, `{ ${Array.from({ length: 9000 }, () => '__typename').join(' ')} }`, {}, tokens['admin']);
+    expect(huge.errors?.[0]?.message).toMatch(/token/i);
+    await healthy();
+  });
+
+  it('caps huge pages, and answers bad ids and injection attempts as typed errors', async () => {
+    // A page size written in the query counts against the cost limit; one passed as a variable is capped.
+    const literal = await gql(url, `{ asset(location: "${LOCATION}", key: "clean") { ... on Asset { partitions(first: 1000000000) { nodes { key } } } } }`, {}, tokens['admin']);
+    expect(literal.errors?.[0]?.message).toMatch(/Cost limit/);
+    const big = await ok(url, `query($n: Int) { asset(location: "${LOCATION}", key: "clean") { ... on Asset { partitions(first: $n) { nodes { key } } } } assets(first: $n) { nodes { key } } }`, { n: 1_000_000_000 }, tokens['admin']);
+    expect(big.asset.partitions.nodes.length).toBeLessThanOrEqual(1000);
+    expect(big.assets.nodes.length).toBeLessThanOrEqual(1000);
+    const bad = await ok(
+      url,
+      `{ a: materialization(id: "abc") { __typename ... on InvalidInput { field message } } b: materialization(id: "999999999") { __typename ... on NotFound { kind } } c: asset(location: "${LOCATION}", key: "x'; DROP TABLE weft_events; --") { __typename ... on NotFound { message } } d: partition(location: "${LOCATION}", assetKey: "clean", partitionKey: "2024-01-01' OR '1'='1") { __typename ... on InvalidPartition { message } } e: lineage(location: "${LOCATION}", assetKey: "clean", partitionKey: "2024-01-01", depth: 1000) { __typename ... on InvalidInput { field } } f: asset(location: "nowhere", key: "clean") { __typename } }`,
+      {},
+      tokens['admin'],
+    );
+    expect(bad.a).toMatchObject({ __typename: 'InvalidInput', field: 'id' });
+    expect(bad.b).toEqual({ __typename: 'NotFound', kind: 'materialization' });
+    expect(bad.c.__typename).toBe('NotFound');
+    expect(bad.d.__typename).toBe('InvalidPartition');
+    expect(bad.e).toEqual({ __typename: 'InvalidInput', field: 'depth' });
+    expect(bad.f.__typename).toBe('NotFound');
+    expect((await store.eventsSince(0, 1)).length).toBe(1);
+    await healthy();
+  });
+
+  it('answers malformed JSON, a missing query, unknown fields and oversized bodies with errors, not crashes', async () => {
+    const post = (body: string, headers: Record<string, string> = {}) => fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: `Bearer ${tokens['admin']}`, ...headers }, body });
+    const malformed = await post('{"query": "{ viewer { actor } }"');
+    expect(malformed.status).toBe(400);
+    expect(JSON.stringify(await malformed.json())).toMatch(/JSON/i);
+    const missing = await post('{}');
+    expect(missing.status).toBe(400);
+    const unknown = await gql(url, '{ nothingHere }', {}, tokens['admin']);
+    expect(unknown.errors?.[0]?.message).toMatch(/Cannot query field "nothingHere"/);
+    expect(unknown.errors?.[0]?.message).not.toMatch(/Did you mean/);
+    const oversized = await post(JSON.stringify({ query: `{ viewer { actor } }`, variables: { pad: 'x'.repeat(2 * 1024 * 1024) } }));
+    expect(oversized.status).toBe(413);
+    const wrongType = await gql(url, `{ asset(location: "${LOCATION}", key: 42) { __typename } }`, {}, tokens['admin']);
+    expect(wrongType.errors?.length).toBeGreaterThan(0);
+    await healthy();
+  });
+});
+
+describe('subscriptions over server-sent events', () => {
+  it('a subscriber that disconnects and resumes from its last seq misses nothing', async () => {
+    const query = `subscription($after: Float) { events(location: "${LOCATION}", after: $after, assetKeys: ["raw"]) { seq kind assetKey partitionKeys } }`;
+    const start = (await store.eventsSince(0, 1_000_000)).at(-1)?.seq ?? 0;
+    const first = subscribe(url, query, { after: start }, tokens['admin']);
+    await sleep(300);
+    controls.raw.set('2024-01-03', '30');
+    await ok(url, `mutation { reportSourceChange(location: "${LOCATION}", sourceKey: "raw", partitions: [{ partitionKey: "2024-01-03", version: { checksum: "30" } }]) { __typename } }`, {}, tokens['admin']);
+    const [got] = await first.next(1);
+    expect(got?.data?.events).toMatchObject({ kind: 'source.observed', assetKey: 'raw', partitionKeys: ['2024-01-03'] });
+    const last = got!.data.events.seq as number;
+    first.close();
+    // While nobody listens: two more changes.
+    for (const v of ['31', '32']) {
+      controls.raw.set('2024-01-03', v);
+      await ok(url, `mutation($v: String!) { reportSourceChange(location: "${LOCATION}", sourceKey: "raw", partitions: [{ partitionKey: "2024-01-03", version: { checksum: $v } }]) { __typename } }`, { v }, tokens['admin']);
+    }
+    const resumed = subscribe(url, query, { after: last }, tokens['admin']);
+    const missed = await resumed.next(2);
+    resumed.close();
+    const expected = (await store.eventsSince(last, 10_000)).filter((e) => e.kind === 'source.observed').map((e) => e.seq);
+    expect(missed.map((m) => m.data.events.seq)).toEqual(expected.slice(0, 2));
+    expect(expected).toHaveLength(2);
+  }, 60_000);
+
+  it('follows a request until it is done, and refuses a subscriber without a token', async () => {
+    const m = await ok(url, `mutation { materialize(location: "${LOCATION}", assetKeys: ["clean"], partitions: { keys: ["2024-01-03"] }) { ... on RequestsSubmitted { requests { id } } } }`, {}, tokens['admin']);
+    const id = m.materialize.requests[0].id;
+    const follow = subscribe(url, `subscription($id: ID!) { request(location: "${LOCATION}", id: $id) { id status done } }`, { id }, tokens['admin']);
+    await waitFor('the request subscription to report done', async () => follow.messages.some((x) => x.data?.request?.done === true));
+    follow.close();
+    const anonymous = subscribe(url, `subscription { events(location: "${LOCATION}") { seq } }`, {});
+    const [refused] = await anonymous.next(1);
+    anonymous.close();
+    expect(refused?.errors?.[0]?.message).toMatch(/Unauthorized|not authorized/i);
+  }, 60_000);
+});
+

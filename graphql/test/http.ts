@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- GraphQL answers are JSON the tests read field by field. */
 /** A GraphQL client over real HTTP for the API tests (fetch, and server-sent events for subscriptions). */
 
 export interface GqlResult<T = Record<string, unknown>> {
@@ -41,6 +42,12 @@ export function subscribe(url: string, query: string, variables: Record<string, 
     body: JSON.stringify({ query, variables }),
     signal: controller.signal,
   }).then(async (res) => {
+    // A refusal before the stream starts (auth, validation) is one JSON answer, not a stream.
+    if (!(res.headers.get('content-type') ?? '').includes('text/event-stream')) {
+      messages.push(JSON.parse(await res.text()));
+      for (const w of waiters.splice(0)) w();
+      return;
+    }
     const reader = res.body!.getReader();
     const decoder = new TextDecoder();
     let buffer = '';

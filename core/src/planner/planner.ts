@@ -69,6 +69,12 @@ export class Planner {
   private readonly trees = new RangeTrees();
   private readonly ignored: string[] = [];
   private reloadRequired = false;
+  /**
+   * An event moved partition indices (dynamic keys removed, or added to a multi-dimensional
+   * definition): what this planner holds is indexed the old way. It reads no further events and
+   * plans nothing; its host rebuilds it from a snapshot, which replays the log from its cursor.
+   */
+  private invalidated = false;
   /** Partitions released since the last plan (to tell a stale plan from a planner that disagrees with the store). */
   private readonly released: Array<{ index: AssetIndex; i: number; token: string }> = [];
   /** Work counters: partitions evaluated and tokens computed since the planner was created. */
@@ -202,11 +208,17 @@ export class Planner {
       this.ctxValue = this.makeContext();
     }
     for (const event of events) {
+      if (this.invalidated) break;
       if (event.seq <= this.cursorValue) continue;
       this.cursorValue = event.seq;
       this.applyOne(event);
     }
     return this;
+  }
+
+  /** Whether an event moved partition indices: this planner must be rebuilt from a snapshot before it plans. */
+  get needsRebuild(): boolean {
+    return this.invalidated;
   }
 
   private partitionIndex(index: AssetIndex, key: PartitionKey, what: string): number | undefined {
@@ -255,7 +267,7 @@ export class Planner {
         this.dynamicKeys.set(event.name, (this.dynamicKeys.get(event.name) ?? []).filter((k) => !gone.has(k)));
         this.ctxValue = this.makeContext();
         const uses = (d: PartitionsDefinition): boolean => (d.kind === 'dynamic' && d.name === event.name) || (d.kind === 'multi' && d.dimensions.some((x) => uses(x.definition)));
-        if (this.order.some((index) => uses(index.definition))) this.reloadRequired = true;
+        if (this.order.some((index) => uses(index.definition))) this.reloadRequired = this.invalidated = true;
         return;
       }
       case 'dynamic.keys_added': {
@@ -269,7 +281,7 @@ export class Planner {
         this.dynamicKeys.set(event.name, list);
         this.ctxValue = this.makeContext();
         for (const index of this.order) {
-          if (index.definition.kind === 'multi' && index.definition.dimensions.some((d) => d.definition.kind === 'dynamic' && d.definition.name === event.name)) this.reloadRequired = true;
+          if (index.definition.kind === 'multi' && index.definition.dimensions.some((d) => d.definition.kind === 'dynamic' && d.definition.name === event.name)) this.reloadRequired = this.invalidated = true;
         }
         return;
       }
@@ -437,6 +449,11 @@ export class Planner {
    * picks ready partitions to start within the concurrency limits, highest priority first.
    */
   plan(now: number): PlanResult {
+    if (this.invalidated) {
+      // Indexed the old way: nothing it would say is safe to save (its changes are dropped too).
+      this.drainChanges();
+      return { cursor: this.cursorValue, batches: [], changes: [], deferred: 0, wakeAt: now, ignored: this.ignored.splice(0), reloadRequired: true };
+    }
     const wakeAt = this.settle(now);
     // A partition released because its inputs had changed since its plan, and wanted again with the
     // very token it was released with: what this planner holds of its inputs differs from the store

@@ -91,13 +91,16 @@ export class PlannerHost {
       throw error;
     }
     if (result.reloadRequired) this.planner = undefined;
-    // Requests are durable in the store; their progress is recorded with each plan.
-    const progress = planner.requestIds().flatMap((id) => {
-      const p = planner.requestProgress(id);
-      return p ? [{ id, ...p }] : [];
-    });
-    await runtime.store.saveRequestProgress(progress);
-    for (const p of progress) if ((p.byStatus.running ?? 0) + (p.byStatus.stale ?? 0) + (p.byStatus.missing ?? 0) === 0) planner.forgetRequest(p.id);
+    // Requests are durable in the store; their progress is recorded with each plan (not by a planner
+    // indexed the old way: its replacement records it next).
+    if (!planner.needsRebuild) {
+      const progress = planner.requestIds().flatMap((id) => {
+        const p = planner.requestProgress(id);
+        return p ? [{ id, ...p }] : [];
+      });
+      await runtime.store.saveRequestProgress(progress);
+      for (const p of progress) if ((p.byStatus.running ?? 0) + (p.byStatus.stale ?? 0) + (p.byStatus.missing ?? 0) === 0) planner.forgetRequest(p.id);
+    }
     if (process.env['WEFT_DEBUG_TIMING']) process.stderr.write(`[weft] plan at cursor ${result.cursor}: ${result.batches.length} batches\n`);
     const changed = result.changes.reduce((n, c) => n + c.ranges.reduce((m, [a, b]) => m + b - a, 0), 0);
     const oldest = Math.min(...[...this.watched.values()].map((w) => Math.max(w.seen, w.checked)));
@@ -119,7 +122,8 @@ export class PlannerHost {
       const events = await this.runtime.store.eventsSince(planner.cursor, PAGE);
       for (const e of events) if (e.kind === 'definitions.deployed') this.announced = e.deploymentId;
       planner.apply(events, now);
-      if (events.length < PAGE) break;
+      // (A planner that must be rebuilt reads no further: its replacement replays from its cursor.)
+      if (events.length < PAGE || planner.needsRebuild) break;
     }
   }
 
