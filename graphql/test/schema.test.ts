@@ -16,7 +16,7 @@ describe('the GraphQL schema', () => {
       const type = field.type.toString().replace(/!$/, '');
       const union = buildSchema().getType(type);
       expect(union && 'getTypes' in union, `${field.name} answers a union`).toBe(true);
-      const members = (union as { getTypes(): Array<{ name: string }> }).getTypes().map((t) => t.name);
+      const members = (union as unknown as { getTypes(): Array<{ name: string }> }).getTypes().map((t) => t.name);
       expect(members, field.name).toEqual(expect.arrayContaining(['Forbidden', 'NotFound', 'InvalidInput']));
     }
   });

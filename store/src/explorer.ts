@@ -73,6 +73,17 @@ export class Explorer extends StorePart {
     return rows.map(partitionDetail);
   }
 
+  /** The state of partitions of several assets in one statement, in the order given. */
+  async partitionDetailsOf(partitions: ReadonlyArray<{ assetKey: string; partitionKey: PartitionKey }>): Promise<PartitionDetail[]> {
+    if (partitions.length === 0) return [];
+    const rows = await this.db.query<StateRow>(
+      `SELECT given.a AS asset_key, given.k AS partition_key, ${STATE_COLUMNS} FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS given(a, k, n)
+       LEFT JOIN weft_partition_state ps ON ps.location = $3 AND ps.asset_key = given.a AND ps.partition_key = given.k ORDER BY given.n`,
+      [partitions.map((p) => p.assetKey), partitions.map((p) => p.partitionKey), this.location],
+    );
+    return rows.map(partitionDetail);
+  }
+
   /** Partitions of an asset in one status, by key, after `after` (keyset paging). */
   async partitionsInStatus(assetKey: string, status: PartitionStatus, options: { first?: number; after?: PartitionKey } = {}): Promise<PartitionDetail[]> {
     const rows = await this.db.query<StateRow>(

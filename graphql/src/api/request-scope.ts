@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { CatalogAsset, PartitionContext, PartitionsDefinition } from '@weft/core';
-import type { CheckResultDetail, InputEdgeDetail, MaterializationDetail, PartitionDetail, ProvenanceStore, RequestDetail } from '@weft/store';
+import type { CheckResultDetail, CodeVersionStep, DeploymentRow, InputEdgeDetail, MaterializationDetail, PartitionDetail, ProvenanceStore, RequestDetail } from '@weft/store';
 import { NotFoundError, UnavailableError } from './errors.js';
 import { DEFAULT_GROUP, type Role, type Viewer } from './viewer.js';
 import type { LocationCatalog, WeftApi } from './weft-api.js';
@@ -134,17 +134,33 @@ export class RequestScope {
     return loader.load(ref);
   }
 
-  private readonly detailLoaders = new Map<string, DataLoader<string, PartitionDetail>>();
+  private readonly detailLoaders = new Map<string, DataLoader<{ assetKey: string; partitionKey: string }, PartitionDetail, string>>();
 
-  /** One partition's state, batched per asset. */
+  /** One partition's state, batched with every other partition of the location asked for in the same tick. */
   partitionDetail(ref: AssetRef, partitionKey: string): Promise<PartitionDetail> {
-    const key = `${ref.location}\u0000${ref.asset.key}`;
-    let loader = this.detailLoaders.get(key);
+    let loader = this.detailLoaders.get(ref.location);
     if (!loader) {
-      loader = new DataLoader((keys) => this.store(ref.location).explorer.partitionDetails(ref.asset.key, keys));
-      this.detailLoaders.set(key, loader);
+      loader = new DataLoader((keys) => this.store(ref.location).explorer.partitionDetailsOf(keys), { cacheKeyFn: (k) => `${k.assetKey}\u0000${k.partitionKey}` });
+      this.detailLoaders.set(ref.location, loader);
     }
-    return loader.load(partitionKey);
+    return loader.load({ assetKey: ref.asset.key, partitionKey });
+  }
+
+  /** A deployment of a location (read once per request). */
+  deployment(location: string, id: string): Promise<DeploymentRow | undefined> {
+    return this.once(`deployment:${location}:${id}`, () => this.store(location).explorer.deployment(id));
+  }
+
+  /** An asset's code versions in deployment order (the location's last 1,000 deployments, read once per request). */
+  async codeVersionHistory(location: string, assetKey: string): Promise<CodeVersionStep[]> {
+    const deployments = await this.once(`deployments:${location}`, () => this.store(location).explorer.deployments({ first: 1000 }));
+    const steps: CodeVersionStep[] = [];
+    for (const d of [...deployments].reverse()) {
+      const version = d.codeVersions[assetKey];
+      if (version === undefined || steps.at(-1)?.codeVersion === version) continue;
+      steps.push({ codeVersion: version, deploymentId: d.id, deployedAt: d.createdAt });
+    }
+    return steps;
   }
 
   private readonly requestLoaders = new Map<string, DataLoader<string, RequestDetail | undefined>>();

@@ -111,9 +111,9 @@ AssetObject.implement({
     codeVersion: t.string({
       nullable: true,
       description: 'Its code version in the latest deployment.',
-      resolve: async (r, _a, { scope: ctx }) => (await ctx.store(r.location).explorer.deployment(r.catalog.deploymentId))?.codeVersions[r.asset.key] ?? null,
+      resolve: async (r, _a, { scope: ctx }) => (await ctx.deployment(r.location, r.catalog.deploymentId))?.codeVersions[r.asset.key] ?? null,
     }),
-    codeVersionHistory: t.field({ type: [CodeVersionStepObject], description: 'Every code version it had, oldest first.', resolve: (r, _a, { scope: ctx }) => ctx.store(r.location).explorer.codeVersionHistory(r.asset.key) }),
+    codeVersionHistory: t.field({ type: [CodeVersionStepObject], description: 'Every code version it had, oldest first.', resolve: (r, _a, { scope: ctx }) => ctx.codeVersionHistory(r.location, r.asset.key) }),
   }),
 });
 

@@ -38,7 +38,7 @@ export const LocationObject = builder.objectRef<LocationRef>('Location').impleme
       description: 'The deployment announced last (the one whose planner plans).',
       resolve: async (l, _a, { scope: ctx }) => {
         const catalog = await ctx.catalog(l.name);
-        return catalog ? ((await ctx.store(l.name).explorer.deployment(catalog.deploymentId)) ?? null) : null;
+        return catalog ? ((await ctx.deployment(l.name, catalog.deploymentId)) ?? null) : null;
       },
     }),
     deployments: t.field({

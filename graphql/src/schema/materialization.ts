@@ -163,7 +163,7 @@ MaterializationObject.implement({
     seq: t.float({ nullable: true, description: 'The event seq it was recorded at.', resolve: (r) => r.m.seq }),
     becameCurrent: t.boolean({ description: 'It became its partition’s current materialization when recorded (a late attempt of an older plan did not).', resolve: (r) => r.m.becameCurrent }),
     deploymentId: t.id({ nullable: true, resolve: (r) => r.m.deploymentId }),
-    deployment: t.field({ type: DeploymentRef, nullable: true, resolve: async (r, _a, { scope: ctx }) => (r.m.deploymentId ? ((await ctx.store(r.location).explorer.deployment(r.m.deploymentId)) ?? null) : null) }),
+    deployment: t.field({ type: DeploymentRef, nullable: true, resolve: async (r, _a, { scope: ctx }) => (r.m.deploymentId ? ((await ctx.deployment(r.location, r.m.deploymentId)) ?? null) : null) }),
     inputs: t.field({
       type: [InputObject],
       resolve: async (r, _a, { scope: ctx }) => {
