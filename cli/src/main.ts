@@ -4,6 +4,8 @@ import { parseArgs } from 'node:util';
 import { WeftError } from '@weft/core';
 import { runDev } from './commands/dev.js';
 import { runMigrate } from './commands/migrate.js';
+import { runServer } from './commands/server.js';
+import { runToken } from './commands/token.js';
 import { runLocations, runPrune } from './commands/retention.js';
 import { processOutput } from './database.js';
 import { OptionError } from './options.js';
@@ -17,7 +19,15 @@ Commands:
   dev       run the project on the embedded default: Temporal dev server, PGlite and local
             object storage under .weft/, with a worker and the reconcile loop
             options: --dir <project folder> (default .), --once (exit when settled),
-                     --port <Temporal gRPC port>, --state <state folder> (default <dir>/.weft)
+                     --port <Temporal gRPC port>, --state <state folder> (default <dir>/.weft),
+                     --http-port <GraphQL API port> (default a free one; printed at start),
+                     --auth (require API tokens; off by default in dev)
+  server    serve the GraphQL API at /graphql on the PostgreSQL store at DATABASE_URL, waking
+            reconcile loops through Temporal (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TLS_*)
+            options: --host <address> (default 0.0.0.0), --port <port> (default 4000),
+                     --insecure-no-auth (no API tokens: every request is admin)
+  token     API tokens at DATABASE_URL: create --name <name> --role <group>=<role> [--role …]
+            (roles viewer, operator, admin; group * for every group), list, revoke --id <id>
   status    print each asset's partitions by state, asking the running \`weft dev\`
             options: --dir <project folder>, --state <state folder>
   migrate   apply the database migrations to DATABASE_URL
@@ -40,10 +50,10 @@ Commands:
 /** A mistake in the command line: printed with the usage, exit code 2. */
 class UsageError extends Error {}
 
-function port(value: string | undefined): number | undefined {
+function port(value: string | undefined, flag = '--port'): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!(Number.isInteger(n) && n > 0 && n < 65536)) throw new UsageError(`--port must be a TCP port number, got ${JSON.stringify(value)}`);
+  if (!(Number.isInteger(n) && n > 0 && n < 65536)) throw new UsageError(`${flag} must be a TCP port number, got ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -53,8 +63,27 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     switch (command) {
       case 'dev': {
-        const { values } = parseArgs({ args: [...rest], options: { dir: { type: 'string' }, once: { type: 'boolean', default: false }, port: { type: 'string' }, state: { type: 'string' } }, strict: true });
-        return await runDev({ dir: values.dir ?? process.cwd(), once: values.once ?? false, port: port(values.port), stateDir: values.state === undefined ? undefined : resolve(values.state) });
+        const { values } = parseArgs({
+          args: [...rest],
+          options: { dir: { type: 'string' }, once: { type: 'boolean', default: false }, port: { type: 'string' }, state: { type: 'string' }, 'http-port': { type: 'string' }, auth: { type: 'boolean', default: false } },
+          strict: true,
+        });
+        return await runDev({
+          dir: values.dir ?? process.cwd(),
+          once: values.once ?? false,
+          port: port(values.port),
+          httpPort: port(values['http-port'], '--http-port'),
+          auth: values.auth ?? false,
+          stateDir: values.state === undefined ? undefined : resolve(values.state),
+        });
+      }
+      case 'server': {
+        const { values } = parseArgs({ args: [...rest], options: { host: { type: 'string' }, port: { type: 'string' }, 'insecure-no-auth': { type: 'boolean', default: false } }, strict: true });
+        return await runServer({ host: values.host, port: port(values.port), insecureNoAuth: values['insecure-no-auth'] ?? false }, processOutput);
+      }
+      case 'token': {
+        const { values, positionals } = parseArgs({ args: [...rest], allowPositionals: true, options: { name: { type: 'string' }, role: { type: 'string', multiple: true }, id: { type: 'string' } }, strict: true });
+        return await runToken(positionals[0], { name: values.name, roles: values.role ?? [], id: values.id }, processOutput);
       }
       case 'status': {
         const { values } = parseArgs({ args: [...rest], options: { dir: { type: 'string' }, state: { type: 'string' } }, strict: true });

@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -49,11 +49,21 @@ describe('weft dev (the README main command) on the example project', () => {
 
   it('weft status asks the running weft dev', async () => {
     const dev = spawn(process.execPath, [weft, 'dev', '--dir', example, '--state', state], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let printed = '';
+    dev.stdout.on('data', (chunk: Buffer) => (printed += chunk.toString()));
     try {
       const deadline = Date.now() + 120_000;
       while (!existsSync(join(state, 'dev.json')) && Date.now() < deadline) await sleep(200);
       const { stdout } = await exec(process.execPath, [weft, 'status', '--state', state]);
       expect(stdout).toMatch(/daily_total\s+3 fresh/);
+      // The same port serves the GraphQL API, auth off (and it says so).
+      const info = JSON.parse(readFileSync(join(state, 'dev.json'), 'utf8')) as { graphql: string };
+      expect(printed).toContain(`GraphQL: ${info.graphql}`);
+      expect(printed).toContain('API auth off');
+      const res = await fetch(info.graphql, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ viewer { authenticated } asset(key: "daily_total") { ... on Asset { statusCounts { fresh } } } }' }) });
+      expect(await res.json()).toEqual({ data: { viewer: { authenticated: false }, asset: { statusCounts: { fresh: 3 } } } });
+      const graphiql = await fetch(info.graphql, { headers: { accept: 'text/html' } });
+      expect(await graphiql.text()).toMatch(/graphiql/i);
     } finally {
       dev.kill('SIGINT');
       await new Promise((r) => dev.once('exit', r));

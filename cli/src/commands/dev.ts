@@ -1,11 +1,12 @@
-import { createServer, type Server } from 'node:http';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { retentionSchedule } from '@weft/core';
-import { migrate, pgliteDatabase, ProvenanceStore } from '@weft/store';
+import type { Client } from '@temporalio/client';
+import { startApiServer, type ApiServer } from '@weft/graphql';
+import { migrate, pgliteDatabase, ProvenanceStore, type SqlDatabase } from '@weft/store';
 import { fsStorage } from '@weft/plugin-fs';
 import { startTemporal } from '@weft/services';
 import { connectTemporal, startWeftWorker, temporalSettings, WeftClient } from '@weft/workers';
@@ -22,6 +23,10 @@ export interface DevOptions {
   readonly port?: number | undefined;
   /** Where the state lives. @default `<dir>/.weft` */
   readonly stateDir?: string | undefined;
+  /** Port of the GraphQL API (and the status endpoint). @default a free port */
+  readonly httpPort?: number | undefined;
+  /** Require API tokens (off by default in dev, and said so at start). @default false */
+  readonly auth?: boolean;
   readonly log?: (line: string) => void;
 }
 
@@ -55,7 +60,7 @@ export async function runDev(options: DevOptions): Promise<number> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const { native: nativeConnection, connection, client } = await connectTemporal({ ...settings, address: temporal.address, namespace: temporal.namespace });
   const taskQueue = `weft-${project.location}`;
-  let server: Server | undefined;
+  let api: ApiServer | undefined;
   let worker: Awaited<ReturnType<typeof startWeftWorker>> | undefined;
   try {
     worker = await startWeftWorker({
@@ -83,7 +88,9 @@ export async function runDev(options: DevOptions): Promise<number> {
     for (const def of project.definitions) {
       if (def.kind === 'source' && def.observe) await client.workflow.start('observeSource', { taskQueue, workflowId: `weft/observe-now/${project.location}/${def.key}/${Date.now()}`, args: [{ location: project.location, sourceKey: def.key }] });
     }
-    server = await serveStatus(store, project.definitions.map((d) => d.key), join(stateDir, 'dev.json'));
+    api = await serveApi({ db, client, taskQueue, store, keys: project.definitions.map((d) => d.key), infoFile: join(stateDir, 'dev.json'), port: options.httpPort, auth: options.auth ?? false });
+    log(`  GraphQL: ${api.url}/graphql (GraphiQL in a browser)`);
+    log(options.auth ? '  API auth on: requests need an API token (weft token create)' : '  API auth off: every request on 127.0.0.1 is admin (start with --auth to require tokens)');
     const stop = new AbortController();
     const onSignal = (): void => stop.abort();
     process.once('SIGINT', onSignal);
@@ -115,8 +122,7 @@ export async function runDev(options: DevOptions): Promise<number> {
     }
     return 0;
   } finally {
-    server?.closeAllConnections();
-    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+    await api?.close();
     rmSync(join(stateDir, 'dev.json'), { force: true });
     await worker?.shutdown();
     await client.workflow.getHandle(`weft/reconcile/${project.location}`).terminate('weft dev stopped').catch(() => {});
@@ -128,27 +134,28 @@ export async function runDev(options: DevOptions): Promise<number> {
   }
 }
 
-/** The local endpoint `weft status` asks: GET /status → the status report as JSON. */
-async function serveStatus(store: ProvenanceStore, keys: string[], infoFile: string): Promise<Server> {
-  const server = createServer((req, res) => {
-    if (req.method === 'GET' && req.url === '/status') {
-      statusCounts(store, keys).then(
-        (report: StatusReport) => {
-          res.writeHead(200, { 'content-type': 'application/json' });
-          res.end(JSON.stringify(report));
-        },
-        (error: unknown) => {
-          res.writeHead(500, { 'content-type': 'text/plain' });
-          res.end(String(error));
-        },
+/**
+ * The GraphQL API on the dev store (GraphiQL on, errors unmasked) and the local endpoint `weft
+ * status` asks (GET /status → the status report as JSON), on one port of 127.0.0.1.
+ */
+async function serveApi(o: { db: SqlDatabase; client: Client; taskQueue: string; store: ProvenanceStore; keys: string[]; infoFile: string; port: number | undefined; auth: boolean }): Promise<ApiServer> {
+  const api = await startApiServer({
+    db: o.db,
+    auth: o.auth ? 'tokens' : 'off',
+    temporal: { client: o.client, taskQueue: () => o.taskQueue },
+    production: false,
+    graphiql: true,
+    host: '127.0.0.1',
+    port: o.port ?? 0,
+    extra: (req, res) => {
+      if (req.method !== 'GET' || req.url !== '/status') return false;
+      statusCounts(o.store, o.keys).then(
+        (report: StatusReport) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(report)),
+        (error: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(String(error)),
       );
-      return;
-    }
-    res.writeHead(404);
-    res.end();
+      return true;
+    },
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const address = server.address();
-  writeFileSync(infoFile, JSON.stringify({ pid: process.pid, url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}` }));
-  return server;
+  writeFileSync(o.infoFile, JSON.stringify({ pid: process.pid, url: api.url, graphql: `${api.url}/graphql` }));
+  return api;
 }

@@ -1,0 +1,97 @@
+/** `weft server` and `weft token` on real PostgreSQL (DATABASE_URL) and the Temporal dev server. */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { promisify } from 'node:util';
+import { useServices, useTestDatabase } from '@weft/services/harness';
+import { describe, expect, it } from 'vitest';
+
+const exec = promisify(execFile);
+const weft = new URL('../bin/weft.js', import.meta.url).pathname;
+const database = useTestDatabase();
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts `weft server` and resolves once it prints its GraphQL address. */
+async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const child = spawn(process.execPath, [weft, 'server', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`weft server did not start within 60 s:\n${output}`)), 60_000);
+    const read = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const m = /GraphQL: (http:\/\/\S+)\/graphql/.exec(output);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    };
+    child.stdout!.on('data', read);
+    child.stderr!.on('data', read);
+    child.once('exit', (code) => reject(new Error(`weft server exited (${code}):\n${output}`)));
+  });
+  return { child, url, output: () => output };
+}
+
+async function stop(child: ChildProcess): Promise<number | null> {
+  child.kill('SIGINT');
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+const query = async (url: string, q: string, token?: string): Promise<Record<string, unknown>> =>
+  (await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify({ query: q }) })).json() as Promise<Record<string, unknown>>;
+
+describe('weft server', () => {
+  it('requires an API token; weft token creates, lists and revokes them', async () => {
+    const { temporal } = useServices();
+    const env = { ...process.env, DATABASE_URL: database.url, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace };
+    const port = await freePort();
+    const server = await serve(['--host', '127.0.0.1', '--port', String(port)], env);
+    try {
+      expect(server.url).toBe(`http://127.0.0.1:${port}`);
+      expect(server.output()).toContain('API tokens required');
+      const anonymous = await query(server.url, '{ viewer { authenticated } locations { name } }');
+      expect(anonymous).toMatchObject({ data: null, errors: [expect.objectContaining({ message: expect.stringMatching(/not authorized|Unauthorized/i) })] });
+      const created = await exec(process.execPath, [weft, 'token', 'create', '--name', 'ops', '--role', '*=admin'], { env });
+      const secret = created.stdout.trim().split('\n').at(-1)!;
+      expect(secret).toMatch(/^weft_/);
+      expect(await query(server.url, '{ viewer { actor authenticated roles } }', secret)).toEqual({ data: { viewer: { actor: 'token:ops', authenticated: true, roles: { '*': 'admin' } } } });
+      const listed = await exec(process.execPath, [weft, 'token', 'list'], { env });
+      expect(listed.stdout).toContain('ops');
+      expect(listed.stdout).not.toContain(secret);
+      const id = listed.stdout.trim().split(/\s+/)[0]!;
+      await exec(process.execPath, [weft, 'token', 'revoke', '--id', id], { env });
+      expect(await query(server.url, '{ viewer { authenticated } }', secret)).toEqual({ data: { viewer: { authenticated: false } } });
+      const bad = (await exec(process.execPath, [weft, 'token', 'create', '--name', 'x', '--role', 'ingest=owner'], { env }).catch((e: unknown) => e)) as { code: number; stderr: string };
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain('must be one of viewer, operator, admin');
+    } finally {
+      expect(await stop(server.child)).toBe(0);
+    }
+  }, 120_000);
+
+  it('serves without tokens only when told --insecure-no-auth, and says so', async () => {
+    const env = { ...process.env, DATABASE_URL: database.url, TEMPORAL_ADDRESS: '' };
+    const server = await serve(['--host', '127.0.0.1', '--port', String(await freePort()), '--insecure-no-auth'], env);
+    try {
+      expect(server.output()).toContain('AUTH IS OFF');
+      expect(server.output()).toContain('serving without Temporal');
+      expect(await query(server.url, '{ viewer { authenticated roles } }')).toEqual({ data: { viewer: { authenticated: false, roles: { '*': 'admin' } } } });
+    } finally {
+      await stop(server.child);
+    }
+  }, 120_000);
+
+  it('needs DATABASE_URL', async () => {
+    const { DATABASE_URL: _ignored, ...env } = process.env;
+    const error = (await exec(process.execPath, [weft, 'server'], { env }).catch((e: unknown) => e)) as { code: number; stderr: string };
+    expect(error.code).toBe(1);
+    expect(error.stderr).toContain('set DATABASE_URL');
+  });
+});
