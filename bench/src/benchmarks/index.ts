@@ -1,4 +1,6 @@
 import type { Benchmark } from '../benchmark.js';
+import { apiLineageBench } from './api-lineage.js';
+import { apiSummaryBench } from './api-summary.js';
 import { lineageQueryBench } from './lineage-query.js';
 import { lineageWritesBench } from './lineage-writes.js';
 import { minimalityBench } from './minimality.js';
@@ -9,4 +11,4 @@ import { throughputBench } from './throughput.js';
 import { servicesStartup } from './services-startup.js';
 
 /** Every benchmark, by name. */
-export const benchmarks: readonly Benchmark[] = [plannerBench, minimalityBench, servicesStartup, lineageWritesBench, lineageQueryBench, retentionBench, throughputBench, reactionBench];
+export const benchmarks: readonly Benchmark[] = [plannerBench, minimalityBench, servicesStartup, lineageWritesBench, lineageQueryBench, retentionBench, throughputBench, reactionBench, apiLineageBench, apiSummaryBench];

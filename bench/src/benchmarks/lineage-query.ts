@@ -1,59 +1,16 @@
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync, mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
 import { loadDefinitions } from '@weft/core';
-import { pgDatabase, ProvenanceStore, readMigrations } from '@weft/store';
-import { cacheDir, startPostgres, unprivilegedAccount } from '@weft/services';
+import { pgDatabase, ProvenanceStore } from '@weft/store';
 import pg from 'pg';
 import type { Benchmark } from '../benchmark.js';
 import { percentile, prng, round } from '../lineage/copy.js';
-import { CHAIN_LENGTH, DATASET_VERSION, datasetContext, datasetDefinitions, datasetShape, dayKey, loadDataset, monthKey, siteKey, treeSize, type DatasetShape } from '../lineage/dataset.js';
-import { reachableBy } from '../lineage/pg-cluster.js';
+import { CHAIN_LENGTH, datasetContext, datasetDefinitions, dayKey, monthKey, siteKey, treeSize } from '../lineage/dataset.js';
+import { openLineageDataset } from '../lineage/database.js';
 import { timedDatabase } from '../lineage/timed-db.js';
 
-/** From this many materializations the generated database is kept between runs (generation takes minutes). */
-const CACHE_FROM = 500_000;
 const DEPTH = 10;
 const CHAIN_ROOTS = 300;
 const TREE_ROOTS = 100;
-const DATABASE = 'weft_bench';
-/** Disk a generated database needs per materialization (measured: ~1.3 KB at 1M; with headroom for WAL during the load). */
-const BYTES_PER_MATERIALIZATION = 1_600;
-
-/** The cache folder's key: the data set's shape version and the migrations (a schema change regenerates). */
-function cacheKey(): string {
-  const migrations = readMigrations()
-    .map((m) => `${m.name}:${m.hash}`)
-    .join(',');
-  return createHash('sha256').update(`${DATASET_VERSION}|${migrations}`).digest('hex').slice(0, 12);
-}
-
-/** `$WEFT_BENCH_CACHE_DIR`, else `<weft cache>/bench`, unless PostgreSQL's account cannot reach it (root's home): then /var/tmp. */
-async function cacheRoot(log: (line: string) => void): Promise<string> {
-  const preferred = process.env['WEFT_BENCH_CACHE_DIR'] || join(cacheDir(), 'bench');
-  const account = await unprivilegedAccount();
-  if (reachableBy(preferred, account)) return preferred;
-  const fallback = '/var/tmp/weft-bench';
-  log(`${preferred} is not reachable by the unprivileged account PostgreSQL runs as; caching in ${fallback} (set WEFT_BENCH_CACHE_DIR to choose)`);
-  return fallback;
-}
-
-interface DatasetInfo {
-  readonly shape: DatasetShape;
-  readonly generationSeconds: number;
-  readonly generatedAt: string;
-}
-
-async function createDatabase(adminUrl: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${DATABASE}`);
-  } finally {
-    await admin.end();
-  }
-}
 
 /**
  * DESIGN §6 lineage target: with N materializations stored (default 10,000,000), upstream
@@ -69,53 +26,10 @@ export const lineageQueryBench: Benchmark = {
   defaultScale: 10_000_000,
   smokeScale: 20_000,
   async run({ scale, log }) {
-    const shape = datasetShape(scale);
-    log(`data set: ${shape.sites} sites × ${shape.days} days (${shape.months} months) = ${shape.materializations.toLocaleString('en')} materializations`);
-    const cached = shape.materializations >= CACHE_FROM;
-    let info: DatasetInfo;
-    let reused = false;
-    let server: { adminUrl: string; version: string; urlFor(db: string): string; stop(): Promise<void> };
-    if (cached) {
-      const root = await cacheRoot(log);
-      const key = cacheKey();
-      const dir = join(root, `lineage-query-${key}-${shape.materializations}`);
-      mkdirSync(root, { recursive: true });
-      for (const old of readdirSync(root).filter((d) => d.startsWith('lineage-query-') && !d.startsWith(`lineage-query-${key}-`))) {
-        log(`removing ${join(root, old)} (generated for another schema or data set version)`);
-        rmSync(join(root, old), { recursive: true, force: true });
-      }
-      const marker = join(dir, 'dataset.json');
-      if (process.env['WEFT_BENCH_REGENERATE'] || !existsSync(marker)) {
-        rmSync(dir, { recursive: true, force: true });
-        const free = statfsSync(root);
-        const need = shape.materializations * BYTES_PER_MATERIALIZATION;
-        if (free.bavail * free.bsize < need) throw new Error(`${root}: ${Math.round((free.bavail * free.bsize) / 2 ** 30)} GB free, the data set needs about ${Math.round(need / 2 ** 30)} GB`);
-      }
-      mkdirSync(dir, { recursive: true });
-      server = await startPostgres({ durability: 'default', databaseUrl: '', dataDir: join(dir, 'data') });
-      if (existsSync(marker)) {
-        info = JSON.parse(readFileSync(marker, 'utf8')) as DatasetInfo;
-        reused = true;
-        log(`reusing the database generated ${info.generatedAt} in ${Math.round(info.generationSeconds)} s (${dir}; WEFT_BENCH_REGENERATE=1 rebuilds it)`);
-      } else {
-        log(`generating into ${dir} (kept for the next run)…`);
-        const t0 = performance.now();
-        await createDatabase(server.adminUrl);
-        await loadDataset(server.urlFor(DATABASE), shape, log);
-        info = { shape, generationSeconds: (performance.now() - t0) / 1000, generatedAt: new Date().toISOString() };
-        writeFileSync(marker, `${JSON.stringify(info, null, 2)}\n`);
-      }
-    } else {
-      server = await startPostgres({ durability: 'default', databaseUrl: '' });
-      const t0 = performance.now();
-      await createDatabase(server.adminUrl);
-      await loadDataset(server.urlFor(DATABASE), shape, log);
-      info = { shape, generationSeconds: (performance.now() - t0) / 1000, generatedAt: new Date().toISOString() };
-    }
-    log(`PostgreSQL: ${server.version}`);
-
+    const server = await openLineageDataset(scale, log);
+    const shape = server.shape;
     try {
-      const pool = new pg.Pool({ connectionString: server.urlFor(DATABASE), max: 1 });
+      const pool = new pg.Pool({ connectionString: server.url, max: 1 });
       // pool.end() resolves before idle sockets are closed: the server's shutdown must not crash the run.
       pool.on('error', () => {});
       const { db, times } = timedDatabase(pgDatabase(pool));
@@ -192,8 +106,8 @@ export const lineageQueryBench: Benchmark = {
         chainStatements: round(chain.statements, 1),
         treeStatements: round(tree.statements, 1),
         chainCteP95Ms: round(cte.p95),
-        generationSeconds: Math.round(info.generationSeconds),
-        reusedCache: reused,
+        generationSeconds: Math.round(server.generationSeconds),
+        reusedCache: server.reused,
         loadAvg1m: round(load),
         sites: shape.sites,
         days: shape.days,
