@@ -19,22 +19,23 @@ export function scopesFor(scope: RequestScope) {
   const viewer = scope.viewer;
   const missing = (): boolean => viewer.authenticated || viewer.canEverywhere('admin');
   return {
-    asset: async ({ location, assetKeys, role }: { location: string; assetKeys: readonly string[]; role: Role }): Promise<boolean> => {
-      const catalog = await scope.catalog(location);
+    asset: async ({ location, assetKeys, role }: { location: string | null | undefined; assetKeys: readonly string[]; role: Role }): Promise<boolean> => {
+      const catalog = await scope.catalog(await scope.location(location));
       for (const key of assetKeys) {
         const asset = catalog?.byKey.get(key);
         if (asset ? !viewer.can(role, groupOf(asset)) : !missing()) return false;
       }
       return true;
     },
-    request: async ({ location, id, role }: { location: string; id: string; role: Role }): Promise<boolean> => {
+    request: async ({ location: given, id, role }: { location: string | null | undefined; id: string; role: Role }): Promise<boolean> => {
+      const location = await scope.location(given);
       const request = await scope.request(location, id);
       if (!request) return missing();
       const asset = (await scope.catalog(location))?.byKey.get(request.assetKey);
       return asset ? viewer.can(role, groupOf(asset)) : viewer.canEverywhere(role);
     },
-    dynamic: async ({ location, name, role }: { location: string; name: string; role: Role }): Promise<boolean> => {
-      const users = ((await scope.catalog(location))?.assets ?? []).filter((a) => usesDynamic(a.partitions, name));
+    dynamic: async ({ location, name, role }: { location: string | null | undefined; name: string; role: Role }): Promise<boolean> => {
+      const users = ((await scope.catalog(await scope.location(location)))?.assets ?? []).filter((a) => usesDynamic(a.partitions, name));
       if (users.length === 0) return viewer.canEverywhere(role);
       return users.every((a) => viewer.can(role, groupOf(a)));
     },

@@ -12,11 +12,11 @@ export const builder = new SchemaBuilder<{
   DefaultFieldNullability: false;
   AuthScopes: {
     /** The viewer holds `role` on the asset's group (a missing asset passes for a signed-in viewer: it is NotFound next). */
-    asset: { readonly location: string; readonly assetKeys: readonly string[]; readonly role: Role };
+    asset: { readonly location: string | null | undefined; readonly assetKeys: readonly string[]; readonly role: Role };
     /** The viewer holds `role` on the group of the request's asset. */
-    request: { readonly location: string; readonly id: string; readonly role: Role };
+    request: { readonly location: string | null | undefined; readonly id: string; readonly role: Role };
     /** The viewer holds `role` on the group of every asset over a dynamic partitions definition (every group when none uses it). */
-    dynamic: { readonly location: string; readonly name: string; readonly role: Role };
+    dynamic: { readonly location: string | null | undefined; readonly name: string; readonly role: Role };
     /** The viewer holds `role` on a group. */
     group: { readonly group: string; readonly role: Role };
     /** The viewer holds `role` on every group (`*`). */

@@ -222,12 +222,13 @@ export class Explorer extends StorePart {
   }
 
   /**
-   * How far this location has moved: the newest event id and when its planner last saved a plan.
+   * How far this location has moved: its newest event id and when its planner last saved a plan
+   * (events of other locations leave it alone).
    * Anything derived from partition state is current while both stay the same.
    */
   async stateVersion(): Promise<string> {
     const rows = await this.db.query<{ e: string | null; p: Date | null; c: string | null }>(
-      'SELECT (SELECT max(id) FROM weft_events) AS e, (SELECT updated_at FROM weft_planner_cursors WHERE location = $1) AS p, (SELECT cursor FROM weft_planner_cursors WHERE location = $1) AS c',
+      'SELECT (SELECT max(id) FROM weft_events WHERE location = $1) AS e, (SELECT updated_at FROM weft_planner_cursors WHERE location = $1) AS p, (SELECT cursor FROM weft_planner_cursors WHERE location = $1) AS c',
       [this.location],
     );
     const r = rows[0];

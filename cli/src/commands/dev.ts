@@ -142,6 +142,7 @@ async function serveApi(o: { db: SqlDatabase; client: Client; taskQueue: string;
   const api = await startApiServer({
     db: o.db,
     auth: o.auth ? 'tokens' : 'off',
+    defaultLocation: o.store.location,
     temporal: { client: o.client, taskQueue: () => o.taskQueue },
     production: false,
     graphiql: true,

@@ -66,6 +66,17 @@ export class RequestScope {
     return this.api.store(location);
   }
 
+  /**
+   * The location an argument names, or the server's default: the one it was started for
+   * (`weft dev`), else the only location with a deployment, else `default`.
+   */
+  async location(given: string | null | undefined): Promise<string> {
+    if (given !== null && given !== undefined) return given;
+    if (this.api.options.defaultLocation) return this.api.options.defaultLocation;
+    const all = await this.locations();
+    return all.length === 1 ? (all[0] as string) : 'default';
+  }
+
   /** Code locations with a deployment. */
   locations(): Promise<string[]> {
     return this.once('locations', async () => (await this.api.store('default').explorer.locations()).map((l) => l.location));

@@ -14,6 +14,8 @@ interface Entry {
  */
 export class StatusCache {
   private readonly entries = new Map<string, Entry>();
+  /** Reads in flight by asset and version: concurrent requests share one read. */
+  private readonly reading = new Map<string, Promise<Uint8Array>>();
   private bytes = 0;
 
   constructor(private readonly maxBytes = 256 * 1024 * 1024) {}
@@ -33,14 +35,23 @@ export class StatusCache {
         out.set(assetKey, hit.codes);
       } else misses.push({ assetKey, def, key, version });
     }
-    if (misses.length > 0) {
-      const read = await store.statusCodesOf(misses, ctx);
-      for (const m of misses) {
-        const codes = read.get(m.assetKey) as Uint8Array;
-        out.set(m.assetKey, codes);
-        this.put(m.key, { version: m.version, codes });
+    const fresh = misses.filter((m) => !this.reading.has(`${m.key}\u0000${m.version}`));
+    if (fresh.length > 0) {
+      const read = store.statusCodesOf(fresh, ctx);
+      for (const m of fresh) {
+        const id = `${m.key}\u0000${m.version}`;
+        const one = read.then((codes) => {
+          const c = codes.get(m.assetKey) as Uint8Array;
+          this.put(m.key, { version: m.version, codes: c });
+          return c;
+        });
+        one.catch(() => {}).finally(() => this.reading.delete(id));
+        this.reading.set(id, one);
       }
     }
+    // (Taken before awaiting: a finished read leaves `reading` at once.)
+    const pending = misses.map((m) => [m.assetKey, this.reading.get(`${m.key}\u0000${m.version}`) as Promise<Uint8Array>] as const);
+    for (const [assetKey, codes] of pending) out.set(assetKey, await codes);
     return out;
   }
 

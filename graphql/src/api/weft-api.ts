@@ -16,6 +16,8 @@ export interface WeftApiOptions {
   /** Masks unexpected errors (a correlation id in the answer, the error in the log). @default true */
   readonly production?: boolean;
   readonly now?: () => number;
+  /** The location of arguments that name none. @default the only location with a deployment, else `default` */
+  readonly defaultLocation?: string;
   /** Where the server logs (one JSON object a line). @default stderr */
   readonly log?: (entry: Readonly<Record<string, unknown>>) => void;
 }

@@ -1,3 +1,4 @@
+import { LOCATION_DOC } from './location-arg.js';
 import type { CatalogAsset, CatalogCheck, CatalogInput } from '@weft/core';
 import type { CodeVersionStep } from '@weft/store';
 import { builder } from '../builder.js';
@@ -197,18 +198,18 @@ builder.queryFields((t) => ({
   asset: t.field({
     type: AssetObject,
     description: 'One asset (or source) of a code location.',
-    args: { location: t.arg.string({ defaultValue: 'default' }), key: t.arg.string({ required: true }) },
+    args: { location: t.arg.string({ required: false, description: LOCATION_DOC }), key: t.arg.string({ required: true }) },
     errors: { types: LOOKUP_ERRORS },
-    authScopes: (_r, args) => ({ asset: { location: args.location ?? 'default', assetKeys: [args.key], role: 'viewer' } }),
-    resolve: (_r, args, { scope: ctx }) => ctx.asset(args.location ?? 'default', args.key),
+    authScopes: (_r, args) => ({ asset: { location: args.location, assetKeys: [args.key], role: 'viewer' } }),
+    resolve: async (_r, args, { scope: ctx }) => ctx.asset(await ctx.location(args.location), args.key),
   }),
   assetGraph: t.field({
     type: AssetGraphObject,
     description: "A location's assets the viewer may see and the input edges between them.",
-    args: { location: t.arg.string({ defaultValue: 'default' }) },
+    args: { location: t.arg.string({ required: false, description: LOCATION_DOC }) },
     authScopes: { signedIn: true },
     resolve: async (_r, args, { scope: ctx }) => {
-      const location = args.location ?? 'default';
+      const location = await ctx.location(args.location);
       const catalog = await ctx.catalog(location);
       return { nodes: (catalog?.assets ?? []).map((asset) => ({ location, catalog: catalog!, asset })).filter((r) => ctx.can('viewer', r)) };
     },

@@ -1,3 +1,4 @@
+import { LOCATION_DOC } from './location-arg.js';
 import type { WeftEvent } from '@weft/core';
 import { groupOf } from '../api/request-scope.js';
 import { DEFAULT_GROUP } from '../api/viewer.js';
@@ -30,13 +31,13 @@ builder.subscriptionFields((t) => ({
       "Live events of a location's log, of the assets the viewer may see. Pass `after` (the last `seq` seen) to resume after a reconnect: nothing is missed, the log is read from there. Without it, only events from now on.",
     authScopes: { signedIn: true },
     args: {
-      location: t.arg.string({ defaultValue: 'default' }),
+      location: t.arg.string({ required: false, description: LOCATION_DOC }),
       after: t.arg.float({ required: false }),
       assetKeys: t.arg.stringList({ required: false, description: 'Only events of these assets.' }),
       kinds: t.arg.stringList({ required: false, description: 'Only events of these kinds.' }),
     },
     subscribe: async function* (_r, args, { scope: ctx }) {
-      const location = args.location ?? 'default';
+      const location = await ctx.location(args.location);
       const store = ctx.store(location);
       const signal = ctx.signal;
       const start = args.after ?? (await latestSeq(ctx, location));
@@ -56,10 +57,10 @@ builder.subscriptionFields((t) => ({
   request: t.field({
     type: RequestObject,
     description: 'A request as its progress changes, until it is done or cancelled.',
-    authScopes: (_r, args) => ({ request: { location: args.location ?? 'default', id: String(args.id), role: 'viewer' } }),
-    args: { location: t.arg.string({ defaultValue: 'default' }), id: t.arg.id({ required: true }) },
+    authScopes: (_r, args) => ({ request: { location: args.location, id: String(args.id), role: 'viewer' } }),
+    args: { location: t.arg.string({ required: false, description: LOCATION_DOC }), id: t.arg.id({ required: true }) },
     subscribe: async function* (_r, args, { scope: ctx }) {
-      const location = args.location ?? 'default';
+      const location = await ctx.location(args.location);
       const store = ctx.store(location);
       const signal = ctx.signal;
       let last = '';

@@ -1,3 +1,4 @@
+import { LOCATION_DOC } from './location-arg.js';
 import type { FailureGroup } from '@weft/store';
 import { groupOf } from '../api/request-scope.js';
 import { builder } from '../builder.js';
@@ -32,9 +33,9 @@ builder.queryFields((t) => ({
     type: [FailureGroupObject],
     description: 'Failures grouped by fingerprint, most recent first, of the assets the viewer may see.',
     authScopes: { signedIn: true },
-    args: { location: t.arg.string({ defaultValue: 'default' }), assetKey: t.arg.string({ required: false }), onlyCurrent: t.arg.boolean({ defaultValue: false, description: 'Only groups with partitions failed by them now.' }) },
+    args: { location: t.arg.string({ required: false, description: LOCATION_DOC }), assetKey: t.arg.string({ required: false }), onlyCurrent: t.arg.boolean({ defaultValue: false, description: 'Only groups with partitions failed by them now.' }) },
     resolve: async (_r, args, { scope: ctx }) => {
-      const location = args.location ?? 'default';
+      const location = await ctx.location(args.location);
       const catalog = await ctx.catalog(location);
       const groups = await ctx.store(location).failureGroups(args.assetKey ?? undefined);
       return groups

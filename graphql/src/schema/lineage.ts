@@ -1,3 +1,4 @@
+import { LOCATION_DOC } from './location-arg.js';
 import type { Lineage, LineageEdge, LineageNode } from '@weft/store';
 import { InvalidInputError } from '../api/errors.js';
 import { indexOfKey } from '../api/partitions.js';
@@ -106,15 +107,15 @@ builder.queryFields((t) => ({
   lineage: t.field({
     type: LineageObject,
     description: 'Lineage of a partition, up (what it was made from) or down (what was made from it), with a depth.',
-    args: { location: t.arg.string({ defaultValue: 'default' }), assetKey: t.arg.string({ required: true }), partitionKey: t.arg.string({ required: true }),
+    args: { location: t.arg.string({ required: false, description: LOCATION_DOC }), assetKey: t.arg.string({ required: true }), partitionKey: t.arg.string({ required: true }),
       direction: t.arg({ type: DirectionEnum, defaultValue: 'upstream' }),
       depth: t.arg.int({ defaultValue: 3, description: `1 … ${MAX_LINEAGE_DEPTH}.` }),
       materializationId: t.arg.id({ required: false, description: 'Start from this materialization of the partition instead of its current one.' }),
     },
     errors: { types: LOOKUP_ERRORS },
-    authScopes: (_r, args) => ({ asset: { location: args.location ?? 'default', assetKeys: [args.assetKey], role: 'viewer' } }),
+    authScopes: (_r, args) => ({ asset: { location: args.location, assetKeys: [args.assetKey], role: 'viewer' } }),
     resolve: async (_r, args, { scope: ctx }) => {
-      const ref = await ctx.asset(args.location ?? 'default', args.assetKey);
+      const ref = await ctx.asset(await ctx.location(args.location), args.assetKey);
       return lineageOf(ctx, ref, args.partitionKey, (args.direction ?? 'upstream'), args.depth ?? 3, idOrUndefined(args.materializationId));
     },
   }),

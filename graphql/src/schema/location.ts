@@ -1,3 +1,4 @@
+import { LOCATION_DOC } from './location-arg.js';
 import type { DeploymentRow, PlannerCursor } from '@weft/store';
 import { builder } from '../builder.js';
 
@@ -66,7 +67,7 @@ builder.queryFields((t) => ({
     type: [DeploymentRef],
     description: "A location's deployments, newest first.",
     authScopes: { signedIn: true },
-    args: { location: t.arg.string({ defaultValue: 'default' }), first: t.arg.int({ defaultValue: 20 }), before: t.arg.id({ required: false }) },
-    resolve: (_r, args, { scope: ctx }) => ctx.store(args.location ?? 'default').explorer.deployments({ first: args.first ?? 20, before: args.before === null || args.before === undefined ? undefined : String(args.before) }),
+    args: { location: t.arg.string({ required: false, description: LOCATION_DOC }), first: t.arg.int({ defaultValue: 20 }), before: t.arg.id({ required: false }) },
+    resolve: async (_r, args, { scope: ctx }) => ctx.store(await ctx.location(args.location)).explorer.deployments({ first: args.first ?? 20, before: args.before === null || args.before === undefined ? undefined : String(args.before) }),
   }),
 }));

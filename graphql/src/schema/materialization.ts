@@ -1,3 +1,4 @@
+import { LOCATION_DOC } from './location-arg.js';
 import type { CheckResultDetail, InputEdgeDetail, MaterializationDetail } from '@weft/store';
 import { diffMaterializations, type InputDiff, type MaterializationDiff } from '../api/diff.js';
 import { InvalidInputError, NotFoundError } from '../api/errors.js';
@@ -228,21 +229,21 @@ builder.queryFields((t) => ({
   materialization: t.field({
     type: MaterializationObject,
     description: 'One materialization by id.',
-    args: { id: t.arg.id({ required: true }), location: t.arg.string({ defaultValue: 'default' }) },
+    args: { id: t.arg.id({ required: true }), location: t.arg.string({ required: false, description: LOCATION_DOC }) },
     errors: { types: LOOKUP_ERRORS },
     authScopes: { signedIn: true },
     resolve: async (_r, args, { scope: ctx }) => {
       const m = await ctx.materializations.load(parseId(args.id, 'id'));
       if (!m) throw new NotFoundError('materialization', String(args.id));
-      return { location: args.location ?? 'default', m };
+      return { location: await ctx.location(args.location), m };
     },
   }),
   diff: t.field({
     type: DiffObject,
     description: 'What changed between two materializations of one partition.',
-    args: { from: t.arg.id({ required: true }), to: t.arg.id({ required: true }), location: t.arg.string({ defaultValue: 'default' }) },
+    args: { from: t.arg.id({ required: true }), to: t.arg.id({ required: true }), location: t.arg.string({ required: false, description: LOCATION_DOC }) },
     errors: { types: LOOKUP_ERRORS },
     authScopes: { signedIn: true },
-    resolve: (_r, args, { scope: ctx }) => diffOf(ctx, args.location ?? 'default', parseId(args.from, 'from'), parseId(args.to, 'to')),
+    resolve: async (_r, args, { scope: ctx }) => diffOf(ctx, await ctx.location(args.location), parseId(args.from, 'from'), parseId(args.to, 'to')),
   }),
 }));

@@ -1,3 +1,4 @@
+import { LOCATION_DOC } from './location-arg.js';
 import { describeReason, PARTITION_STATUSES, type PartitionStatus, type Reason } from '@weft/core';
 import type { PartitionDetail } from '@weft/store';
 import { cursorIndex, indexCursor, indexOfKey } from '../api/partitions.js';
@@ -166,11 +167,11 @@ builder.queryFields((t) => ({
   partition: t.field({
     type: PartitionObject,
     description: 'One partition: its state with reasons, materializations and lineage.',
-    args: { location: t.arg.string({ defaultValue: 'default' }), assetKey: t.arg.string({ required: true }), partitionKey: t.arg.string({ required: true }) },
+    args: { location: t.arg.string({ required: false, description: LOCATION_DOC }), assetKey: t.arg.string({ required: true }), partitionKey: t.arg.string({ required: true }) },
     errors: { types: LOOKUP_ERRORS },
-    authScopes: (_r, args) => ({ asset: { location: args.location ?? 'default', assetKeys: [args.assetKey], role: 'viewer' } }),
+    authScopes: (_r, args) => ({ asset: { location: args.location, assetKeys: [args.assetKey], role: 'viewer' } }),
     resolve: async (_r, args, { scope: ctx }) => {
-      const ref = await ctx.asset(args.location ?? 'default', args.assetKey);
+      const ref = await ctx.asset(await ctx.location(args.location), args.assetKey);
       indexOfKey(ref, ctx.definition(ref), await ctx.partitionContext(ref.location), args.partitionKey);
       return { ref, key: args.partitionKey };
     },

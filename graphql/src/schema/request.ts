@@ -1,3 +1,4 @@
+import { LOCATION_DOC } from './location-arg.js';
 import { randomBytes } from 'node:crypto';
 import { emptyCounts, PARTITION_STATUSES, type PartitionStatus } from '@weft/core';
 import type { RequestDetail } from '@weft/store';
@@ -112,9 +113,9 @@ builder.queryFields((t) => ({
     type: [RequestObject],
     description: 'Requests and backfills, newest first, of the assets the viewer may see.',
     authScopes: { signedIn: true },
-    args: { location: t.arg.string({ defaultValue: 'default' }), status: t.arg.string({ required: false }), assetKey: t.arg.string({ required: false }), first: t.arg.int({ defaultValue: 50 }), before: t.arg.id({ required: false }) },
+    args: { location: t.arg.string({ required: false, description: LOCATION_DOC }), status: t.arg.string({ required: false }), assetKey: t.arg.string({ required: false }), first: t.arg.int({ defaultValue: 50 }), before: t.arg.id({ required: false }) },
     resolve: async (_r, args, { scope: ctx }) => {
-      const location = args.location ?? 'default';
+      const location = await ctx.location(args.location);
       const catalog = await ctx.catalog(location);
       const rows = await ctx.store(location).explorer.requests({ status: args.status ?? undefined, assetKey: args.assetKey ?? undefined, first: pageSize(args.first, 50), before: args.before == null ? undefined : String(args.before) });
       return rows
@@ -127,11 +128,11 @@ builder.queryFields((t) => ({
   }),
   request: t.field({
     type: RequestObject,
-    args: { location: t.arg.string({ defaultValue: 'default' }), id: t.arg.id({ required: true }) },
+    args: { location: t.arg.string({ required: false, description: LOCATION_DOC }), id: t.arg.id({ required: true }) },
     errors: { types: LOOKUP_ERRORS },
-    authScopes: (_r, args) => ({ request: { location: args.location ?? 'default', id: String(args.id), role: 'viewer' } }),
+    authScopes: (_r, args) => ({ request: { location: args.location, id: String(args.id), role: 'viewer' } }),
     resolve: async (_r, args, { scope: ctx }) => {
-      const location = args.location ?? 'default';
+      const location = await ctx.location(args.location);
       const r = await ctx.request(location, String(args.id));
       if (!r) throw new NotFoundError('request', String(args.id));
       return { ...r, location };
@@ -143,11 +144,11 @@ builder.mutationFields((t) => ({
   materialize: t.field({
     type: SubmittedObject,
     description: 'Materializes partitions of assets now, before automatic work (one request per asset).',
-    args: { location: t.arg.string({ defaultValue: 'default' }), assetKeys: t.arg.stringList({ required: true }), partitions: t.arg({ type: SelectionInput, required: true }), priority: t.arg.int({ defaultValue: 0 }) },
+    args: { location: t.arg.string({ required: false, description: LOCATION_DOC }), assetKeys: t.arg.stringList({ required: true }), partitions: t.arg({ type: SelectionInput, required: true }), priority: t.arg.int({ defaultValue: 0 }) },
     errors: { types: LOOKUP_ERRORS },
-    authScopes: (_r, args) => ({ asset: { location: args.location ?? 'default', assetKeys: args.assetKeys, role: 'operator' } }),
+    authScopes: (_r, args) => ({ asset: { location: args.location, assetKeys: args.assetKeys, role: 'operator' } }),
     resolve: async (_r, args, { scope: ctx }) => {
-      const location = args.location ?? 'default';
+      const location = await ctx.location(args.location);
       if (args.assetKeys.length === 0 || args.assetKeys.length > 1000) throw new InvalidInputError('assetKeys', 'name 1 … 1000 assets');
       const priority = checkPriority(args.priority);
       const plans: Array<{ ref: AssetRef; keys: string[] | null }> = [];
@@ -161,11 +162,11 @@ builder.mutationFields((t) => ({
   backfill: t.field({
     type: SubmittedObject,
     description: 'Backfills a range (or every partition) of an asset: its partitions run in order, before automatic work.',
-    args: { location: t.arg.string({ defaultValue: 'default' }), assetKey: t.arg.string({ required: true }), partitions: t.arg({ type: SelectionInput, required: true }), priority: t.arg.int({ defaultValue: 0 }) },
+    args: { location: t.arg.string({ required: false, description: LOCATION_DOC }), assetKey: t.arg.string({ required: true }), partitions: t.arg({ type: SelectionInput, required: true }), priority: t.arg.int({ defaultValue: 0 }) },
     errors: { types: LOOKUP_ERRORS },
-    authScopes: (_r, args) => ({ asset: { location: args.location ?? 'default', assetKeys: [args.assetKey], role: 'operator' } }),
+    authScopes: (_r, args) => ({ asset: { location: args.location, assetKeys: [args.assetKey], role: 'operator' } }),
     resolve: async (_r, args, { scope: ctx }) => {
-      const location = args.location ?? 'default';
+      const location = await ctx.location(args.location);
       const priority = checkPriority(args.priority);
       const ref = await computedAsset(ctx, location, args.assetKey);
       const keys = selectedKeys(ref, ctx.definition(ref), await ctx.partitionContext(location), args.partitions as PartitionSelection);
@@ -176,16 +177,16 @@ builder.mutationFields((t) => ({
     type: SubmittedObject,
     description: 'Retries failed partitions now: one partition, the partitions failed by one fingerprint, or every failed partition of the asset.',
     args: {
-      location: t.arg.string({ defaultValue: 'default' }),
+      location: t.arg.string({ required: false, description: LOCATION_DOC }),
       assetKey: t.arg.string({ required: true }),
       partitionKey: t.arg.string({ required: false }),
       fingerprint: t.arg.string({ required: false }),
       allFailed: t.arg.boolean({ required: false }),
     },
     errors: { types: LOOKUP_ERRORS },
-    authScopes: (_r, args) => ({ asset: { location: args.location ?? 'default', assetKeys: [args.assetKey], role: 'operator' } }),
+    authScopes: (_r, args) => ({ asset: { location: args.location, assetKeys: [args.assetKey], role: 'operator' } }),
     resolve: async (_r, args, { scope: ctx }) => {
-      const location = args.location ?? 'default';
+      const location = await ctx.location(args.location);
       const given = [args.partitionKey != null, args.fingerprint != null, args.allFailed === true].filter(Boolean).length;
       if (given !== 1) throw new InvalidInputError('retry', 'name exactly one of partitionKey, fingerprint or allFailed: true');
       const ref = await computedAsset(ctx, location, args.assetKey);
@@ -204,11 +205,11 @@ builder.mutationFields((t) => ({
   cancelRequest: t.field({
     type: RequestObject,
     description: 'Cancels an open request: nothing more is started for it (what runs finishes).',
-    args: { location: t.arg.string({ defaultValue: 'default' }), id: t.arg.id({ required: true }) },
+    args: { location: t.arg.string({ required: false, description: LOCATION_DOC }), id: t.arg.id({ required: true }) },
     errors: { types: LOOKUP_ERRORS },
-    authScopes: (_r, args) => ({ request: { location: args.location ?? 'default', id: String(args.id), role: 'operator' } }),
+    authScopes: (_r, args) => ({ request: { location: args.location, id: String(args.id), role: 'operator' } }),
     resolve: async (_r, args, { scope: ctx }) => {
-      const location = args.location ?? 'default';
+      const location = await ctx.location(args.location);
       const id = String(args.id);
       const result = await ctx.store(location).cancelRequest(id);
       if (!result) throw new NotFoundError('request', id);

@@ -1,3 +1,4 @@
+import { LOCATION_DOC } from './location-arg.js';
 import { dynamicPartitions, sourceDataVersion, WeftError, type ReportedVersion } from '@weft/core';
 import { audit } from '../api/audit.js';
 import { InvalidInputError, NotFoundError } from '../api/errors.js';
@@ -43,11 +44,11 @@ builder.mutationFields((t) => ({
   reportSourceChange: t.field({
     type: ReportedObject,
     description: 'The push call: these source partitions changed, with the versions their system reports. Changed versions are recorded and the loop wakes at once.',
-    args: { location: t.arg.string({ defaultValue: 'default' }), sourceKey: t.arg.string({ required: true }), partitions: t.arg({ type: [ChangeInput], required: true }) },
+    args: { location: t.arg.string({ required: false, description: LOCATION_DOC }), sourceKey: t.arg.string({ required: true }), partitions: t.arg({ type: [ChangeInput], required: true }) },
     errors: { types: LOOKUP_ERRORS },
-    authScopes: (_r, args) => ({ asset: { location: args.location ?? 'default', assetKeys: [args.sourceKey], role: 'operator' } }),
+    authScopes: (_r, args) => ({ asset: { location: args.location, assetKeys: [args.sourceKey], role: 'operator' } }),
     resolve: async (_r, args, { scope: ctx }) => {
-      const location = args.location ?? 'default';
+      const location = await ctx.location(args.location);
       const ref = await ctx.asset(location, args.sourceKey);
       if (ref.asset.kind !== 'source') throw new InvalidInputError('sourceKey', `${args.sourceKey} is an asset, not a source: materialize it instead`);
       if (args.partitions.length === 0 || args.partitions.length > 100_000) throw new InvalidInputError('partitions', 'report 1 … 100000 partitions at a time');
@@ -73,18 +74,18 @@ builder.mutationFields((t) => ({
   addDynamicPartitions: t.field({
     type: DynamicObject,
     description: 'Adds keys to a dynamic partitions definition (in order; keys there already are ignored).',
-    args: { location: t.arg.string({ defaultValue: 'default' }), name: t.arg.string({ required: true }), keys: t.arg.stringList({ required: true }) },
+    args: { location: t.arg.string({ required: false, description: LOCATION_DOC }), name: t.arg.string({ required: true }), keys: t.arg.stringList({ required: true }) },
     errors: { types: LOOKUP_ERRORS },
-    authScopes: (_r, args) => ({ dynamic: { location: args.location ?? 'default', name: args.name, role: 'admin' } }),
-    resolve: (_r, args, { scope: ctx }) => changeDynamic(ctx, args.location ?? 'default', args.name, args.keys, 'add'),
+    authScopes: (_r, args) => ({ dynamic: { location: args.location, name: args.name, role: 'admin' } }),
+    resolve: async (_r, args, { scope: ctx }) => changeDynamic(ctx, await ctx.location(args.location), args.name, args.keys, 'add'),
   }),
   removeDynamicPartitions: t.field({
     type: DynamicObject,
     description: 'Removes keys from a dynamic partitions definition; their state and provenance stay as history.',
-    args: { location: t.arg.string({ defaultValue: 'default' }), name: t.arg.string({ required: true }), keys: t.arg.stringList({ required: true }) },
+    args: { location: t.arg.string({ required: false, description: LOCATION_DOC }), name: t.arg.string({ required: true }), keys: t.arg.stringList({ required: true }) },
     errors: { types: LOOKUP_ERRORS },
-    authScopes: (_r, args) => ({ dynamic: { location: args.location ?? 'default', name: args.name, role: 'admin' } }),
-    resolve: (_r, args, { scope: ctx }) => changeDynamic(ctx, args.location ?? 'default', args.name, args.keys, 'remove'),
+    authScopes: (_r, args) => ({ dynamic: { location: args.location, name: args.name, role: 'admin' } }),
+    resolve: async (_r, args, { scope: ctx }) => changeDynamic(ctx, await ctx.location(args.location), args.name, args.keys, 'remove'),
   }),
 }));
 

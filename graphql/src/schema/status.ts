@@ -89,6 +89,7 @@ builder.objectFields(AssetObject, (t) => ({
       } else if (def.kind === 'multi' && (args.from != null || args.to != null)) throw new InvalidInputError('dimension', `name the dimension that from/to are keys of (${def.dimensions.map((d) => d.name).join(', ')})`);
       const from = args.from == null ? undefined : indexOfKey(r, axis, pctx, args.from);
       const to = args.to == null ? undefined : indexOfKey(r, axis, pctx, args.to) + 1;
+      if (from !== undefined && to !== undefined && to <= from) throw new InvalidInputError('to', `to (${args.to}) comes before from (${args.from})`);
       const maxBuckets = Math.max(1, Math.min(args.maxBuckets ?? 2000, 10_000));
       let dimensions: DimensionSummary[];
       try {
@@ -111,6 +112,7 @@ builder.objectFields(AssetObject, (t) => ({
       const codes = await ctx.codesOf(r);
       const from = args.from == null ? 0 : indexOfKey(r, def, pctx, args.from);
       const to = args.to == null ? codes.length : indexOfKey(r, def, pctx, args.to) + 1;
+      if (to <= from) throw new InvalidInputError('to', `to (${args.to}) comes before from (${args.from ?? 'the first partition'})`);
       const limit = Math.max(1, Math.min(args.first ?? 1000, 10_000));
       const runs = statusRuns(codes, from, to, limit + 1);
       return {
