@@ -28,6 +28,8 @@ export function createApiHandler(api: WeftApi, options: ApiHandlerOptions = {}):
     graphqlEndpoint: '/graphql',
     graphiql: options.graphiql ?? false,
     landingPage: false,
+    // Chunked bodies too (the Content-Length check below answers 413 before reading).
+    maxRequestBodySize: LIMITS.maxBodyBytes,
     logging: false,
     context: async ({ request }) => {
       const requestId = request.headers.get('x-request-id')?.slice(0, 100) || randomUUID();

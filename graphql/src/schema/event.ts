@@ -1,7 +1,6 @@
 import { LOCATION_DOC } from './location-arg.js';
 import type { WeftEvent } from '@weft/core';
 import { groupOf } from '../api/request-scope.js';
-import { DEFAULT_GROUP } from '../api/viewer.js';
 import { builder } from '../builder.js';
 import { RequestObject } from './request.js';
 
@@ -48,7 +47,8 @@ builder.subscriptionFields((t) => ({
         if (assets && (assetKey === null || !assets.has(assetKey))) continue;
         if (kinds && !kinds.has(event.kind)) continue;
         const asset = assetKey === null ? undefined : (await ctx.catalog(location))?.byKey.get(assetKey);
-        if (!ctx.viewer.can('viewer', asset ? groupOf(asset) : DEFAULT_GROUP)) continue;
+        // (Events of no asset, or of one no longer deployed, are for viewers of every group.)
+        if (!(asset ? ctx.viewer.can('viewer', groupOf(asset)) : ctx.viewer.canEverywhere('viewer'))) continue;
         yield { ...event, location };
       }
     },

@@ -1,10 +1,18 @@
 import { LOCATION_DOC } from './location-arg.js';
 import type { DeploymentRow, PlannerCursor } from '@weft/store';
+import { groupOf, type RequestScope } from '../api/request-scope.js';
+import type { LocationCatalog } from '../api/weft-api.js';
 import { builder } from '../builder.js';
 
 /** A code location, by name. */
 export interface LocationRef {
   readonly name: string;
+}
+
+/** Whether the viewer may see an asset of a catalog (one no longer in it: viewers of every group). */
+function visible(ctx: RequestScope, catalog: LocationCatalog | undefined, key: string): boolean {
+  const asset = catalog?.byKey.get(key);
+  return asset ? ctx.viewer.can('viewer', groupOf(asset)) : ctx.viewer.canEverywhere('viewer');
 }
 
 export const DeploymentRef = builder.objectRef<DeploymentRow>('Deployment').implement({
@@ -14,8 +22,19 @@ export const DeploymentRef = builder.objectRef<DeploymentRow>('Deployment').impl
     location: t.exposeString('location'),
     createdAt: t.field({ type: 'DateTime', resolve: (d) => d.createdAt }),
     eventSeq: t.float({ nullable: true, description: 'The `definitions.deployed` event that announced it first.', resolve: (d) => d.eventSeq }),
-    codeVersions: t.field({ type: 'JSON', description: 'Asset key → code version.', resolve: (d) => d.codeVersions }),
-    codeVersion: t.string({ nullable: true, args: { assetKey: t.arg.string({ required: true }) }, resolve: (d, args) => d.codeVersions[args.assetKey] ?? null }),
+    codeVersions: t.field({
+      type: 'JSON',
+      description: 'Asset key → code version, of the assets the viewer may see.',
+      resolve: async (d, _a, { scope: ctx }) => {
+        const catalog = await ctx.catalog(d.location);
+        return Object.fromEntries(Object.entries(d.codeVersions).filter(([key]) => visible(ctx, catalog, key)));
+      },
+    }),
+    codeVersion: t.string({
+      nullable: true,
+      args: { assetKey: t.arg.string({ required: true }) },
+      resolve: async (d, args, { scope: ctx }) => (visible(ctx, await ctx.catalog(d.location), args.assetKey) ? (d.codeVersions[args.assetKey] ?? null) : null),
+    }),
   }),
 });
 

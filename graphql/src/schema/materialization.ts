@@ -94,6 +94,7 @@ const InputDiffObject = builder.objectRef<InputDiff>('InputDiff').implement({
 });
 
 const DiffObject = builder.objectRef<MaterializationDiff & { location: string }>('MaterializationDiff').implement({
+  authScopes: async (d, { scope: ctx }) => ({ group: { group: await groupOfMaterialization(ctx, { location: d.location, m: d.to }), role: 'viewer' } }),
   description: 'What changed between two materializations of one partition: the code, the inputs (which, and how), the output.',
   fields: (t) => ({
     from: t.field({ type: MaterializationObject, resolve: (d) => ({ location: d.location, m: d.from }) }),
@@ -106,12 +107,12 @@ const DiffObject = builder.objectRef<MaterializationDiff & { location: string }>
   }),
 });
 
-async function diffOf(ctx: RequestScope, location: string, fromId: number, toId: number): Promise<MaterializationDiff & { location: string }> {
+async function diffOf(ctx: RequestScope, location: string, fromId: number, toId: number, field = 'against'): Promise<MaterializationDiff & { location: string }> {
   const [from, to] = await Promise.all([ctx.materializations.load(fromId), ctx.materializations.load(toId)]);
   if (!from) throw new NotFoundError('materialization', String(fromId));
   if (!to) throw new NotFoundError('materialization', String(toId));
   if (from.assetKey !== to.assetKey || from.partitionKey !== to.partitionKey)
-    throw new InvalidInputError('against', `materializations ${fromId} (${from.assetKey} ${from.partitionKey}) and ${toId} (${to.assetKey} ${to.partitionKey}) are of different partitions`);
+    throw new InvalidInputError(field, `materializations ${fromId} (${from.assetKey} ${from.partitionKey}) and ${toId} (${to.assetKey} ${to.partitionKey}) are of different partitions`);
   const [fe, te] = await Promise.all([ctx.edges.load(fromId), ctx.edges.load(toId)]);
   return { ...diffMaterializations(from, fe, to, te), location };
 }
@@ -244,6 +245,6 @@ builder.queryFields((t) => ({
     args: { from: t.arg.id({ required: true }), to: t.arg.id({ required: true }), location: t.arg.string({ required: false, description: LOCATION_DOC }) },
     errors: { types: LOOKUP_ERRORS },
     authScopes: { signedIn: true },
-    resolve: async (_r, args, { scope: ctx }) => diffOf(ctx, await ctx.location(args.location), parseId(args.from, 'from'), parseId(args.to, 'to')),
+    resolve: async (_r, args, { scope: ctx }) => diffOf(ctx, await ctx.location(args.location), parseId(args.from, 'from'), parseId(args.to, 'to'), 'to'),
   }),
 }));

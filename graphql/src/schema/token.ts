@@ -6,6 +6,12 @@ import { builder } from '../builder.js';
 import { pageSize } from './asset.js';
 import { LOOKUP_ERRORS } from './errors.js';
 
+function auditCursor(before: string | number): number {
+  const n = Number(before);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidInputError('before', `before must be an audit entry id (a positive integer), got ${JSON.stringify(String(before).slice(0, 50))}`);
+  return n;
+}
+
 const ViewerObject = builder.objectRef<Viewer>('Viewer').implement({
   description: 'Who is asking.',
   fields: (t) => ({
@@ -54,7 +60,7 @@ builder.queryFields((t) => ({
     description: 'Who did what, newest first.',
     authScopes: { everywhere: 'admin' },
     args: { first: t.arg.int({ defaultValue: 100 }), before: t.arg.id({ required: false }) },
-    resolve: (_r, args, { scope: ctx }) => ctx.api.store('default').explorer.auditLog({ first: pageSize(args.first, 100), before: args.before == null ? undefined : Number(args.before) }),
+    resolve: (_r, args, { scope: ctx }) => ctx.api.store('default').explorer.auditLog({ first: pageSize(args.first, 100), before: args.before == null ? undefined : auditCursor(args.before) }),
   }),
 }));
 
