@@ -1,6 +1,7 @@
 // @ts-check
 import js from '@eslint/js';
 import globals from 'globals';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 /** Deep imports into another package's sources bypass its public surface. */
@@ -139,7 +140,9 @@ export default tseslint.config(
     // The UI reaches the server only over GraphQL/HTTP.
     files: ['ui/src/**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser } },
+    plugins: { 'react-hooks': reactHooks },
     rules: {
+      ...reactHooks.configs.recommended.rules,
       'no-restricted-imports': ['error', { patterns: [{ group: ['@weft/*', '!@weft/ui'], message: 'The UI talks to the server over GraphQL only.' }] }],
     },
   },

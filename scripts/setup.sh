@@ -43,3 +43,6 @@ step "tools (Temporal CLI, MinIO, PostgreSQL, Chromium)"
 provision_args=()
 [ "${WEFT_SKIP_CHROMIUM:-}" = 1 ] && provision_args+=(--no-chromium)
 node node_modules/tsx/dist/cli.mjs services/src/bin/provision.ts "${provision_args[@]}"
+
+step "the web UI (ui/dist, served by weft dev and weft server)"
+npm run --silent build -w @weft/ui -- --logLevel warn

@@ -10,4 +10,5 @@ export { WeftApi, type WeftApiOptions, type LocationCatalog } from './api/weft-a
 export { RequestScope } from './api/request-scope.js';
 export { ROLES, type Role, type Viewer, checkRoles } from './api/viewer.js';
 export { buildSchema } from './schema/index.js';
-export { createApiHandler, startApiServer, LIMITS, type ApiServer, type ApiHandlerOptions } from './server.js';
+export { createApiHandler, startApiServer, LIMITS, type ApiServer, type ApiHandlerOptions, type ApiServerOptions } from './server.js';
+export { uiHandler } from './ui.js';

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { GraphQLError } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { uiHandler } from './ui.js';
 import { RequestScope } from './api/request-scope.js';
 import { UNAUTHENTICATED_ADMIN, viewerOf } from './api/viewer.js';
 import { WeftApi, type WeftApiOptions } from './api/weft-api.js';
@@ -73,10 +74,22 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-/** Starts the API on `host:port` (0: a free port): GraphQL at /graphql. */
-export async function startApiServer(options: WeftApiOptions & ApiHandlerOptions & { readonly host?: string; readonly port?: number; readonly extra?: (req: IncomingMessage, res: ServerResponse) => boolean }): Promise<ApiServer> {
+/** Options of {@link startApiServer}. */
+export interface ApiServerOptions extends WeftApiOptions, ApiHandlerOptions {
+  readonly host?: string;
+  /** 0: a free port. */
+  readonly port?: number;
+  /** The built UI (`ui/dist`), served at every path but /graphql and /health. */
+  readonly uiDir?: string;
+  /** Handles a request before the API does; returns whether it did. */
+  readonly extra?: (req: IncomingMessage, res: ServerResponse) => boolean;
+}
+
+/** Starts the API on `host:port`: GraphQL at /graphql, the UI (when given) everywhere else. */
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const api = new WeftApi(options);
   const yoga = createApiHandler(api, options);
+  const ui = options.uiDir === undefined ? null : uiHandler(options.uiDir);
   const server = createServer((req, res) => {
     const length = Number(req.headers['content-length'] ?? 0);
     if (length > LIMITS.maxBodyBytes) {
@@ -85,6 +98,7 @@ export async function startApiServer(options: WeftApiOptions & ApiHandlerOptions
       return;
     }
     if (options.extra?.(req, res)) return;
+    if (ui?.(req, res)) return;
     void yoga(req, res);
   });
   const host = options.host ?? '127.0.0.1';

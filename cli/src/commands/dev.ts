@@ -6,6 +6,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { retentionSchedule } from '@weft/core';
 import type { Client } from '@temporalio/client';
 import { startApiServer, type ApiServer } from '@weft/graphql';
+import { builtUi } from '../ui.js';
 import { migrate, pgliteDatabase, ProvenanceStore, type SqlDatabase } from '@weft/store';
 import { fsStorage } from '@weft/plugin-fs';
 import { startTemporal } from '@weft/services';
@@ -88,7 +89,9 @@ export async function runDev(options: DevOptions): Promise<number> {
     for (const def of project.definitions) {
       if (def.kind === 'source' && def.observe) await client.workflow.start('observeSource', { taskQueue, workflowId: `weft/observe-now/${project.location}/${def.key}/${Date.now()}`, args: [{ location: project.location, sourceKey: def.key }] });
     }
-    api = await serveApi({ db, client, taskQueue, store, keys: project.definitions.map((d) => d.key), infoFile: join(stateDir, 'dev.json'), port: options.httpPort, auth: options.auth ?? false });
+    const ui = builtUi();
+    api = await serveApi({ uiDir: ui.dir, db, client, taskQueue, store, keys: project.definitions.map((d) => d.key), infoFile: join(stateDir, 'dev.json'), port: options.httpPort, auth: options.auth ?? false });
+    log(ui.dir ? `  UI: ${api.url}/` : `  UI: not served: ${ui.reason}`);
     log(`  GraphQL: ${api.url}/graphql (GraphiQL in a browser)`);
     log(options.auth ? '  API auth on: requests need an API token (weft token create)' : '  API auth off: every request on 127.0.0.1 is admin (start with --auth to require tokens)');
     const stop = new AbortController();
@@ -138,7 +141,7 @@ export async function runDev(options: DevOptions): Promise<number> {
  * The GraphQL API on the dev store (GraphiQL on, errors unmasked) and the local endpoint `weft
  * status` asks (GET /status → the status report as JSON), on one port of 127.0.0.1.
  */
-async function serveApi(o: { db: SqlDatabase; client: Client; taskQueue: string; store: ProvenanceStore; keys: string[]; infoFile: string; port: number | undefined; auth: boolean }): Promise<ApiServer> {
+async function serveApi(o: { uiDir: string | null; db: SqlDatabase; client: Client; taskQueue: string; store: ProvenanceStore; keys: string[]; infoFile: string; port: number | undefined; auth: boolean }): Promise<ApiServer> {
   const api = await startApiServer({
     db: o.db,
     auth: o.auth ? 'tokens' : 'off',
@@ -146,6 +149,7 @@ async function serveApi(o: { db: SqlDatabase; client: Client; taskQueue: string;
     temporal: { client: o.client, taskQueue: () => o.taskQueue },
     production: false,
     graphiql: true,
+    ...(o.uiDir ? { uiDir: o.uiDir } : {}),
     host: '127.0.0.1',
     port: o.port ?? 0,
     extra: (req, res) => {

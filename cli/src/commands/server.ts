@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { startApiServer, type ApiServer } from '@weft/graphql';
+import { builtUi } from '../ui.js';
 import { connectionOptions, temporalSettings } from '@weft/workers';
 import pg from 'pg';
 import { pgDatabase } from '@weft/store';
@@ -50,8 +51,10 @@ export async function runServer(options: ServerOptions, out: Output): Promise<nu
   process.once('SIGTERM', onSignal);
   if (options.signal?.aborted) stopped();
   options.signal?.addEventListener('abort', onSignal);
+  const ui = builtUi();
   try {
     server = await startApiServer({
+      ...(ui.dir ? { uiDir: ui.dir } : {}),
       db,
       auth: options.insecureNoAuth ? 'off' : 'tokens',
       ...(client ? { temporal: { client } } : {}),
@@ -60,6 +63,7 @@ export async function runServer(options: ServerOptions, out: Output): Promise<nu
       port: options.port ?? 4000,
     });
     out.log(options.insecureNoAuth ? 'weft server: AUTH IS OFF (--insecure-no-auth): every request is admin' : 'weft server: API tokens required (create one with `weft token create`)');
+    out.log(ui.dir ? `weft server: UI: ${server.url}/` : `weft server: UI not served: ${ui.reason}`);
     out.log(`weft server: GraphQL: ${server.url}/graphql`);
     options.onListening?.(server);
     await stopping;
