@@ -152,7 +152,7 @@ describe('the GraphQL API on a pipeline run by the real workers', () => {
       description: 'readings as numbers',
       metadata: { tags: ['core'], owner: 'data-eng' },
       computeProvider: 'default',
-      partitionsDefinition: { kind: 'time', description: 'daily from 2024-01-01 (UTC)', count: 3 },
+      partitionsDefinition: { kind: 'TIME', description: 'daily from 2024-01-01 (UTC)', count: 3 },
       inputs: [{ name: 'raw', upstream: { key: 'raw' }, mapping: { kind: 'identity' } }],
       checks: [{ name: 'positive', blocking: true, description: 'a reading is above zero' }],
       deploymentId: worker.deploymentId,
@@ -198,8 +198,8 @@ describe('the GraphQL API on a pipeline run by the real workers', () => {
       {},
       tokens['admin'],
     );
-    expect(partition).toMatchObject({ __typename: 'Partition', key: '2024-01-02', status: 'FAILED', failure: { failureClass: 'actionable', message: expect.stringContaining('bad row in 2024-01-02') }, current: null });
-    const reason = partition.reasons.find((r: { kind: string }) => r.kind === 'failed');
+    expect(partition).toMatchObject({ __typename: 'Partition', key: '2024-01-02', status: 'FAILED', failure: { failureClass: 'ACTIONABLE', message: expect.stringContaining('bad row in 2024-01-02') }, current: null });
+    const reason = partition.reasons.find((r: { kind: string }) => r.kind === 'FAILED');
     expect(reason.fingerprint).toBe(partition.failure.fingerprint);
     expect(reason.description).toMatch(new RegExp(`^failed: actionable failure, fingerprint ${partition.failure.fingerprint}: .*bad row in 2024-01-02`));
     expect(partition.attempts[0]).toMatchObject({ status: 'failed', fingerprint: partition.failure.fingerprint });
@@ -240,6 +240,7 @@ describe('the GraphQL API on a pipeline run by the real workers', () => {
       tokens['admin'],
     );
     expect(diff).toMatchObject({ __typename: 'MaterializationDiff', codeChanged: false, outputChanged: true, changedInputs: ['raw'] });
+    expect(diff.inputs[0].change).toBe('CHANGED');
     expect(diff.inputs[0].changedPartitions).toEqual([{ partitionKey: '2024-01-02', fromDataVersion: before.inputs[0].partitions[0].dataVersion, toDataVersion: after.inputs[0].partitions[0].dataVersion }]);
     const viaField = await ok(url, `query($id: ID!) { materialization(location: "${LOCATION}", id: $id) { ... on Materialization { previous { id } diff { outputChanged from { id } } } } }`, { id: after.id }, tokens['admin']);
     expect(viaField.materialization).toEqual({ previous: { id: before.id }, diff: { outputChanged: true, from: { id: before.id } } });
@@ -254,11 +255,11 @@ describe('the GraphQL API on a pipeline run by the real workers', () => {
       const g = failures.find((f: { assetKey: string }) => f.assetKey === 'flaky');
       return g?.partitionCount === 1 && g;
     });
-    expect(group).toMatchObject({ failureClass: 'actionable', partitionCount: 1, partitions: ['2024-01-02'], sampleMessage: expect.stringContaining('bad row') });
+    expect(group).toMatchObject({ failureClass: 'ACTIONABLE', partitionCount: 1, partitions: ['2024-01-02'], sampleMessage: expect.stringContaining('bad row') });
     expect(group.occurrences).toBeGreaterThanOrEqual(1);
     controls.flakyBroken = false;
     const retried = await ok(url, `mutation($f: String!) { retry(location: "${LOCATION}", assetKey: "flaky", fingerprint: $f) { __typename ... on RequestsSubmitted { woken requests { id action partitionKeys status requestedBy } } } }`, { f: group.fingerprint }, tokens['admin']);
-    expect(retried.retry).toMatchObject({ __typename: 'RequestsSubmitted', woken: true, requests: [{ action: 'retry', partitionKeys: ['2024-01-02'], status: 'open', requestedBy: 'token:admin' }] });
+    expect(retried.retry).toMatchObject({ __typename: 'RequestsSubmitted', woken: true, requests: [{ action: 'RETRY', partitionKeys: ['2024-01-02'], status: 'OPEN', requestedBy: 'token:admin' }] });
     const id = retried.retry.requests[0].id;
     await waitFor('flaky all fresh after the retry', async () => (await counts('flaky')).fresh === 3);
     const done = await waitFor('the retry request done', async () => {
@@ -266,22 +267,22 @@ describe('the GraphQL API on a pipeline run by the real workers', () => {
       return r.done && r;
     });
     // (A request covers what its partitions need: flaky 2024-01-02, and clean and raw of that day.)
-    expect(done).toMatchObject({ status: 'done', total: 3, progress: { fresh: 3 }, fractionDone: 1 });
+    expect(done).toMatchObject({ status: 'DONE', total: 3, progress: { fresh: 3 }, fractionDone: 1 });
     const none = await gql(url, `mutation { retry(location: "${LOCATION}", assetKey: "flaky", fingerprint: "nope") { __typename ... on NotFound { message } } }`, {}, tokens['admin']);
     expect(none.data?.retry).toMatchObject({ __typename: 'NotFound' });
   }, 90_000);
 
   it('materializes and backfills through requests, cancels an open one, and lists requests', async () => {
     const m = await ok(url, `mutation { materialize(location: "${LOCATION}", assetKeys: ["gated"], partitions: { all: true }, priority: 5) { __typename ... on RequestsSubmitted { requests { id action allPartitions priority status } } } }`, {}, tokens['admin']);
-    expect(m.materialize.requests[0]).toMatchObject({ action: 'materialize', allPartitions: true, priority: 5, status: 'open' });
+    expect(m.materialize.requests[0]).toMatchObject({ action: 'MATERIALIZE', allPartitions: true, priority: 5, status: 'OPEN' });
     const id = m.materialize.requests[0].id;
     const cancelled = await ok(url, `mutation($id: ID!) { cancelRequest(location: "${LOCATION}", id: $id) { __typename ... on Request { id status done finishedAt } } }`, { id }, tokens['admin']);
-    expect(cancelled.cancelRequest).toMatchObject({ __typename: 'Request', id, status: 'cancelled', done: true });
+    expect(cancelled.cancelRequest).toMatchObject({ __typename: 'Request', id, status: 'CANCELLED', done: true });
     const b = await ok(url, `mutation { backfill(location: "${LOCATION}", assetKey: "clean", partitions: { range: { first: "2024-01-01", last: "2024-01-03" } }) { __typename ... on RequestsSubmitted { requests { id action partitionKeys } } } }`, {}, tokens['admin']);
-    expect(b.backfill.requests[0]).toMatchObject({ action: 'backfill', partitionKeys: DAYS });
+    expect(b.backfill.requests[0]).toMatchObject({ action: 'BACKFILL', partitionKeys: DAYS });
     const list = await ok(url, `{ requests(location: "${LOCATION}") { id action status } }`, {}, tokens['admin']);
     expect(list.requests.map((r: { id: string }) => r.id).slice(0, 2)).toEqual([b.backfill.requests[0].id, id]);
-    const open = await ok(url, `{ requests(location: "${LOCATION}", status: "cancelled") { id } }`, {}, tokens['admin']);
+    const open = await ok(url, `{ requests(location: "${LOCATION}", status: CANCELLED) { id } }`, {}, tokens['admin']);
     expect(open.requests).toEqual([{ id }]);
     // Bad input is a typed error that names what is wrong, and writes nothing.
     const bad = await ok(

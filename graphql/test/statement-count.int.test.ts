@@ -57,7 +57,7 @@ describe('statements per page', () => {
     const hundred = await count(page(100));
     expect(hundred.data.assets.nodes).toHaveLength(100);
     expect(hundred.data.assets.nodes[1].statusCounts).toEqual({ fresh: 0, failed: 1, missing: 30 });
-    expect(hundred.data.assets.nodes[1].partitions.nodes.find((p: { key: string }) => p.key === '2024-01-05')).toEqual({ key: '2024-01-05', status: 'FAILED', reasons: [{ kind: 'failed' }], failure: { fingerprint: 'fp' } });
+    expect(hundred.data.assets.nodes[1].partitions.nodes.find((p: { key: string }) => p.key === '2024-01-05')).toEqual({ key: '2024-01-05', status: 'FAILED', reasons: [{ kind: 'FAILED' }], failure: { fingerprint: 'fp' } });
     expect(hundred.data.assets.nodes[1].codeVersionHistory).toEqual([{ codeVersion: 'v-asset_001' }]);
     console.info(`statements: 10 assets ${ten.statements}, 100 assets ${hundred.statements}`);
     expect(hundred.statements).toBe(ten.statements);

@@ -3,7 +3,7 @@ import type { CatalogAsset, CatalogCheck, CatalogInput } from '@weft/core';
 import type { CodeVersionStep } from '@weft/store';
 import { builder } from '../builder.js';
 import { groupOf, type AssetRef } from '../api/request-scope.js';
-import { AssetKindEnum } from './scalars.js';
+import { AssetKindEnum, PartitionsKindEnum } from './scalars.js';
 import { LOOKUP_ERRORS } from './errors.js';
 
 /** Page sizes are capped whatever a client asks. */
@@ -78,7 +78,7 @@ const CodeVersionStepObject = builder.objectRef<CodeVersionStep>('CodeVersionSte
 const PartitionsObject = builder.objectRef<AssetRef>('PartitionsDefinition').implement({
   description: "An asset's partitions.",
   fields: (t) => ({
-    kind: t.string({ description: '`time`, `static`, `dynamic`, `multi` or `unpartitioned`.', resolve: (r) => r.asset.partitions.kind }),
+    kind: t.field({ type: PartitionsKindEnum, resolve: (r) => r.asset.partitions.kind }),
     description: t.string({ resolve: (r) => r.asset.partitionsDescription ?? r.asset.partitions.kind }),
     spec: t.field({ type: 'JSON', resolve: (r) => r.asset.partitions }),
     dimensions: t.stringList({ description: 'Dimension names of a multi-dimensional asset (empty otherwise).', resolve: (r) => (r.asset.partitions.kind === 'multi' ? r.asset.partitions.dimensions.map((d) => d.name) : []) }),

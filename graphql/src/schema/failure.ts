@@ -1,7 +1,9 @@
 import { LOCATION_DOC } from './location-arg.js';
 import type { FailureGroup } from '@weft/store';
 import { groupOf } from '../api/request-scope.js';
+import type { FailureClass } from '@weft/core';
 import { builder } from '../builder.js';
+import { FailureClassEnum } from './scalars.js';
 import { AssetObject, pageSize } from './asset.js';
 
 export const FailureGroupObject = builder.objectRef<FailureGroup & { location: string }>('FailureGroup').implement({
@@ -18,7 +20,7 @@ export const FailureGroupObject = builder.objectRef<FailureGroup & { location: s
       },
     }),
     fingerprint: t.exposeString('fingerprint'),
-    failureClass: t.exposeString('failureClass', { description: '`transient` or `actionable`.' }),
+    failureClass: t.field({ type: FailureClassEnum, resolve: (f) => f.failureClass as FailureClass }),
     occurrences: t.exposeInt('occurrences', { description: 'Failed attempts with this fingerprint, ever.' }),
     firstSeen: t.field({ type: 'DateTime', resolve: (g) => g.firstSeen }),
     lastSeen: t.field({ type: 'DateTime', resolve: (g) => g.lastSeen }),

@@ -9,6 +9,7 @@ import { AssetObject, pageSize } from './asset.js';
 import { LOOKUP_ERRORS } from './errors.js';
 import { DeploymentRef } from './location.js';
 import { PartitionObject } from './partition.js';
+import { DiffChangeEnum } from './scalars.js';
 
 /** A materialization, seen from a code location (whose catalog names its asset). */
 export interface MaterializationRef {
@@ -84,7 +85,7 @@ const InputDiffObject = builder.objectRef<InputDiff>('InputDiff').implement({
   fields: (t) => ({
     name: t.exposeString('name'),
     upstreamAsset: t.exposeString('upstreamAsset'),
-    change: t.exposeString('change', { description: '`added`, `removed`, `changed` or `same`.' }),
+    change: t.field({ type: DiffChangeEnum, resolve: (d) => d.change }),
     changedPartitions: t.field({ type: [PartitionChangeObject], resolve: (d) => [...d.changedPartitions] }),
     addedPartitions: t.stringList({ resolve: (d) => [...d.addedPartitions] }),
     removedPartitions: t.stringList({ resolve: (d) => [...d.removedPartitions] }),

@@ -1,12 +1,12 @@
 import { LOCATION_DOC } from './location-arg.js';
-import { describeReason, PARTITION_STATUSES, type PartitionStatus, type Reason } from '@weft/core';
+import { describeReason, PARTITION_STATUSES, type FailureClass, type PartitionStatus, type Reason } from '@weft/core';
 import type { PartitionDetail } from '@weft/store';
 import { cursorIndex, indexCursor, indexOfKey } from '../api/partitions.js';
 import type { AssetRef } from '../api/request-scope.js';
 import { builder } from '../builder.js';
 import { AssetObject, pageSize } from './asset.js';
 import { LOOKUP_ERRORS } from './errors.js';
-import { PartitionStatusEnum } from './scalars.js';
+import { FailureClassEnum, PartitionStatusEnum, ReasonKindEnum } from './scalars.js';
 
 /** A partition of an asset, by key (its state is loaded when a field asks). */
 export interface PartitionRef {
@@ -21,14 +21,14 @@ const ReasonObject = builder.objectRef<Reason>('Reason').implement({
   fields: (t) => {
     const field = (name: string) => (r: Reason) => ((r as unknown as Record<string, unknown>)[name] ?? null) as never;
     return {
-      kind: t.exposeString('kind', { description: '`never_materialized`, `code_changed`, `upstream_changed`, `upstream_missing`, `upstream_failed`, `failed`, `check_failed`, `running`, …' }),
+      kind: t.field({ type: ReasonKindEnum, resolve: (r) => r.kind }),
       description: t.string({ description: 'e.g. `stale: upstream raw 3 partitions (2024-03-01 … 2024-03-03) changed (input orders)`.', resolve: (r) => describeReason(r) }),
       assetKey: t.string({ nullable: true, description: 'The upstream asset it is about.', resolve: field('assetKey') }),
       input: t.string({ nullable: true, resolve: field('input') }),
       partitions: t.stringList({ nullable: true, description: 'The upstream partitions it is about (the first ones; `more` says how many others).', resolve: field('partitions') }),
       more: t.int({ nullable: true, resolve: field('more') }),
       fingerprint: t.string({ nullable: true, resolve: field('fingerprint') }),
-      failureClass: t.string({ nullable: true, resolve: field('failureClass') }),
+      failureClass: t.field({ type: FailureClassEnum, nullable: true, resolve: (r) => field('failureClass')(r) as FailureClass | null }),
       message: t.string({ nullable: true, resolve: field('message') }),
       check: t.string({ nullable: true, resolve: field('check') }),
       fromCodeVersion: t.string({ nullable: true, resolve: field('from') }),
@@ -41,7 +41,7 @@ const ReasonObject = builder.objectRef<Reason>('Reason').implement({
 const FailureObject = builder.objectRef<NonNullable<PartitionDetail['failure']>>('PartitionFailure').implement({
   fields: (t) => ({
     token: t.exposeString('token'),
-    failureClass: t.exposeString('failureClass', { description: '`transient` (retried with backoff) or `actionable` (needs a fix).' }),
+    failureClass: t.field({ type: FailureClassEnum, resolve: (f) => f.failureClass as FailureClass }),
     fingerprint: t.exposeString('fingerprint', { description: 'Failures with one fingerprint are one problem (see `failures`).' }),
     message: t.exposeString('message'),
     retryAt: t.field({ type: 'DateTime', nullable: true, resolve: (f) => f.retryAt }),
@@ -67,7 +67,7 @@ const AttemptObject = builder.objectRef<{ token: string; attempt: number; status
     token: t.exposeString('token'),
     attempt: t.exposeInt('attempt'),
     status: t.exposeString('status', { description: '`succeeded`, `failed`, `released`, …' }),
-    failureClass: t.string({ nullable: true, resolve: (a) => a.failureClass }),
+    failureClass: t.field({ type: FailureClassEnum, nullable: true, resolve: (a) => a.failureClass as FailureClass | null }),
     fingerprint: t.string({ nullable: true, resolve: (a) => a.fingerprint }),
     message: t.string({ nullable: true, description: 'The exact error message.', resolve: (a) => a.message }),
   }),

@@ -9,6 +9,7 @@ import { groupOf, type AssetRef, type RequestScope } from '../api/request-scope.
 import { builder } from '../builder.js';
 import { AssetObject, pageSize } from './asset.js';
 import { LOOKUP_ERRORS } from './errors.js';
+import { RequestActionEnum, RequestStatusEnum } from './scalars.js';
 import { StatusCountsObject } from './status.js';
 
 export const RequestObject = builder.objectRef<RequestDetail & { location: string }>('Request');
@@ -18,7 +19,7 @@ RequestObject.implement({
   fields: (t) => ({
     id: t.exposeID('id'),
     location: t.exposeString('location'),
-    action: t.exposeString('action', { description: '`materialize`, `backfill` or `retry`.' }),
+    action: t.field({ type: RequestActionEnum, resolve: (r) => r.action as 'materialize' }),
     assetKey: t.exposeString('assetKey'),
     asset: t.field({
       type: AssetObject,
@@ -33,7 +34,7 @@ RequestObject.implement({
     partitionCount: t.float({ nullable: true, description: 'How many partitions it names (null: every partition).', resolve: (r) => r.partitionKeys?.length ?? null }),
     partitionKeys: t.stringList({ nullable: true, args: { first: t.arg.int({ defaultValue: 100 }) }, resolve: (r, args) => r.partitionKeys?.slice(0, pageSize(args.first, 100)) ?? null }),
     priority: t.exposeInt('priority'),
-    status: t.exposeString('status', { description: '`open`, `done` or `cancelled`.' }),
+    status: t.field({ type: RequestStatusEnum, resolve: (r) => r.status as 'open' }),
     done: t.boolean({ resolve: (r) => r.status !== 'open' }),
     createdAt: t.field({ type: 'DateTime', resolve: (r) => r.createdAt }),
     finishedAt: t.field({ type: 'DateTime', nullable: true, resolve: (r) => r.finishedAt }),
@@ -113,7 +114,7 @@ builder.queryFields((t) => ({
     type: [RequestObject],
     description: 'Requests and backfills, newest first, of the assets the viewer may see.',
     authScopes: { signedIn: true },
-    args: { location: t.arg.string({ required: false, description: LOCATION_DOC }), status: t.arg.string({ required: false }), assetKey: t.arg.string({ required: false }), first: t.arg.int({ defaultValue: 50 }), before: t.arg.id({ required: false }) },
+    args: { location: t.arg.string({ required: false, description: LOCATION_DOC }), status: t.arg({ type: RequestStatusEnum, required: false }), assetKey: t.arg.string({ required: false }), first: t.arg.int({ defaultValue: 50 }), before: t.arg.id({ required: false }) },
     resolve: async (_r, args, { scope: ctx }) => {
       const location = await ctx.location(args.location);
       const catalog = await ctx.catalog(location);
