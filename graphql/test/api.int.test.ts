@@ -194,7 +194,7 @@ describe('the GraphQL API on a pipeline run by the real workers', () => {
   it('answers why a partition is the way it is: state, machine-readable reasons, attempts', async () => {
     const { partition } = await ok(
       url,
-      `{ partition(location: "${LOCATION}", assetKey: "flaky", partitionKey: "2024-01-02") { __typename ... on Partition { key status failure { failureClass fingerprint message } reasons { kind description fingerprint message } attempts { status fingerprint message } current { id } } } }`,
+      `{ partition(location: "${LOCATION}", assetKey: "flaky", partitionKey: "2024-01-02") { __typename ... on Partition { key status failure { failureClass fingerprint message } reasons { kind description fingerprint message } attempts { status fingerprint message } current { id } failureLogs { attempt line level message fields cursor } } } }`,
       {},
       tokens['admin'],
     );
@@ -203,16 +203,26 @@ describe('the GraphQL API on a pipeline run by the real workers', () => {
     expect(reason.fingerprint).toBe(partition.failure.fingerprint);
     expect(reason.description).toMatch(new RegExp(`^failed: actionable failure, fingerprint ${partition.failure.fingerprint}: .*bad row in 2024-01-02`));
     expect(partition.attempts[0]).toMatchObject({ status: 'failed', fingerprint: partition.failure.fingerprint });
+    // What the failed compute logged, in order, with levels and fields.
+    expect(partition.failureLogs).toEqual([
+      { attempt: 1, line: 0, level: 'DEBUG', message: 'doubling', fields: { input: 2 }, cursor: '1:0' },
+      { attempt: 1, line: 1, level: 'ERROR', message: 'row cannot be parsed', fields: { row: 7 }, cursor: '1:1' },
+    ]);
+    const paged = await ok(url, `{ partition(location: "${LOCATION}", assetKey: "flaky", partitionKey: "2024-01-02") { ... on Partition { failureLogs(after: "1:0", first: 5) { message } } } }`, {}, tokens['admin']);
+    expect(paged.partition.failureLogs).toEqual([{ message: 'row cannot be parsed' }]);
+    const bad = await gql(url, `{ partition(location: "${LOCATION}", assetKey: "flaky", partitionKey: "2024-01-02") { ... on Partition { failureLogs(after: "x;DROP") { message } } } }`, {}, tokens['admin']);
+    expect(bad.errors?.[0]?.message).toMatch(/after must be a log line's cursor \(attempt:line\)/);
   });
 
   it('shows materializations with full provenance, lineage up and down, and a diff after an input changes', async () => {
-    const q = `query($k: String!) { partition(location: "${LOCATION}", assetKey: "clean", partitionKey: $k) { ... on Partition { status current { id token codeVersion dataVersion storageUri bytes startedAt finishedAt durationMs attempt worker computeProvider workflowId runId inputsAsOf seq becameCurrent deploymentId deployment { id } inputs { name upstreamAsset partitions { partitionKey dataVersion materialization { id } } } checks { check passed blocking message } } } } }`;
+    const q = `query($k: String!) { partition(location: "${LOCATION}", assetKey: "clean", partitionKey: $k) { ... on Partition { status current { id token codeVersion dataVersion storageUri bytes startedAt finishedAt durationMs attempt worker computeProvider workflowId runId inputsAsOf seq becameCurrent deploymentId deployment { id } inputs { name upstreamAsset partitions { partitionKey dataVersion materialization { id } } } checks { check passed blocking message } logs { level message fields } } } } }`;
     const before = (await ok(url, q, { k: '2024-01-02' }, tokens['admin'])).partition.current;
     expect(before).toMatchObject({ codeVersion: expect.stringMatching(/^[0-9a-f]{64}$/), storageUri: expect.stringMatching(/^file:\/\//), attempt: 1, computeProvider: 'default', becameCurrent: true, deploymentId: worker.deploymentId, deployment: { id: worker.deploymentId } });
     expect(before.worker).toBeTruthy();
     expect(before.durationMs).toBeGreaterThanOrEqual(0);
     expect(before.inputs).toEqual([{ name: 'raw', upstreamAsset: 'raw', partitions: [{ partitionKey: '2024-01-02', dataVersion: expect.any(String), materialization: null }] }]);
     expect(before.checks).toEqual([{ check: 'positive', passed: true, blocking: true, message: 'value 2' }]);
+    expect(before.logs).toEqual([{ level: 'INFO', message: 'parsed reading of 2024-01-02', fields: { value: 2 } }]);
 
     const up = await ok(url, `{ lineage(location: "${LOCATION}", assetKey: "total", partitionKey: "2024-01-03", direction: UPSTREAM, depth: 5) { ... on Lineage { root { assetKey partitionKey } nodes { assetKey partitionKey depth materialization { id } } edges { inputName } unresolved { assetKey partitionKey inputName } } } }`, {}, tokens['admin']);
     expect(up.lineage.root).toEqual({ assetKey: 'total', partitionKey: '2024-01-03' });

@@ -38,7 +38,11 @@ export function apiPipeline(): { definitions: Definition[]; controls: PipelineCo
     version: 'clean-v1',
     metadata: { tags: ['core'], owner: 'data-eng' },
     checks: [check<number>({ name: 'positive', blocking: true, description: 'a reading is above zero', fn: (v) => ({ passed: v > 0, message: `value ${v}` }) })],
-    compute: ({ raw: bytes }) => Number(new TextDecoder().decode(bytes)),
+    compute: ({ raw: bytes }, ctx) => {
+      const value = Number(new TextDecoder().decode(bytes));
+      ctx.log(`parsed reading of ${ctx.partitionKey}`, { value });
+      return value;
+    },
   });
   const total = asset({ key: 'total', group: 'finance', partitions: days, inputs: { last3: input(clean, window(3)) }, codec: number, version: 'total-v1', compute: ({ last3 }) => [...last3.values()].reduce((a, b) => a + b, 0) });
   const flaky = asset({
@@ -50,6 +54,8 @@ export function apiPipeline(): { definitions: Definition[]; controls: PipelineCo
     version: 'flaky-v1',
     retry: { maximumAttempts: 1 },
     compute: ({ clean: v }, ctx) => {
+      ctx.log('doubling', { level: 'debug', input: v });
+      if (controls.flakyBroken && ctx.partitionKey === '2024-01-02') ctx.log('row cannot be parsed', { level: 'error', row: 7 });
       if (controls.flakyBroken && ctx.partitionKey === '2024-01-02') throw new Error(`bad row in ${ctx.partitionKey}: value ${v} cannot be parsed`);
       return v * 2;
     },

@@ -2,6 +2,8 @@ import type { PartitionKey, PartitionStatus } from '@weft/core';
 import { StorePart } from './context.js';
 import { MATERIALIZATION_SELECT, STATE_COLUMNS, materializationDetail, num, partitionDetail, requestDetail, time, type MaterializationRow, type RequestRow, type StateRow } from './explorer-rows.js';
 import type { AuditEntry, ApiTokenRow, CheckResultDetail, CodeVersionStep, DeploymentRow, InputEdgeDetail, MaterializationDetail, PartitionDetail, RequestDetail } from './explorer-types.js';
+import { logsOf } from './log-reader.js';
+import type { LogLine } from './types.js';
 import { messageText } from './validate.js';
 
 /** Page sizes are capped here whatever the caller asks. */
@@ -157,6 +159,11 @@ export class Explorer extends StorePart {
       dataVersion: r.data_version,
       range: r.range_first === null || r.range_last === null ? null : { first: r.range_first, last: r.range_last, count: r.range_count ?? 0, combinedHash: r.combined_hash ?? '' },
     }));
+  }
+
+  /** The log lines of these tokens (materialized or failed), at most `first` per token. */
+  async logs(tokens: readonly string[], options: { first?: number; after?: { attempt: number; line: number } } = {}): Promise<Map<string, LogLine[]>> {
+    return logsOf(this.db, this.location, tokens, options);
   }
 
   /** The check results of these data versions of partitions (the latest result of each check first). */

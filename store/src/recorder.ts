@@ -2,6 +2,7 @@ import type { WeftEvent } from '@weft/core';
 import { checkCheckResults, writeCheckResults } from './check-writer.js';
 import { lockEvents, partitionId, StorePart } from './context.js';
 import { checkFailures, writeFailures } from './failure-writer.js';
+import { checkLogLines, writeLogs } from './log-writer.js';
 import { writeMaterializations } from './materialization-writer.js';
 import { writeReleases, writeRestores } from './restore-writer.js';
 import type { BatchOutcome, CheckResultInput, FailureInput, MaterializationRecord, OutcomeResult, RecordResult, ReleaseInput } from './types.js';
@@ -51,6 +52,7 @@ export class Recorder extends StorePart {
     const releases = outcome.release?.partitions ?? [];
     checkFailures(failures);
     checkCheckResults(outcome.checks ?? []);
+    checkLogLines(outcome.logs ?? []);
     for (const r of [...restores, ...releases]) {
       checkStoredText(r.assetKey, 'asset key');
       checkStoredText(r.partitionKey, 'partition key', { assetKey: r.assetKey });
@@ -76,6 +78,7 @@ export class Recorder extends StorePart {
           const checks = (outcome.checks ?? []).filter((c) => made.has(`${partitionId(c.assetKey, c.partitionKey)}\u0000${c.dataVersion}`));
           const checkEvents = await writeCheckResults(this, tx, checks);
           const failureEvents = await writeFailures(this, tx, failures);
+          await writeLogs(this.location, tx, outcome.logs ?? []);
           // A token committed by another attempt meanwhile (a race with a zombie attempt, or another
           // code location computing the very same thing): made current here as if found committed.
           const duplicates = new Set(recorded.duplicates);

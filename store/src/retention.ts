@@ -18,6 +18,7 @@ export class Retention extends StorePart {
     const result = await this.db.transaction(async (tx) => {
       let events = 0;
       let attempts = 0;
+      let logs = 0;
       let materializations = 0;
       let checks = 0;
       if (policy.eventsOlderThanMs !== undefined) {
@@ -36,6 +37,14 @@ export class Retention extends StorePart {
           [cutoff],
         );
         attempts = Number(a[0]?.n ?? 0);
+        // Log lines go with their attempt's detail: kept while their token is a partition's current one.
+        const l = await tx.query<{ n: string }>(
+          `WITH gone AS (DELETE FROM weft_logs lg WHERE lg.at < $1 AND NOT EXISTS (
+             SELECT 1 FROM weft_partition_state ps WHERE ps.location = lg.location AND ps.asset_key = lg.asset_key AND ps.partition_key = lg.partition_key AND (ps.token = lg.token OR ps.failure->>'token' = lg.token)) RETURNING 1)
+           SELECT count(*) AS n FROM gone`,
+          [cutoff],
+        );
+        logs = Number(l[0]?.n ?? 0);
         materializations = await sweepMaterializations(tx, cutoff, options.orderedAssets ?? []);
       }
       if (policy.checksOlderThanMs !== undefined) {
@@ -49,10 +58,10 @@ export class Retention extends StorePart {
       }
       if (options.dryRun) {
         // Counted inside the transaction, then rolled back: nothing is removed.
-        dryRunResult = { events, attempts, materializations, checks };
+        dryRunResult = { events, attempts, logs, materializations, checks };
         throw new DryRunRollback();
       }
-      return { events, attempts, materializations, checks };
+      return { events, attempts, logs, materializations, checks };
     }).catch((error: unknown) => {
       if (error instanceof DryRunRollback && dryRunResult) return dryRunResult;
       throw error;

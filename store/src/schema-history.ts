@@ -89,6 +89,28 @@ export const attempts = pgTable(
 );
 
 /**
+ * Log lines a compute wrote (`ctx.log`) or its provider streamed (pod logs), per attempt of a
+ * token: kept with the attempt's detail and pruned with it.
+ */
+export const logs = pgTable(
+  'weft_logs',
+  {
+    location: text('location').notNull(),
+    token: text('token').notNull(),
+    attempt: integer('attempt').notNull(),
+    line: integer('line').notNull(),
+    assetKey: text('asset_key').notNull(),
+    partitionKey: text('partition_key').notNull(),
+    at: at('at').notNull(),
+    level: text('level').notNull(),
+    message: bytea('message').notNull(),
+    /** JSON text of the structured fields (text: jsonb cannot hold every string JSON can). */
+    fields: text('fields'),
+  },
+  (t) => [primaryKey({ columns: [t.location, t.token, t.attempt, t.line] }), index('weft_logs_at_idx').on(t.at)],
+);
+
+/**
  * One row per input of a materialization. A one-partition input names the upstream partition, the
  * data version read and the upstream materialization; a range input is one row with its first and
  * last keys, count and combined hash (expanded on demand, never a row per partition).

@@ -7,11 +7,11 @@
  * lower-case sha256 hex; partition keys are text ('' for unpartitioned assets); error messages are
  * bytea (UTF-8), so any text, NUL bytes included, round-trips exactly.
  */
-import { attempts, auditLog, checkResults, deployments, events, inputEdges, materializations } from './schema-history.js';
+import { attempts, auditLog, checkResults, deployments, events, inputEdges, logs, materializations } from './schema-history.js';
 import { apiTokens, dynamicPartitions, failureGroups, partitionState, plannerCursors, requests, sourceObservations } from './schema-state.js';
 
 export * from './schema-history.js';
 export * from './schema-state.js';
 
 /** Every table, for migrations checks and retention. */
-export const schema = { events, deployments, materializations, attempts, inputEdges, partitionState, failureGroups, checkResults, sourceObservations, dynamicPartitions, requests, plannerCursors, apiTokens, auditLog };
+export const schema = { events, deployments, materializations, attempts, logs, inputEdges, partitionState, failureGroups, checkResults, sourceObservations, dynamicPartitions, requests, plannerCursors, apiTokens, auditLog };

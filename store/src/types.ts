@@ -108,7 +108,39 @@ export interface ReleaseInput {
  * released partitions. A crash loses all of it or none, and no plan sees a success without its
  * blocking checks.
  */
+/** Severity of a log line. */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** One line a compute logged, of one attempt at one token. */
+export interface LogLineInput {
+  readonly token: string;
+  /** The attempt (Temporal's activity attempt) that wrote it. */
+  readonly attempt: number;
+  /** Its position in the attempt's log, from 0. */
+  readonly line: number;
+  readonly assetKey: string;
+  readonly partitionKey: string;
+  /** Epoch ms. */
+  readonly at: number;
+  readonly level: LogLevel;
+  readonly message: string;
+  readonly fields?: Readonly<Record<string, unknown>>;
+}
+
+/** A stored log line. */
+export interface LogLine {
+  readonly token: string;
+  readonly attempt: number;
+  readonly line: number;
+  readonly at: number;
+  readonly level: LogLevel;
+  readonly message: string;
+  readonly fields: Readonly<Record<string, unknown>> | null;
+}
+
 export interface BatchOutcome {
+  /** Log lines of the computes of this batch (materialized or failed), written with it. */
+  readonly logs?: readonly LogLineInput[];
   readonly materializations?: readonly MaterializationRecord[];
   /** Check results of the materializations (those of a duplicate are dropped: the winner recorded its own). */
   readonly checks?: readonly CheckResultInput[];
@@ -219,6 +251,8 @@ export interface PruneOptions {
 export interface PruneResult {
   readonly events: number;
   readonly attempts: number;
+  /** Log lines of pruned attempts. */
+  readonly logs: number;
   readonly materializations: number;
   readonly checks: number;
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { pgDatabase, ProvenanceStore, type SqlDatabase } from '../src/index.js';
 import { DAY, jan, mat, NOW, readOne, resetStoreTables } from './fixtures.js';
 import { describeExplorer } from './explorer-suite.js';
+import { describeLogs } from './logs-suite.js';
 import { describeStore } from './store-suite.js';
 
 const database = useTestDatabase();
@@ -16,6 +17,7 @@ const freshDatabase = async (): Promise<SqlDatabase> => {
 };
 describeStore('PostgreSQL', freshDatabase);
 describeExplorer('PostgreSQL', freshDatabase);
+describeLogs('PostgreSQL', freshDatabase);
 
 /**
  * Runs `statement` in a transaction on `db` and keeps the transaction open until `release()`;

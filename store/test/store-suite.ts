@@ -1253,8 +1253,8 @@ export function describeStore(name: string, factory: StoreFactory): void {
         expect(pruned.attempts).toBe(0);
         expect(await store.lineage(storeGraph(), CTX, { assetKey: 'e', partitionKey: jan(1), direction: 'upstream', depth: 5 })).toEqual(lineageBefore);
         // Nothing more to do the second time; recent detail is never touched.
-        expect(await store.prune(policy, NOW)).toEqual({ events: 0, attempts: 0, materializations: 0, checks: 0 });
-        expect(await store.prune(policy, OLD)).toEqual({ events: 0, attempts: 0, materializations: 0, checks: 0 });
+        expect(await store.prune(policy, NOW)).toEqual({ events: 0, attempts: 0, logs: 0, materializations: 0, checks: 0 });
+        expect(await store.prune(policy, OLD)).toEqual({ events: 0, attempts: 0, logs: 0, materializations: 0, checks: 0 });
       });
 
       it('keeps the provenance of a current rollup: what its range read, and what those read', async () => {
@@ -1385,11 +1385,11 @@ export function describeStore(name: string, factory: StoreFactory): void {
         const log = await store.eventsSince(0);
         const dry = await store.prune(policy, NOW, { dryRun: true });
         // 4 old requests and the old failure's event; the recordings' events are recent.
-        expect(dry).toEqual({ events: 5, attempts: 1, materializations: 1, checks: 0 });
+        expect(dry).toEqual({ events: 5, attempts: 1, logs: 0, materializations: 1, checks: 0 });
         expect(await counts()).toEqual(before);
         expect(await store.eventsSince(0)).toEqual(log);
         expect(await store.prune(policy, NOW)).toEqual(dry);
-        expect(await store.prune(policy, NOW, { dryRun: true })).toEqual({ events: 0, attempts: 0, materializations: 0, checks: 0 });
+        expect(await store.prune(policy, NOW, { dryRun: true })).toEqual({ events: 0, attempts: 0, logs: 0, materializations: 0, checks: 0 });
       });
 
       it('rejects a policy that is not a whole number of milliseconds ≥ 0, naming the field, and removes nothing', async () => {

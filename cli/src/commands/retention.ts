@@ -88,13 +88,13 @@ export async function runLocations(options: { forget?: string; force: boolean },
 function describePolicy(policy: RetentionPolicy): string {
   const parts: string[] = [];
   if (policy.eventsOlderThanMs !== undefined) parts.push(`events older than ${formatAge(policy.eventsOlderThanMs)}`);
-  if (policy.detailOlderThanMs !== undefined) parts.push(`superseded materializations and attempts older than ${formatAge(policy.detailOlderThanMs)}`);
+  if (policy.detailOlderThanMs !== undefined) parts.push(`superseded materializations, attempts and their log lines older than ${formatAge(policy.detailOlderThanMs)}`);
   if (policy.checksOlderThanMs !== undefined) parts.push(`check results of past data versions older than ${formatAge(policy.checksOlderThanMs)}`);
   return parts.join('; ');
 }
 
 function describeResult(r: PruneResult): string {
-  return `${count(r.events)} events, ${count(r.materializations)} superseded materializations (with their input edges), ${count(r.attempts)} attempts, ${count(r.checks)} check results`;
+  return `${count(r.events)} events, ${count(r.materializations)} superseded materializations (with their input edges), ${count(r.attempts)} attempts, ${count(r.logs)} log lines, ${count(r.checks)} check results`;
 }
 
 /** A table of cursors, the one furthest behind first. */

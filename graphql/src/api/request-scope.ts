@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { CatalogAsset, PartitionContext, PartitionsDefinition } from '@weft/core';
-import type { CheckResultDetail, CodeVersionStep, DeploymentRow, InputEdgeDetail, MaterializationDetail, PartitionDetail, ProvenanceStore, RequestDetail } from '@weft/store';
+import { MAX_LOG_PAGE, type CheckResultDetail, type CodeVersionStep, type DeploymentRow, type InputEdgeDetail, type LogLine, type MaterializationDetail, type PartitionDetail, type ProvenanceStore, type RequestDetail } from '@weft/store';
 import { NotFoundError, UnavailableError } from './errors.js';
 import { DEFAULT_GROUP, type Role, type Viewer } from './viewer.js';
 import type { LocationCatalog, WeftApi } from './weft-api.js';
@@ -13,6 +13,9 @@ export interface AssetRef {
 }
 
 /** The group an asset belongs to for permissions. */
+/** Log lines a `logs` field gives by default (batched across a request). */
+export const DEFAULT_LOG_LINES = 200;
+
 export const groupOf = (asset: CatalogAsset): string => asset.group ?? DEFAULT_GROUP;
 
 /**
@@ -155,6 +158,26 @@ export class RequestScope {
       this.detailLoaders.set(ref.location, loader);
     }
     return loader.load({ assetKey: ref.asset.key, partitionKey });
+  }
+
+  private readonly logLoaders = new Map<string, DataLoader<string, LogLine[]>>();
+
+  /**
+   * The log lines of a token in a location: the first {@link DEFAULT_LOG_LINES} batched with every
+   * other token asked for in the same tick; other pages read on their own.
+   */
+  logs(location: string, token: string, page: { first?: number | null; after?: { attempt: number; line: number } | null } = {}): Promise<LogLine[]> {
+    const first = Math.max(1, Math.min(page.first ?? DEFAULT_LOG_LINES, MAX_LOG_PAGE));
+    if (first !== DEFAULT_LOG_LINES || page.after) return this.store(location).explorer.logs([token], { first, ...(page.after ? { after: page.after } : {}) }).then((m) => m.get(token) ?? []);
+    let loader = this.logLoaders.get(location);
+    if (!loader) {
+      loader = new DataLoader(async (tokens) => {
+        const byToken = await this.store(location).explorer.logs(tokens, { first: DEFAULT_LOG_LINES });
+        return tokens.map((t) => byToken.get(t) ?? []);
+      });
+      this.logLoaders.set(location, loader);
+    }
+    return loader.load(token);
   }
 
   /** A deployment of a location (read once per request). */

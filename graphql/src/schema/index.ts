@@ -7,6 +7,7 @@ import './location.js';
 import './asset.js';
 import './status.js';
 import './partition.js';
+import './log.js';
 import './materialization.js';
 import './lineage.js';
 import './failure.js';

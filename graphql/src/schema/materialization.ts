@@ -2,7 +2,7 @@ import { LOCATION_DOC } from './location-arg.js';
 import type { CheckResultDetail, InputEdgeDetail, MaterializationDetail } from '@weft/store';
 import { diffMaterializations, type InputDiff, type MaterializationDiff } from '../api/diff.js';
 import { InvalidInputError, NotFoundError } from '../api/errors.js';
-import { groupOf, type RequestScope } from '../api/request-scope.js';
+import { DEFAULT_LOG_LINES, groupOf, type RequestScope } from '../api/request-scope.js';
 import { DEFAULT_GROUP } from '../api/viewer.js';
 import { builder } from '../builder.js';
 import { AssetObject, pageSize } from './asset.js';
@@ -10,6 +10,7 @@ import { LOOKUP_ERRORS } from './errors.js';
 import { DeploymentRef } from './location.js';
 import { PartitionObject } from './partition.js';
 import { DiffChangeEnum } from './scalars.js';
+import { LOG_AFTER_DOC, LOG_FIRST_DOC, LogLineObject, logLines } from './log.js';
 
 /** A materialization, seen from a code location (whose catalog names its asset). */
 export interface MaterializationRef {
@@ -174,6 +175,12 @@ MaterializationObject.implement({
         const names = [...new Set(edges.map((e) => e.inputName))];
         return names.map((name) => ({ location: r.location, name, edges: edges.filter((e) => e.inputName === name) }));
       },
+    }),
+    logs: t.field({
+      type: [LogLineObject],
+      description: 'What its compute logged, oldest attempt first.',
+      args: { first: t.arg.int({ defaultValue: DEFAULT_LOG_LINES, description: LOG_FIRST_DOC }), after: t.arg.string({ required: false, description: LOG_AFTER_DOC }) },
+      resolve: (r, args, { scope: ctx }) => logLines(ctx, r.location, r.m.token, args),
     }),
     checks: t.field({ type: [CheckResultObject], description: 'Check results of its data version, latest first per check.', resolve: (r, _a, { scope: ctx }) => ctx.checks.load({ assetKey: r.m.assetKey, partitionKey: r.m.partitionKey, dataVersion: r.m.dataVersion }) }),
     previous: t.field({

@@ -2,7 +2,8 @@ import { LOCATION_DOC } from './location-arg.js';
 import { describeReason, PARTITION_STATUSES, type FailureClass, type PartitionStatus, type Reason } from '@weft/core';
 import type { PartitionDetail } from '@weft/store';
 import { cursorIndex, indexCursor, indexOfKey } from '../api/partitions.js';
-import type { AssetRef } from '../api/request-scope.js';
+import { DEFAULT_LOG_LINES, type AssetRef } from '../api/request-scope.js';
+import { LOG_AFTER_DOC, LOG_FIRST_DOC, LogLineObject, logLines } from './log.js';
 import { builder } from '../builder.js';
 import { AssetObject, pageSize } from './asset.js';
 import { LOOKUP_ERRORS } from './errors.js';
@@ -98,6 +99,15 @@ PartitionObject.implement({
     dataVersion: t.string({ nullable: true, resolve: async (p, _a, { scope: ctx }) => (await detail(p, ctx)).dataVersion }),
     codeVersion: t.string({ nullable: true, resolve: async (p, _a, { scope: ctx }) => (await detail(p, ctx)).codeVersion }),
     failure: t.field({ type: FailureObject, nullable: true, resolve: async (p, _a, { scope: ctx }) => (await detail(p, ctx)).failure }),
+    failureLogs: t.field({
+      type: [LogLineObject],
+      description: 'What the failed attempt logged (empty unless it is failed).',
+      args: { first: t.arg.int({ defaultValue: DEFAULT_LOG_LINES, description: LOG_FIRST_DOC }), after: t.arg.string({ required: false, description: LOG_AFTER_DOC }) },
+      resolve: async (p, args, { scope: ctx }) => {
+        const failure = (await detail(p, ctx)).failure;
+        return failure ? logLines(ctx, p.ref.location, failure.token, args) : [];
+      },
+    }),
     checkFailure: t.field({ type: CheckFailureObject, nullable: true, resolve: async (p, _a, { scope: ctx }) => (await detail(p, ctx)).checkFailure }),
     running: t.field({
       type: RunningObject,

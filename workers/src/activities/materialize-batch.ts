@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { callUserCode, classifyError, coerceError, ComputeTimeoutError, dataVersionOf, failureFingerprint, findCause, StalePlanError, UserCodeError, WeftError, type AssetDefinition, type ComputeProvider, type ComputeContext, type InputSpecs, type PartitionContext, type PlannedBatch, type PlannedPartition, type RetryPolicy } from '@weft/core';
 import { type CheckResultInput, type FailureInput, type MaterializationRecord, type ReleaseInput, type RestoreInput } from '@weft/store';
+import { ComputeLog } from '../runtime/compute-log.js';
 import { readInputs } from '../runtime/read-inputs.js';
 import { ACTIONABLE_FAILURE, TRANSIENT_FAILURE } from '../workflows/ids.js';
 import { contextAt, type WeftRuntime } from '../runtime/runtime.js';
@@ -149,6 +150,7 @@ async function runBatch(
   const failures: FailureInput[] = [];
   const timedOut: Array<{ partition: PlannedPartition; error: ComputeTimeoutError; startedAt: number }> = [];
   const released: ReleaseInput[] = [];
+  const log = new ComputeLog();
   let staleReason = '';
   let transient: UserCodeError | WeftError | undefined;
   const { workflowId, runId } = executionIds();
@@ -157,7 +159,7 @@ async function runBatch(
     if (signal.aborted) break;
     const startedAt = Date.now();
     try {
-      const outcome = await runOne(runtime, asset, batch, partition, ctx, signal, provider);
+      const outcome = await runOne(runtime, asset, batch, partition, ctx, signal, provider, log);
       records.push({ ...outcome.record, startedAt, finishedAt: Date.now(), attempt: attemptNumber() });
       checks.push(...outcome.checks);
     } catch (thrown) {
@@ -199,6 +201,7 @@ async function runBatch(
   }
   const recordStarted = Date.now();
   const result = await runtime.store.recordOutcome({
+    logs: log.lines,
     materializations: records,
     checks,
     failures,
@@ -244,6 +247,26 @@ async function runOne(
   ctx: PartitionContext,
   signal: AbortSignal,
   provider: ComputeProvider,
+  log: ComputeLog,
+): Promise<{ record: Omit<MaterializationRecord, 'finishedAt'>; checks: CheckResultInput[] }> {
+  const context = { assetKey: batch.assetKey, partitionKey: partition.partitionKey };
+  const logger = log.logger({ ...context, token: partition.token, attempt: attemptNumber() });
+  try {
+    return await computeOne(runtime, asset, batch, partition, ctx, signal, provider, logger.log);
+  } finally {
+    logger.close();
+  }
+}
+
+async function computeOne(
+  runtime: WeftRuntime,
+  asset: AssetDefinition<unknown, InputSpecs>,
+  batch: PlannedBatch,
+  partition: PlannedPartition,
+  ctx: PartitionContext,
+  signal: AbortSignal,
+  provider: ComputeProvider,
+  log: ComputeContext['log'],
 ): Promise<{ record: Omit<MaterializationRecord, 'finishedAt'>; checks: CheckResultInput[] }> {
   const context = { assetKey: batch.assetKey, partitionKey: partition.partitionKey };
   const inputs = await callUserCode('reading inputs', context, () => readInputs(runtime, ctx, partition.inputs, signal));
@@ -260,7 +283,7 @@ async function runOne(
     dimensions: def.kind === 'multi' ? def.splitKey(partition.partitionKey) : undefined,
     signal: taskSignal,
     heartbeat,
-    log: (message, fields) => console.log(JSON.stringify({ asset: batch.assetKey, partition: partition.partitionKey, message, ...fields })),
+    log,
   });
   let lastContext: ComputeContext | undefined;
   // The partition's time limit holds whatever the provider does: past it, the compute's signal
