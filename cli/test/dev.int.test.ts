@@ -73,6 +73,49 @@ describe('weft dev (the README main command) on the example project', () => {
     expect(gone.stderr).toContain('no running `weft dev` found');
   }, 200_000);
 
+  it('weft dev --auth makes a first admin token once, serves the UI, and refuses requests without a token', async () => {
+    const start = async (): Promise<{ printed: () => string; stop: () => Promise<void>; info: { url: string; graphql: string } }> => {
+      rmSync(join(state, 'dev.json'), { force: true });
+      const dev = spawn(process.execPath, [weft, 'dev', '--dir', example, '--state', state, '--auth'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let printed = '';
+      dev.stdout.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+      const deadline = Date.now() + 120_000;
+      while (!existsSync(join(state, 'dev.json')) && Date.now() < deadline) await sleep(200);
+      while (!printed.includes('admin token') && Date.now() < deadline) await sleep(100);
+      return {
+        printed: () => printed,
+        info: JSON.parse(readFileSync(join(state, 'dev.json'), 'utf8')) as { url: string; graphql: string },
+        stop: async () => {
+          dev.kill('SIGINT');
+          await new Promise((r) => dev.once('exit', r));
+        },
+      };
+    };
+    const ask = async (graphql: string, token?: string) =>
+      (await fetch(graphql, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify({ query: '{ viewer { authenticated roles } }' }) })).json();
+    const first = await start();
+    try {
+      const secret = /admin token dev-admin \(shown once[^\n]*\n\s+(\S+)/.exec(first.printed())?.[1];
+      expect(secret, first.printed()).toBeTruthy();
+      expect(await ask(first.info.graphql, secret)).toEqual({ data: { viewer: { authenticated: true, roles: { '*': 'admin' } } } });
+      expect(await ask(first.info.graphql)).toEqual({ data: { viewer: { authenticated: false, roles: {} } } });
+      // The UI is served on the same port, and its routes load on a pasted link.
+      expect(first.printed()).toContain(`UI: ${first.info.url}/`);
+      const page = await fetch(`${first.info.url}/assets/daily_total`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<div id="root">');
+    } finally {
+      await first.stop();
+    }
+    const second = await start();
+    try {
+      expect(second.printed()).toContain('admin tokens exist (dev-admin)');
+      expect(second.printed()).not.toMatch(/shown once/);
+    } finally {
+      await second.stop();
+    }
+  }, 300_000);
+
   it('rejects bad options with the usage and exit code 2', async () => {
     const error = (await exec(process.execPath, [weft, 'dev', '--port', 'abc']).catch((e: unknown) => e)) as { code: number; stderr: string };
     expect(error.code).toBe(2);

@@ -93,7 +93,18 @@ export async function runDev(options: DevOptions): Promise<number> {
     api = await serveApi({ uiDir: ui.dir, db, client, taskQueue, store, keys: project.definitions.map((d) => d.key), infoFile: join(stateDir, 'dev.json'), port: options.httpPort, auth: options.auth ?? false });
     log(ui.dir ? `  UI: ${api.url}/` : `  UI: not served: ${ui.reason}`);
     log(`  GraphQL: ${api.url}/graphql (GraphiQL in a browser)`);
-    log(options.auth ? '  API auth on: requests need an API token (weft token create)' : '  API auth off: every request on 127.0.0.1 is admin (start with --auth to require tokens)');
+    if (options.auth) {
+      log('  API auth on: requests need an API token');
+      // The dev database is this process's own (PGlite): `weft token create` cannot reach it, so the
+      // first start with auth makes an admin token and shows its secret once.
+      const now = Date.now();
+      const usable = (await store.explorer.apiTokens()).filter((t) => t.revokedAt === null && (t.expiresAt === null || t.expiresAt > now) && t.roles['*'] === 'admin');
+      if (usable.length === 0) {
+        const { id, secret } = await store.createApiToken('dev-admin', { '*': 'admin' });
+        await store.audit('weft dev', 'create_token', id, { name: 'dev-admin', roles: { '*': 'admin' } });
+        log(`  admin token dev-admin (shown once; log in to the UI with it, or send "Authorization: Bearer <secret>"; more: the createApiToken mutation):\n    ${secret}`);
+      } else log(`  admin tokens exist (${usable.map((t) => t.name).join(', ')}); their secrets were shown when they were made`);
+    } else log('  API auth off: every request on 127.0.0.1 is admin (start with --auth to require tokens)');
     const stop = new AbortController();
     const onSignal = (): void => stop.abort();
     process.once('SIGINT', onSignal);
