@@ -7,20 +7,33 @@ import { checkStoredText } from './validate.js';
 export class Requests extends StorePart {
   /** Submits a user request (materialize, backfill, retry). */
   async submitRequest(request: PlannerRequest, requestedBy: string | null = null): Promise<WeftEvent[]> {
-    checkStoredText(request.id, 'request id');
-    checkStoredText(request.assetKey, 'asset key');
-    for (const k of request.partitionKeys ?? []) checkStoredText(k, 'request partition key', { assetKey: request.assetKey });
+    return this.submitRequests([request], requestedBy);
+  }
+
+  /** Submits several requests at once: all of them, or (on any bad field) none. */
+  async submitRequests(requests: readonly PlannerRequest[], requestedBy: string | null = null): Promise<WeftEvent[]> {
+    if (requests.length === 0) return [];
+    for (const request of requests) {
+      checkStoredText(request.id, 'request id');
+      checkStoredText(request.assetKey, 'asset key');
+      for (const k of request.partitionKeys ?? []) checkStoredText(k, 'request partition key', { assetKey: request.assetKey });
+    }
     return this.db.transaction(async (tx) => {
-      await tx.query('INSERT INTO weft_requests (id, action, asset_key, partition_keys, priority, requested_by, location) VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7)', [
-        request.id,
-        request.action,
-        request.assetKey,
-        request.partitionKeys === null ? null : JSON.stringify(request.partitionKeys),
-        request.priority,
-        requestedBy,
-        this.location,
-      ]);
-      return this.events.appendEvents([{ kind: 'request.submitted', request } as NewEvent], tx);
+      await tx.query(
+        `INSERT INTO weft_requests (id, action, asset_key, partition_keys, priority, requested_by, location)
+         SELECT given.id, given.action, given.asset, given.keys::jsonb, given.priority, $6, $7
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[]) WITH ORDINALITY AS given(id, action, asset, keys, priority, n) ORDER BY given.n`,
+        [
+          requests.map((r) => r.id),
+          requests.map((r) => r.action),
+          requests.map((r) => r.assetKey),
+          requests.map((r) => (r.partitionKeys === null ? null : JSON.stringify(r.partitionKeys))),
+          requests.map((r) => r.priority),
+          requestedBy,
+          this.location,
+        ],
+      );
+      return this.events.appendEvents(requests.map((request) => ({ kind: 'request.submitted', request }) as NewEvent), tx);
     });
   }
 

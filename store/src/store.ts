@@ -133,6 +133,11 @@ export class ProvenanceStore implements PlannerStore {
     return this.requests.submitRequest(request, requestedBy);
   }
 
+  /** Submits several requests in one transaction: all, or none. */
+  submitRequests(requests: readonly PlannerRequest[], requestedBy: string | null = null): Promise<WeftEvent[]> {
+    return this.requests.submitRequests(requests, requestedBy);
+  }
+
   /** Records requests' progress (partitions by status); a request whose partitions are all settled is done. */
   saveRequestProgress(progress: ReadonlyArray<{ id: string; total: number; byStatus: Readonly<Record<string, number>> }>): Promise<void> {
     return this.requests.saveRequestProgress(progress);

@@ -106,6 +106,23 @@ export function describeExplorer(name: string, factory: StoreFactory): void {
       expect(snapshotRequests).toEqual(['r2']);
     });
 
+    it('submits several requests in one transaction: all with their events, or none when one is bad', async () => {
+      const events = await store.submitRequests([
+        { id: 'm1', action: 'materialize', assetKey: 'd', partitionKeys: [jan(1)], priority: 2 },
+        { id: 'm2', action: 'materialize', assetKey: 'e', partitionKeys: null, priority: 2 },
+      ], 'bob');
+      expect(events.map((e) => [e.kind, (e as { request?: { id: string } }).request?.id])).toEqual([['request.submitted', 'm1'], ['request.submitted', 'm2']]);
+      expect((await store.explorer.requestsById(['m1', 'm2'])).map((r) => [r.id, r.assetKey, r.partitionKeys, r.priority, r.requestedBy])).toEqual([
+        ['m1', 'd', [jan(1)], 2, 'bob'],
+        ['m2', 'e', null, 2, 'bob'],
+      ]);
+      const digest = await tableDigest(db);
+      await expect(store.submitRequests([{ id: 'm3', action: 'materialize', assetKey: 'd', partitionKeys: null, priority: 0 }, { id: 'm4', action: 'materialize', assetKey: 'bad\u0000key', partitionKeys: null, priority: 0 }])).rejects.toThrow(/asset key .* contains a NUL byte/);
+      // A duplicate id fails in the database, after the first row was inserted: rolled back whole.
+      await expect(store.submitRequests([{ id: 'm5', action: 'materialize', assetKey: 'd', partitionKeys: null, priority: 0 }, { id: 'm1', action: 'materialize', assetKey: 'd', partitionKeys: null, priority: 0 }])).rejects.toThrow();
+      expect(await tableDigest(db)).toEqual(digest);
+    });
+
     it('removes dynamic keys: later keys move down, one event, unknown keys change nothing', async () => {
       await store.addDynamicKeys('customers', ['a', 'b', 'c', 'd']);
       const events = await store.removeDynamicKeys('customers', ['b', 'zz']);

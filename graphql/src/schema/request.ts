@@ -87,15 +87,12 @@ function checkPriority(priority: number | null | undefined): number {
   return p;
 }
 
-/** Submits one request per asset (all validated first: a bad partition anywhere submits nothing). */
+/** Submits one request per asset, all in one transaction (validated first: a bad partition anywhere submits nothing). */
 async function submit(ctx: RequestScope, location: string, action: 'materialize' | 'backfill' | 'retry', plans: Array<{ ref: AssetRef; keys: string[] | null }>, priority: number) {
   const store = ctx.store(location);
-  const ids: string[] = [];
-  for (const { ref, keys } of plans) {
-    const id = `req-${randomBytes(6).toString('hex')}`;
-    await store.submitRequest({ id, action, assetKey: ref.asset.key, partitionKeys: keys, priority }, ctx.viewer.actor);
-    ids.push(id);
-  }
+  const submitted = plans.map(({ ref, keys }) => ({ id: `req-${randomBytes(6).toString('hex')}`, action, assetKey: ref.asset.key, partitionKeys: keys, priority }));
+  await store.submitRequests(submitted, ctx.viewer.actor);
+  const ids = submitted.map((r) => r.id);
   const woken = await ctx.api.wake(location, 'request');
   const requests = (await store.explorer.requestsById(ids)).map((r) => ({ ...r, location }));
   await audit(ctx, action, plans.map((p) => p.ref.asset.key).join(','), { location, requests: ids, partitions: plans.map((p) => p.keys?.length ?? 'all'), priority });
