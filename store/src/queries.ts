@@ -56,14 +56,20 @@ export class Queries extends StorePart {
       defs.set(assetKey, def);
     }
     if (assets.length === 0) return out;
-    const rows = await this.db.query<{ asset_key: string; partition_key: string; status: PartitionStatus }>(
-      'SELECT asset_key, partition_key, status FROM weft_partition_state WHERE location = $2 AND asset_key = ANY($1::text[])',
+    // One row per asset and status, its keys as one JSON array: at a million partitions the driver
+    // parses a few strings instead of a million rows (about twice as fast).
+    const rows = await this.db.query<{ asset_key: string; status: PartitionStatus; keys: string }>(
+      'SELECT asset_key, status, json_agg(partition_key)::text AS keys FROM weft_partition_state WHERE location = $2 AND asset_key = ANY($1::text[]) GROUP BY asset_key, status',
       [[...defs.keys()], this.location],
     );
     for (const r of rows) {
       const codes = out.get(r.asset_key) as Uint8Array;
-      const i = (defs.get(r.asset_key) as PartitionsDefinition).indexOf(r.partition_key, ctx);
-      if (i !== undefined && i < codes.length) codes[i] = PARTITION_STATUSES.indexOf(r.status);
+      const def = defs.get(r.asset_key) as PartitionsDefinition;
+      const code = PARTITION_STATUSES.indexOf(r.status);
+      for (const key of JSON.parse(r.keys) as string[]) {
+        const i = def.indexOf(key, ctx);
+        if (i !== undefined && i < codes.length) codes[i] = code;
+      }
     }
     return out;
   }

@@ -20,6 +20,12 @@ export interface TimeKeyCodec {
   format(instant: number): PartitionKey;
   /** The instant a key names (a window start if it is well-formed), or the problem. */
   parse(key: string): ParsedTimeKey;
+  /**
+   * Whether `parse` accepts only the canonical key of the instant it returns (so a parsed window
+   * start needs no `format` to be checked). Not so for datetime keys with a UTC offset, where
+   * `-00:00` parses like `+00:00`.
+   */
+  readonly parsesOnlyCanonical: boolean;
 }
 
 type Shape = 'datetime' | 'date' | 'month' | 'year';
@@ -113,5 +119,5 @@ export function timeKeyCodec(granularity: TimeGranularity, zone: TimeZone): Time
     return { problem: `wrong UTC offset ${sign ?? ''}${oh}:${om}: ${wallClock} in ${zone.name} is at ${possible.join(' or ')}` };
   };
 
-  return { pattern, format, parse };
+  return { pattern, format, parse, parsesOnlyCanonical: shape !== 'datetime' || zone.isUtc };
 }
