@@ -2,6 +2,8 @@ import { AgeError, parseAge } from './age.js';
 import { DefinitionError } from './errors.js';
 import type { ConcurrencyLimits } from './planner/types.js';
 import type { ComputeProvider } from './plugins/compute.js';
+import type { PluginInstance } from './plugins/define-plugin.js';
+import { loadPlugins } from './plugins/load-plugins.js';
 import type { ObjectStorage } from './storage/object-storage.js';
 import type { RetentionPolicy } from './storage/retention-policy.js';
 
@@ -63,6 +65,11 @@ export interface WeftConfig {
   readonly temporal?: TemporalSettings;
   /** Retention applied periodically by the location's workers. @default none (keep everything) */
   readonly retention?: RetentionSettings;
+  /**
+   * Configured plugins (`plugins: [s3({ bucket: 'lake', secretKey: env('S3_SECRET_KEY') })]`): their
+   * storage (when `storage` is not set) and compute providers are used; `weft plugins` lists them.
+   */
+  readonly plugins?: readonly PluginInstance[];
 }
 
 /** Declares a project's configuration, validating it (errors name the field). */
@@ -93,5 +100,7 @@ export function defineConfig(config: WeftConfig): WeftConfig {
     }
   }
   if (config.storage !== undefined && (typeof config.storage.put !== 'function' || typeof config.storage.get !== 'function')) fail('storage', 'must be an object storage (put/get/exists/delete)');
+  // Plugins: each built for this Weft, none twice, one storage, compute names unique (throws a PluginError naming it).
+  loadPlugins(config.plugins, { storage: config.storage !== undefined, compute: Object.keys(config.compute ?? {}) });
   return config;
 }

@@ -18,6 +18,9 @@ export type WeftErrorCode =
   | 'storage.bad_value'
   | 'plan.stale'
   | 'compute.timeout'
+  | 'plugin.bad_option'
+  | 'plugin.incompatible'
+  | 'plugin.secret_missing'
   | 'internal';
 
 /** Context carried by every Weft error: what the error is about. */
@@ -50,6 +53,14 @@ export class WeftError extends Error {
 export class DefinitionError extends WeftError {
   override readonly name: string = 'DefinitionError';
   constructor(code: Extract<WeftErrorCode, `definition.${string}`>, message: string, context: WeftErrorContext = {}) {
+    super(code, message, context, 'actionable');
+  }
+}
+
+/** A plugin cannot be loaded or used: bad options, a Weft version it was not built for, a missing secret. */
+export class PluginError extends WeftError {
+  override readonly name: string = 'PluginError';
+  constructor(code: Extract<WeftErrorCode, `plugin.${string}`>, message: string, context: WeftErrorContext & { readonly plugin: string }) {
     super(code, message, context, 'actionable');
   }
 }
