@@ -6,6 +6,7 @@ import { runDev } from './commands/dev.js';
 import { runMigrate } from './commands/migrate.js';
 import { runServer } from './commands/server.js';
 import { runToken } from './commands/token.js';
+import { runPlugins } from './commands/plugins.js';
 import { runLocations, runPrune } from './commands/retention.js';
 import { processOutput } from './database.js';
 import { OptionError } from './options.js';
@@ -30,6 +31,9 @@ Commands:
             (roles viewer, operator, admin; group * for every group), list, revoke --id <id>
   status    print each asset's partitions by state, asking the running \`weft dev\`
             options: --dir <project folder>, --state <state folder>
+  plugins   list the project's plugins: version, the Weft versions they work with, what they
+            provide (storage, compute providers, connectors, checks)
+            options: --dir <project folder> (default .), --json
   migrate   apply the database migrations to DATABASE_URL
   prune     apply a retention policy to DATABASE_URL; never removes what a partition's current
             materialization was made from, nor events a planner has not read
@@ -102,6 +106,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         }
         process.stdout.write(`${formatStatus((await response.json()) as StatusReport)}\n`);
         return 0;
+      }
+      case 'plugins': {
+        const { values } = parseArgs({ args: [...rest], options: { dir: { type: 'string' }, json: { type: 'boolean', default: false } }, strict: true });
+        return await runPlugins({ dir: values.dir ?? process.cwd(), json: values.json ?? false }, processOutput);
       }
       case 'migrate':
         parseArgs({ args: [...rest], options: {}, strict: true });

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { collectDefinitions, DefinitionError, loadDefinitions, type Definition, type WeftConfig } from '@weft/core';
+import { collectDefinitions, DefinitionError, loadDefinitions, loadPlugins, type Definition, type LoadedPlugins, type WeftConfig } from '@weft/core';
 import { glob } from 'tinyglobby';
 
 /** A loaded project: its config, its definitions and where it lives. */
@@ -11,6 +11,8 @@ export interface Project {
   readonly config: WeftConfig;
   readonly definitions: Definition[];
   readonly location: string;
+  /** The config's plugins, checked (built for this Weft, no clashes). */
+  readonly plugins: LoadedPlugins;
 }
 
 const CONFIG_NAMES = ['weft.config.ts', 'weft.config.mts', 'weft.config.js', 'weft.config.mjs'];
@@ -33,5 +35,6 @@ export async function loadProject(dir: string): Promise<Project> {
   for (const file of files) modules.push((await import(pathToFileURL(file).href)) as Record<string, unknown>);
   const definitions = collectDefinitions(modules);
   loadDefinitions(definitions); // validates: throws a DefinitionError naming the asset and field
-  return { root, configPath, config, definitions, location: config.location ?? 'default' };
+  const plugins = loadPlugins(config.plugins, { storage: config.storage !== undefined, compute: Object.keys(config.compute ?? {}) });
+  return { root, configPath, config, definitions, location: config.location ?? 'default', plugins };
 }

@@ -2,7 +2,7 @@
  * Log lines of computes (`ctx.log`, provider-streamed pod logs): validated, then written in the
  * transaction of the outcome they belong to, so a recorded attempt and its lines land together.
  */
-import { WeftError } from '@weft/core';
+import { redactSecrets, WeftError } from '@weft/core';
 import type { SqlClient } from './sql-client.js';
 import type { LogLevel, LogLineInput } from './types.js';
 import { checkInteger, checkStoredText, MAX_INT4, MAX_TIMESTAMP_MS, messageBytes } from './validate.js';
@@ -53,7 +53,7 @@ export async function writeLogs(location: string, tx: SqlClient, lines: readonly
 /** JSON text of fields; what JSON cannot hold (cycles, bigints) becomes a note, not a failure. */
 function safeJson(fields: Readonly<Record<string, unknown>>): string {
   try {
-    return JSON.stringify(fields, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+    return redactSecrets(JSON.stringify(fields, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
   } catch (e) {
     return JSON.stringify({ unserializable: (e as Error).message });
   }

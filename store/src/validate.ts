@@ -1,4 +1,4 @@
-import { WeftError } from '@weft/core';
+import { redactSecrets, WeftError } from '@weft/core';
 
 /**
  * Keys are indexed, and a PostgreSQL btree entry holds at most 2704 bytes (an asset key and a
@@ -39,9 +39,9 @@ export function checkInteger(value: number, field: string, context: { assetKey?:
     throw new WeftError('storage.bad_value', `${field} must be an integer from ${min} to ${max}, got ${JSON.stringify(value) ?? String(value)}`, { ...context, field });
 }
 
-/** UTF-8 bytes of a message (kept exactly in a bytea column). */
+/** UTF-8 bytes of a message (kept exactly in a bytea column), any secret value a plugin read redacted. */
 export function messageBytes(message: string): Buffer {
-  return Buffer.from(message, 'utf8');
+  return Buffer.from(redactSecrets(message), 'utf8');
 }
 
 /** A message read back from a bytea column. */
@@ -49,7 +49,7 @@ export function messageText(bytes: Uint8Array | null): string {
   return bytes === null ? '' : Buffer.from(bytes).toString('utf8');
 }
 
-/** JSON-safe copy of a message (jsonb cannot hold NUL): NULs become the text `\u0000`. */
+/** JSON-safe copy of a message (jsonb cannot hold NUL: NULs become the text `\u0000`), secrets redacted. */
 export function jsonSafe(message: string): string {
-  return message.split('\u0000').join('\\u0000');
+  return redactSecrets(message).split('\u0000').join('\\u0000');
 }

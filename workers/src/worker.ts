@@ -97,7 +97,8 @@ export async function startWeftWorker(options: WeftWorkerOptions): Promise<WeftW
     deploymentId,
     store: options.store,
     storage: options.storage,
-    compute: options.compute ?? { default: localCompute() },
+    // `default` runs in the worker unless the config names another provider so.
+    compute: { default: localCompute(), ...options.compute },
     limits: options.limits ?? {},
     batchSize: options.batchSize ?? 1,
     client: options.client,

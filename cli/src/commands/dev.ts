@@ -7,6 +7,7 @@ import { retentionSchedule } from '@weft/core';
 import type { Client } from '@temporalio/client';
 import { startApiServer, type ApiServer } from '@weft/graphql';
 import { builtUi } from '../ui.js';
+import { describeProvides } from './plugins.js';
 import { migrate, pgliteDatabase, ProvenanceStore, type SqlDatabase } from '@weft/store';
 import { fsStorage } from '@weft/plugin-fs';
 import { startTemporal } from '@weft/services';
@@ -56,7 +57,10 @@ export async function runDev(options: DevOptions): Promise<number> {
   const applied = await migrate(db);
   log(`  PGlite ${join(stateDir, 'pglite')}${applied.length ? ` (migrations applied: ${applied.join(', ')})` : ''}`);
   const store = new ProvenanceStore(db, project.location);
-  const storage = project.config.storage ?? fsStorage({ root: join(stateDir, 'objects') });
+  // Storage and compute providers of plugins are made now (their secrets are read from the environment now).
+  const storage = project.config.storage ?? (await project.plugins.storage()) ?? fsStorage({ root: join(stateDir, 'objects') });
+  const compute = { ...project.config.compute, ...(await project.plugins.compute()) };
+  for (const p of project.plugins.plugins) log(`  plugin ${p.name} ${p.version}: ${describeProvides(p.provides)}`);
 
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const { native: nativeConnection, connection, client } = await connectTemporal({ ...settings, address: temporal.address, namespace: temporal.namespace });
@@ -69,7 +73,7 @@ export async function runDev(options: DevOptions): Promise<number> {
       location: project.location,
       store,
       storage,
-      ...(project.config.compute ? { compute: project.config.compute } : {}),
+      ...(Object.keys(compute).length > 0 ? { compute } : {}),
       ...(project.config.concurrency ? { limits: project.config.concurrency } : {}),
       ...(project.config.batchSize ? { batchSize: project.config.batchSize } : {}),
       ...(project.config.retention ? { retention: retentionSchedule(project.config.retention) } : {}),
@@ -175,3 +179,4 @@ async function serveApi(o: { uiDir: string | null; db: SqlDatabase; client: Clie
   writeFileSync(o.infoFile, JSON.stringify({ pid: process.pid, url: api.url, graphql: `${api.url}/graphql` }));
   return api;
 }
+

@@ -53,7 +53,7 @@ export interface CheckSpec<PO, S extends z.ZodType> {
 }
 
 /** What `definePlugin` takes. */
-export interface PluginSpec<S extends z.ZodType, C extends Record<string, ConnectorSpec<z.output<S>, z.ZodType>>, K extends Record<string, CheckSpec<z.output<S>, z.ZodType>>> {
+export interface PluginSpec<S extends z.ZodType, C extends Record<string, z.ZodType>, K extends Record<string, z.ZodType>> {
   /** The npm package name, e.g. `@acme/weft-plugin-kafka`. */
   readonly name: string;
   /** The plugin's own version (semver). */
@@ -67,12 +67,14 @@ export interface PluginSpec<S extends z.ZodType, C extends Record<string, Connec
   storage?(options: z.output<S>, ctx: PluginContext): ObjectStorage | Promise<ObjectStorage>;
   /** Compute providers by name (assets choose one with `computeProvider: '<name>'`). */
   readonly compute?: Readonly<Record<string, (options: z.output<S>, ctx: PluginContext) => ComputeProvider | Promise<ComputeProvider>>>;
-  readonly connectors?: C;
-  readonly checks?: K;
+  /** Kinds of source connectors, by name, each with its own options. */
+  readonly connectors?: { readonly [N in keyof C]: ConnectorSpec<z.output<S>, C[N]> };
+  /** Kinds of checks, by name, each with its own options. */
+  readonly checks?: { readonly [N in keyof K]: CheckSpec<z.output<S>, K[N]> };
 }
 
 /** A configured plugin, as listed in `weft.config.ts`'s `plugins`. */
-export interface PluginInstance<C extends Record<string, ConnectorSpec<never, z.ZodType>> = Record<string, ConnectorSpec<never, z.ZodType>>, K extends Record<string, CheckSpec<never, z.ZodType>> = Record<string, CheckSpec<never, z.ZodType>>> {
+export interface PluginInstance<C extends Record<string, z.ZodType> = Record<string, z.ZodType>, K extends Record<string, z.ZodType> = Record<string, z.ZodType>> {
   readonly kind: 'weft.plugin';
   readonly name: string;
   readonly version: string;
@@ -85,15 +87,15 @@ export interface PluginInstance<C extends Record<string, ConnectorSpec<never, z.
   /** Its compute providers, created on first call. */
   compute(): Promise<Record<string, ComputeProvider>>;
   /** Configures a connector (options validated now, created on first use). */
-  readonly connectors: { readonly [N in keyof C]: (options: z.input<C[N]['options']>) => SourceConnector };
+  readonly connectors: { readonly [N in keyof C]: (options: z.input<C[N]>) => SourceConnector };
   /** Configures a check (options validated now). */
-  readonly checks: { readonly [N in keyof K]: (options: z.input<K[N]['options']>) => CheckDefinition<unknown> };
+  readonly checks: { readonly [N in keyof K]: (options: z.input<K[N]>) => CheckDefinition<unknown> };
   /** Its options with secrets as references (safe to print or store). */
   readonly options: unknown;
 }
 
 /** A plugin: call it with its options to configure it. */
-export interface WeftPlugin<S extends z.ZodType, C extends Record<string, ConnectorSpec<z.output<S>, z.ZodType>>, K extends Record<string, CheckSpec<z.output<S>, z.ZodType>>> {
+export interface WeftPlugin<S extends z.ZodType, C extends Record<string, z.ZodType>, K extends Record<string, z.ZodType>> {
   (...options: undefined extends z.input<S> ? [options?: z.input<S>] : [options: z.input<S>]): PluginInstance<C, K>;
   readonly pluginName: string;
   readonly version: string;
@@ -164,7 +166,7 @@ function once<T>(make: () => Promise<T>): () => Promise<T> {
 }
 
 /** Declares a plugin. Throws a PluginError if it was built for another Weft, or its spec is malformed. */
-export function definePlugin<S extends z.ZodType = z.ZodUndefined, C extends Record<string, ConnectorSpec<z.output<S>, z.ZodType>> = Record<never, never>, K extends Record<string, CheckSpec<z.output<S>, z.ZodType>> = Record<never, never>>(
+export function definePlugin<S extends z.ZodType = z.ZodUndefined, C extends Record<string, z.ZodType> = Record<never, never>, K extends Record<string, z.ZodType> = Record<never, never>>(
   spec: PluginSpec<S, C, K>,
 ): WeftPlugin<S, C, K> {
   const name = spec?.name;
@@ -182,7 +184,7 @@ export function definePlugin<S extends z.ZodType = z.ZodUndefined, C extends Rec
     const storage = spec.storage ? once(async () => spec.storage!(options, ctx)) : undefined;
     const compute = once(async () => Object.fromEntries(await Promise.all(Object.entries(spec.compute ?? {}).map(async ([n, make]) => [n, await make(options, ctx)] as const))));
     const connectors = Object.fromEntries(
-      Object.entries(spec.connectors ?? {}).map(([kind, c]) => [
+      Object.entries<ConnectorSpec<z.output<S>, z.ZodType>>(spec.connectors ?? {}).map(([kind, c]) => [
         kind,
         (connectorOptions: unknown) => {
           const parsed = parse(name, c.options, connectorOptions, `connector ${kind}: bad options`, `connectors.${kind}`);
@@ -198,7 +200,7 @@ export function definePlugin<S extends z.ZodType = z.ZodUndefined, C extends Rec
       ]),
     ) as PluginInstance<C, K>['connectors'];
     const checks = Object.fromEntries(
-      Object.entries(spec.checks ?? {}).map(([kind, c]) => [kind, (checkOptions: unknown) => c.create(options, parse(name, c.options, checkOptions, `check ${kind}: bad options`, `checks.${kind}`), ctx)]),
+      Object.entries<CheckSpec<z.output<S>, z.ZodType>>(spec.checks ?? {}).map(([kind, c]) => [kind, (checkOptions: unknown) => c.create(options, parse(name, c.options, checkOptions, `check ${kind}: bad options`, `checks.${kind}`), ctx)]),
     ) as PluginInstance<C, K>['checks'];
     return Object.freeze({
       kind: 'weft.plugin' as const,

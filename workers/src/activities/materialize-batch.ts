@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { callUserCode, classifyError, coerceError, ComputeTimeoutError, dataVersionOf, failureFingerprint, findCause, StalePlanError, UserCodeError, WeftError, type AssetDefinition, type ComputeProvider, type ComputeContext, type InputSpecs, type PartitionContext, type PlannedBatch, type PlannedPartition, type RetryPolicy } from '@weft/core';
+import { callUserCode, classifyError, redactSecrets, coerceError, ComputeTimeoutError, dataVersionOf, failureFingerprint, findCause, StalePlanError, UserCodeError, WeftError, type AssetDefinition, type ComputeProvider, type ComputeContext, type InputSpecs, type PartitionContext, type PlannedBatch, type PlannedPartition, type RetryPolicy } from '@weft/core';
 import { type CheckResultInput, type FailureInput, type MaterializationRecord, type ReleaseInput, type RestoreInput } from '@weft/store';
 import { ComputeLog } from '../runtime/compute-log.js';
 import { readInputs } from '../runtime/read-inputs.js';
@@ -212,12 +212,12 @@ async function runBatch(
   if (signal.aborted) throw ApplicationFailure.retryable('materialization cancelled', 'Cancelled');
   if (transient) {
     // What has an outcome is recorded; the retry skips it and runs the rest again.
-    throw ApplicationFailure.retryable(transient.message, TRANSIENT_FAILURE);
+    throw ApplicationFailure.retryable(redactSecrets(transient.message), TRANSIENT_FAILURE);
   }
   const summary = { committed: result.committed.length, duplicates: result.duplicates.length, failed: failures.length + settledBefore, skipped: committed.size, restored: result.restored.length, released: result.released };
   const actionable = failures.filter((f) => f.failureClass === 'actionable');
   if (actionable.length > 0) {
-    throw ApplicationFailure.create({ message: `${actionable.length} partition(s) of ${batch.assetKey} failed: ${actionable[0]?.message ?? ''}`, type: ACTIONABLE_FAILURE, nonRetryable: true, details: [summary] });
+    throw ApplicationFailure.create({ message: redactSecrets(`${actionable.length} partition(s) of ${batch.assetKey} failed: ${actionable[0]?.message ?? ''}`), type: ACTIONABLE_FAILURE, nonRetryable: true, details: [summary] });
   }
   return summary;
 }

@@ -4,6 +4,7 @@
  * One attempt keeps at most {@link MAX_LINES} lines of at most {@link MAX_MESSAGE_BYTES} each; past
  * that it says how much it dropped, so a chatty compute cannot flood the store.
  */
+import { redactSecrets } from '@weft/core';
 import type { LogLevel, LogLineInput } from '@weft/store';
 
 export const MAX_LINES = 1000;
@@ -30,8 +31,8 @@ export class ComputeLog {
       log: (message, fields) => {
         const { level: asked, ...rest } = fields ?? {};
         const level = typeof asked === 'string' && LEVELS.has(asked) ? (asked as LogLevel) : 'info';
-        const text = truncate(typeof message === 'string' ? message : String(message));
-        this.echo(JSON.stringify({ asset: where.assetKey, partition: where.partitionKey, level, message: text, ...rest }));
+        const text = redactSecrets(truncate(typeof message === 'string' ? message : String(message)));
+        this.echo(redactSecrets(JSON.stringify({ asset: where.assetKey, partition: where.partitionKey, level, message: text, ...rest })));
         if (written >= MAX_LINES - 1) {
           dropped++;
           return;
