@@ -1,0 +1,324 @@
+/**
+ * A partition's materialization history, the diff between any two of them (code? which inputs
+ * and how? output?), and the chosen one's logs, checks and stored value.
+ */
+import { useEffect, useState } from 'react';
+import { Link } from 'react-router';
+import { useQuery } from 'urql';
+import { ErrorBox } from '../components/status';
+import { fmtDuration, fmtTime, partitionPath, short } from '../lib/format';
+
+export interface HistoryEntry {
+  readonly id: string;
+  readonly finishedAt: string;
+  readonly startedAt: string | null;
+  readonly durationMs: number | null;
+  readonly dataVersion: string;
+  readonly codeVersion: string;
+  readonly worker: string | null;
+  readonly computeProvider: string | null;
+  readonly storageUri: string | null;
+  readonly becameCurrent: boolean;
+  readonly attempt: number;
+}
+
+export const HISTORY_FIELDS = 'id finishedAt startedAt durationMs dataVersion codeVersion worker computeProvider storageUri becameCurrent attempt';
+
+export function HistoryTable({ history, currentId, toId, fromId, onTo, onFrom }: { history: readonly HistoryEntry[]; currentId: string | null; toId: string | null; fromId: string | null; onTo(id: string): void; onFrom(id: string): void }) {
+  return (
+    <section className="panel" data-testid="history">
+      <h2>Materialization history</h2>
+      {history.length === 0 ? (
+        <p className="muted">Never materialized.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th title="the materialization shown (provenance, logs, diff to)">shown</th>
+              <th title="compare against">diff from</th>
+              <th>finished</th>
+              <th>took</th>
+              <th>data version</th>
+              <th>code version</th>
+              <th>worker</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {history.map((m) => (
+              <tr key={m.id} data-testid="history-row" data-materialization={m.id} data-data-version={m.dataVersion} className={m.id === toId ? 'chosen' : ''}>
+                <td>
+                  <input type="radio" name="to" aria-label={`show ${m.id}`} checked={m.id === toId} onChange={() => onTo(m.id)} />
+                </td>
+                <td>
+                  <input type="radio" name="from" aria-label={`diff from ${m.id}`} data-testid="diff-from" checked={m.id === fromId} disabled={m.id === toId} onChange={() => onFrom(m.id)} />
+                </td>
+                <td>{fmtTime(m.finishedAt)}</td>
+                <td>{fmtDuration(m.durationMs)}</td>
+                <td className="mono" title={m.dataVersion}>
+                  {short(m.dataVersion, 14)}
+                </td>
+                <td className="mono">{m.codeVersion}</td>
+                <td className="mono">
+                  {m.worker ?? '—'}
+                  {m.computeProvider ? ` (${m.computeProvider})` : ''}
+                </td>
+                <td>
+                  {m.id === currentId ? <span className="tag">current</span> : null}
+                  {!m.becameCurrent ? <span className="tag" title="a late attempt of an older plan">never current</span> : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+const DIFF_QUERY = `query Diff($from: ID!, $to: ID!) {
+  diff(from: $from, to: $to) {
+    __typename
+    ... on MaterializationDiff {
+      codeChanged deploymentChanged outputChanged changedInputs
+      from { id codeVersion dataVersion finishedAt }
+      to { id codeVersion dataVersion finishedAt }
+      inputs { name upstreamAsset change rangeFrom rangeTo addedPartitions removedPartitions changedPartitions { partitionKey fromDataVersion toDataVersion fromMaterializationId toMaterializationId } }
+    }
+    ... on Error { message }
+  }
+}`;
+
+interface Side {
+  readonly id: string;
+  readonly codeVersion: string;
+  readonly dataVersion: string;
+  readonly finishedAt: string;
+}
+interface DiffData {
+  readonly diff:
+    | {
+        readonly __typename: 'MaterializationDiff';
+        readonly codeChanged: boolean;
+        readonly deploymentChanged: boolean;
+        readonly outputChanged: boolean;
+        readonly changedInputs: readonly string[];
+        readonly from: Side;
+        readonly to: Side;
+        readonly inputs: ReadonlyArray<{
+          readonly name: string;
+          readonly upstreamAsset: string;
+          readonly change: string;
+          readonly rangeFrom: string | null;
+          readonly rangeTo: string | null;
+          readonly addedPartitions: readonly string[];
+          readonly removedPartitions: readonly string[];
+          readonly changedPartitions: ReadonlyArray<{ readonly partitionKey: string; readonly fromDataVersion: string | null; readonly toDataVersion: string | null }>;
+        }>;
+      }
+    | { readonly __typename: string; readonly message: string };
+}
+
+const CHANGE_WORDS: Record<string, string> = { ADDED: 'added (the later one reads it, the earlier did not)', REMOVED: 'removed (the earlier one read it, the later does not)', CHANGED: 'changed', SAME: 'the same partitions at the same data versions' };
+
+export function DiffPanel({ fromId, toId }: { fromId: string | null; toId: string | null }) {
+  const [{ data, error, fetching }] = useQuery<DiffData>({ query: DIFF_QUERY, variables: { from: fromId ?? '', to: toId ?? '' }, pause: !fromId || !toId, requestPolicy: 'network-only' });
+  const diff = data?.diff.__typename === 'MaterializationDiff' && 'inputs' in data.diff ? data.diff : null;
+  return (
+    <section className="panel" data-testid="diff">
+      <h2>Diff against an earlier materialization</h2>
+      {!fromId || !toId ? <p className="muted">Only one materialization: nothing to compare with yet.</p> : null}
+      {fetching && !diff ? <p className="muted">Loading…</p> : null}
+      {error ? <ErrorBox message={error.message} /> : null}
+      {data && 'message' in data.diff ? <ErrorBox message={data.diff.message} /> : null}
+      {diff ? (
+        <>
+          <p className="muted">
+            from {fmtTime(diff.from.finishedAt)} (<code>{short(diff.from.id, 10)}</code>) to {fmtTime(diff.to.finishedAt)} (<code>{short(diff.to.id, 10)}</code>)
+          </p>
+          <ul className="diff-summary">
+            <li data-testid="diff-code" data-changed={String(diff.codeChanged)}>
+              <b>Code:</b> {diff.codeChanged ? (
+                <>
+                  changed, <code>{diff.from.codeVersion}</code> → <code>{diff.to.codeVersion}</code>
+                </>
+              ) : (
+                <>
+                  unchanged (<code>{diff.to.codeVersion}</code>){diff.deploymentChanged ? ', in another deployment' : ''}
+                </>
+              )}
+            </li>
+            <li data-testid="diff-inputs" data-changed={diff.changedInputs.join(',')}>
+              <b>Inputs:</b> {diff.changedInputs.length === 0 ? 'unchanged' : `changed: ${diff.changedInputs.join(', ')}`}
+            </li>
+            <li data-testid="diff-output" data-changed={String(diff.outputChanged)}>
+              <b>Output:</b> {diff.outputChanged ? (
+                <>
+                  changed, <code title={diff.from.dataVersion}>{short(diff.from.dataVersion, 12)}</code> → <code title={diff.to.dataVersion}>{short(diff.to.dataVersion, 12)}</code>
+                </>
+              ) : (
+                'the same data version'
+              )}
+            </li>
+          </ul>
+          <table className="diff-inputs">
+            <thead>
+              <tr>
+                <th>input</th>
+                <th>upstream</th>
+                <th>how</th>
+                <th>partitions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {diff.inputs.map((i) => (
+                <tr key={i.name} data-testid="diff-input" data-name={i.name} data-change={i.change} className={i.change === 'SAME' ? 'same' : 'changed'}>
+                  <td>
+                    <code>{i.name}</code>
+                  </td>
+                  <td>{i.upstreamAsset}</td>
+                  <td>
+                    <span className={`change change-${i.change.toLowerCase()}`}>{i.change.toLowerCase()}</span> <span className="muted">{CHANGE_WORDS[i.change] ?? ''}</span>
+                    {i.rangeFrom ? (
+                      <div className="muted">
+                        range {i.rangeFrom} … {i.rangeTo}
+                      </div>
+                    ) : null}
+                  </td>
+                  <td>
+                    {i.changedPartitions.map((c) => (
+                      <div key={c.partitionKey} data-testid="diff-changed-partition" data-partition={c.partitionKey} data-from={c.fromDataVersion ?? ''} data-to={c.toDataVersion ?? ''}>
+                        <Link to={partitionPath(i.upstreamAsset, c.partitionKey)}>{c.partitionKey}</Link>: <code title={c.fromDataVersion ?? ''}>{short(c.fromDataVersion, 12)}</code> → <code title={c.toDataVersion ?? ''}>{short(c.toDataVersion, 12)}</code>
+                      </div>
+                    ))}
+                    {i.addedPartitions.length ? <div data-testid="diff-added">added: {i.addedPartitions.join(', ')}</div> : null}
+                    {i.removedPartitions.length ? <div data-testid="diff-removed">removed: {i.removedPartitions.join(', ')}</div> : null}
+                    {i.change === 'SAME' ? <span className="muted">—</span> : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      ) : null}
+    </section>
+  );
+}
+
+const DETAIL_QUERY = `query MaterializationDetail($id: ID!) {
+  materialization(id: $id) {
+    __typename
+    ... on Materialization {
+      id storageUri bytes workflowId runId worker computeProvider token inputsAsOf
+      checks { check passed blocking message at }
+      logs(first: 500) { at level message attempt line fields }
+    }
+    ... on Error { message }
+  }
+}`;
+
+interface LogLine {
+  readonly at: string;
+  readonly level: string;
+  readonly message: string;
+  readonly attempt: number;
+  readonly line: number;
+  readonly fields: unknown;
+}
+
+interface DetailData {
+  readonly materialization:
+    | {
+        readonly __typename: 'Materialization';
+        readonly id: string;
+        readonly storageUri: string | null;
+        readonly bytes: number | null;
+        readonly workflowId: string | null;
+        readonly runId: string | null;
+        readonly worker: string | null;
+        readonly computeProvider: string | null;
+        readonly token: string;
+        readonly checks: ReadonlyArray<{ readonly check: string; readonly passed: boolean; readonly blocking: boolean; readonly message: string | null; readonly at: string }>;
+        readonly logs: readonly LogLine[];
+      }
+    | { readonly __typename: string; readonly message: string };
+}
+
+export function LogsList({ lines, testid }: { lines: readonly LogLine[]; testid: string }) {
+  if (lines.length === 0) return <p className="muted">No log lines.</p>;
+  return (
+    <ol className="logs" data-testid={testid}>
+      {lines.map((l) => (
+        <li key={`${l.attempt}/${l.line}`} className={`log-${l.level.toLowerCase()}`} data-testid="log-line">
+          <span className="log-at">{l.at.slice(11, 23)}</span>
+          <span className="log-level">{l.level}</span>
+          <span className="log-msg">{l.message}</span>
+          {l.fields && Object.keys(l.fields as object).length ? <span className="log-fields">{JSON.stringify(l.fields)}</span> : null}
+          <span className="muted log-attempt">#{l.attempt}</span>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function CopyButton({ text }: { text: string }) {
+  const [copied, setCopied] = useState(false);
+  useEffect(() => {
+    if (!copied) return;
+    const t = setTimeout(() => setCopied(false), 1500);
+    return () => clearTimeout(t);
+  }, [copied]);
+  return (
+    <button
+      type="button"
+      data-testid="copy-uri"
+      onClick={() => {
+        void navigator.clipboard?.writeText(text).then(
+          () => setCopied(true),
+          () => setCopied(false),
+        );
+      }}
+    >
+      {copied ? 'Copied' : 'Copy'}
+    </button>
+  );
+}
+
+export function DetailPanel({ id }: { id: string }) {
+  const [{ data, error }] = useQuery<DetailData>({ query: DETAIL_QUERY, variables: { id } });
+  const m = data?.materialization.__typename === 'Materialization' && 'logs' in data.materialization ? data.materialization : null;
+  return (
+    <section className="panel" data-testid="detail">
+      <h2>Value, checks and logs</h2>
+      {error ? <ErrorBox message={error.message} /> : null}
+      {data && 'message' in data.materialization ? <ErrorBox message={data.materialization.message} /> : null}
+      {m ? (
+        <>
+          <div className="uri-row">
+            <b>Stored value:</b> {m.storageUri ? <code data-testid="storage-uri">{m.storageUri}</code> : <span className="muted">not stored</span>}
+            {m.storageUri ? <CopyButton text={m.storageUri} /> : null}
+            {m.bytes != null ? <span className="muted">{m.bytes.toLocaleString('en-US')} bytes</span> : null}
+          </div>
+          <div className="muted small">
+            token <code>{short(m.token, 16)}</code> · workflow <code>{m.workflowId ?? '—'}</code> · run <code>{short(m.runId, 12)}</code>
+          </div>
+          <h3>Checks of its data version</h3>
+          {m.checks.length === 0 ? (
+            <p className="muted">No check results.</p>
+          ) : (
+            <ul className="checks-list">
+              {m.checks.map((c) => (
+                <li key={c.check} data-testid="detail-check" data-check={c.check} data-passed={String(c.passed)}>
+                  <span className={`check ${c.passed ? 'pass' : 'fail'}`}>{c.passed ? '✓' : '✗'}</span> <b>{c.check}</b>
+                  {c.blocking ? <span className="muted"> (blocking)</span> : null} {c.message ?? ''} <span className="muted">{fmtTime(c.at)}</span>
+                </li>
+              ))}
+            </ul>
+          )}
+          <h3>Logs</h3>
+          <LogsList lines={m.logs} testid="logs" />
+        </>
+      ) : null}
+    </section>
+  );
+}
