@@ -13,4 +13,12 @@ export interface ObjectStorage {
   exists(uri: string): Promise<boolean>;
   /** Removes the value; removing an absent one is not an error. */
   delete(uri: string): Promise<void>;
+  /**
+   * Stores a value too large to hold in memory, chunk by chunk, atomically: if `source` throws (or
+   * the process dies) before its end, nothing is readable under `key` (an older value stays).
+   * Optional: storages without it take only `put`.
+   */
+  putStream?(key: string, source: AsyncIterable<Uint8Array>): Promise<string>;
+  /** Reads a value chunk by chunk; the first chunk rejects with `storage.not_found` when absent. */
+  getStream?(uri: string): AsyncIterable<Uint8Array>;
 }

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve, sep } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { WeftError, type ObjectStorage } from '@weft/core';
 
@@ -16,8 +19,10 @@ function checkKey(key: string): void {
     : key.includes('\0') ? 'contains a NUL byte'
     : key.startsWith('/') || key.includes('\\') ? 'must be a relative path with / separators'
     : key.split('/').some((s) => s === '' || s === '.' || s === '..') ? 'has an empty, "." or ".." segment'
+    : Buffer.byteLength(key) > 1024 ? `is ${Buffer.byteLength(key)} bytes long (at most 1024)`
+    : key.split('/').some((s) => Buffer.byteLength(s) > 255) ? 'has a segment longer than 255 bytes (a file name limit)'
     : undefined;
-  if (bad) throw new WeftError('storage.bad_key', `object key ${JSON.stringify(key)} ${bad}`, { field: 'key' });
+  if (bad) throw new WeftError('storage.bad_key', `object key ${JSON.stringify(key.length > 80 ? `${key.slice(0, 80)}…` : key)} ${bad}`, { field: 'key' });
 }
 
 /**
@@ -55,6 +60,33 @@ export function fsStorage(options: FsStorageOptions = {}): ObjectStorage {
         throw error;
       }
       return pathToFileURL(path).href;
+    },
+    async putStream(key, source) {
+      checkKey(key);
+      const path = resolve(root, key);
+      const dir = dirname(path);
+      if (!made.has(dir)) {
+        await mkdir(dir, { recursive: true });
+        made.add(dir);
+      }
+      const temp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
+      try {
+        await pipeline(Readable.from(source), createWriteStream(temp, { flags: 'wx' }));
+        await rename(temp, path);
+      } catch (error) {
+        await rm(temp, { force: true });
+        throw error;
+      }
+      return pathToFileURL(path).href;
+    },
+    async *getStream(uri) {
+      const path = pathOf(uri);
+      try {
+        yield* createReadStream(path, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new WeftError('storage.not_found', `no object at ${uri}`, { field: 'uri' }, 'actionable', { cause: error });
+        throw error;
+      }
     },
     async get(uri) {
       try {

@@ -20,6 +20,10 @@ export interface S3Like {
   statObject(bucket: string, key: string): Promise<S3ObjectInfo | undefined>;
   removeObject(bucket: string, key: string): Promise<void>;
   listObjects(bucket: string, prefix: string): AsyncIterable<S3ObjectInfo>;
+  /** Uploads chunks as they come (multipart: the object appears whole when the last part is in, or not at all). */
+  putObjectStream?(bucket: string, key: string, source: AsyncIterable<Uint8Array>): Promise<void>;
+  /** The object's bytes chunk by chunk, or undefined when it does not exist. */
+  getObjectStream?(bucket: string, key: string): Promise<AsyncIterable<Uint8Array> | undefined>;
 }
 
 /** Connection options of an S3-compatible endpoint (MinIO, AWS S3). */
@@ -63,10 +67,57 @@ async function s3Call<T>(what: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Parts of streamed uploads: 16 MiB held at a time (S3's 10,000 parts: objects up to 160 GiB). */
+const STREAM_PART_BYTES = 16 * 1024 * 1024;
+
 /** Adapts a `minio` client (or creates one) to {@link S3Like}. */
 export function minioClient(options: S3ConnectionOptions | Minio.Client): S3Like {
   const client = options instanceof Minio.Client ? options : new Minio.Client({ region: 'us-east-1', ...options });
   return {
+    async putObjectStream(bucket, key, source) {
+      // A multipart upload of our own, part by part as the chunks come: the object appears when it
+      // completes, and a source that fails midway aborts it (minio's putObject of a stream would
+      // wait forever on a source that errors, and sizes parts for 5 TiB when the size is unknown).
+      const what = `writing s3://${bucket}/${key}`;
+      let pending: Buffer[] = [];
+      let pendingBytes = 0;
+      let uploadId: string | undefined;
+      const etags: Array<{ part: number; etag: string }> = [];
+      const flush = async (): Promise<void> => {
+        const body = Buffer.concat(pending, pendingBytes);
+        pending = [];
+        pendingBytes = 0;
+        uploadId ??= await s3Call(what, () => client.initiateNewMultipartUpload(bucket, key, {}));
+        const partNumber = etags.length + 1;
+        const part = await s3Call(what, () => client.uploadPart({ bucketName: bucket, objectName: key, uploadID: uploadId!, partNumber, headers: { 'Content-Length': body.length } }, body));
+        etags.push({ part: partNumber, etag: part.etag });
+      };
+      try {
+        for await (const chunk of source) {
+          pending.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          pendingBytes += chunk.byteLength;
+          if (pendingBytes >= STREAM_PART_BYTES) await flush();
+        }
+        if (uploadId === undefined) {
+          const body = Buffer.concat(pending, pendingBytes);
+          await s3Call(what, () => client.putObject(bucket, key, body, body.length));
+          return;
+        }
+        if (pendingBytes > 0) await flush();
+        await s3Call(what, () => client.completeMultipartUpload(bucket, key, uploadId!, etags));
+      } catch (error) {
+        if (uploadId !== undefined) await client.abortMultipartUpload(bucket, key, uploadId).catch(() => {});
+        throw error;
+      }
+    },
+    async getObjectStream(bucket, key) {
+      try {
+        return await s3Call(`reading s3://${bucket}/${key}`, () => client.getObject(bucket, key));
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+    },
     async putObject(bucket, key, bytes) {
       await s3Call(`writing s3://${bucket}/${key}`, () => client.putObject(bucket, key, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), bytes.byteLength));
     },

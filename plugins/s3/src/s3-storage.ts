@@ -11,6 +11,9 @@ export interface S3StorageOptions {
 }
 
 function checkKey(key: string): void {
+  if (typeof key === 'string' && Buffer.byteLength(key) > 1000) {
+    throw new WeftError('storage.bad_key', `object key ${JSON.stringify(`${key.slice(0, 80)}…`)} is ${Buffer.byteLength(key)} bytes long (S3 keys hold at most 1024, with the prefix)`, { field: 'key' });
+  }
   if (key.length === 0 || key.includes('\0') || key.startsWith('/') || key.split('/').some((s) => s === '' || s === '.' || s === '..')) {
     throw new WeftError('storage.bad_key', `object key ${JSON.stringify(key)} must be a non-empty relative path without empty, "." or ".." segments or NUL bytes`, { field: 'key' });
   }
@@ -46,5 +49,19 @@ export function s3Storage(options: S3StorageOptions): ObjectStorage {
     async delete(uri) {
       await client.removeObject(options.bucket, keyOf(uri));
     },
+    ...(client.putObjectStream && client.getObjectStream
+      ? {
+          putStream: async (key: string, source: AsyncIterable<Uint8Array>) => {
+            checkKey(key);
+            await client.putObjectStream!(options.bucket, prefix + key, source);
+            return base + prefix + key;
+          },
+          getStream: async function* (uri: string) {
+            const stream = await client.getObjectStream!(options.bucket, keyOf(uri));
+            if (stream === undefined) throw new WeftError('storage.not_found', `no object at ${uri}`, { field: 'uri' });
+            yield* stream;
+          },
+        }
+      : {}),
   };
 }
