@@ -72,7 +72,7 @@ export function DefinitionPanel({ asset }: { asset: AssetInfo }) {
     ['location', asset.location, 'location'],
     ['description', asset.description ?? <span className="muted">—</span>, 'description'],
     ['partitions', `${p.description} (${p.kind.toLowerCase()}, ${p.count.toLocaleString('en-US')} now${p.dimensions.length ? `; dimensions ${p.dimensions.join(', ')}` : ''})`, 'partitions'],
-    ['code version', asset.codeVersion ? <code>{asset.codeVersion}</code> : <span className="muted">—</span>, 'code-version'],
+    ['code version', asset.codeVersion ? <code title={asset.codeVersion}>{short(asset.codeVersion, 16)}</code> : <span className="muted">—</span>, 'code-version'],
     ['compute provider', asset.computeProvider ?? <span className="muted">default</span>, 'compute-provider'],
     ['metadata / tags', <Metadata key="m" value={asset.metadata} />, 'metadata'],
   ];
@@ -153,7 +153,7 @@ export function CodeHistoryPanel({ asset }: { asset: AssetInfo }) {
             {steps.map((s, i) => (
               <tr key={`${s.deploymentId}/${s.codeVersion}`} data-testid="code-version-row" data-code-version={s.codeVersion}>
                 <td>
-                  <code>{s.codeVersion}</code> {i === 0 ? <span className="tag">current</span> : null}
+                  <code title={s.codeVersion}>{short(s.codeVersion, 16)}</code> {i === 0 ? <span className="tag">current</span> : null}
                 </td>
                 <td>{fmtTime(s.deployedAt)}</td>
                 <td className="mono" title={s.deploymentId}>
@@ -268,7 +268,7 @@ export function RecentPanel({ asset, recent, scanned, total }: { asset: AssetInf
                 <td className="mono" title={m.dataVersion}>
                   {short(m.dataVersion, 12)}
                 </td>
-                <td className="mono">{m.codeVersion}</td>
+                <td className="mono" title={m.codeVersion}>{short(m.codeVersion, 12)}</td>
                 <td className="mono">{m.worker ?? '—'}</td>
               </tr>
             ))}

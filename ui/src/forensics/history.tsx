@@ -58,7 +58,7 @@ export function HistoryTable({ history, currentId, toId, fromId, onTo, onFrom }:
                 <td className="mono" title={m.dataVersion}>
                   {short(m.dataVersion, 14)}
                 </td>
-                <td className="mono">{m.codeVersion}</td>
+                <td className="mono" title={m.codeVersion}>{short(m.codeVersion, 12)}</td>
                 <td className="mono">
                   {m.worker ?? '—'}
                   {m.computeProvider ? ` (${m.computeProvider})` : ''}
@@ -119,15 +119,78 @@ interface DiffData {
     | { readonly __typename: string; readonly message: string };
 }
 
-const CHANGE_WORDS: Record<string, string> = { ADDED: 'added (the later one reads it, the earlier did not)', REMOVED: 'removed (the earlier one read it, the later does not)', CHANGED: 'changed', SAME: 'the same partitions at the same data versions' };
+const CHANGE_WORDS: Record<string, string> = { ADDED: 'added (the later one reads it, the earlier did not)', REMOVED: 'removed (the earlier one read it, the later does not)', CHANGED: 'what was read differs', SAME: 'the same partitions at the same data versions' };
 
-export function DiffPanel({ fromId, toId }: { fromId: string | null; toId: string | null }) {
+const READS_QUERY = `query Reads($asset: String!, $partition: String!, $from: ID!, $to: ID!) {
+  from: lineage(assetKey: $asset, partitionKey: $partition, depth: 1, materializationId: $from) { ...Reads }
+  to: lineage(assetKey: $asset, partitionKey: $partition, depth: 1, materializationId: $to) { ...Reads }
+}
+fragment Reads on QueryLineageResult {
+  __typename
+  ... on Lineage { root { materializationId } nodes { materializationId partitionKey dataVersion } edges { downstreamId upstreamId inputName } unresolved { downstreamId inputName partitionKey dataVersion } }
+  ... on Error { message }
+}`;
+
+interface ReadsLineage {
+  readonly __typename: string;
+  readonly message?: string;
+  readonly root?: { readonly materializationId: string } | null;
+  readonly nodes?: ReadonlyArray<{ readonly materializationId: string; readonly partitionKey: string; readonly dataVersion: string }>;
+  readonly edges?: ReadonlyArray<{ readonly downstreamId: string; readonly upstreamId: string; readonly inputName: string }>;
+  readonly unresolved?: ReadonlyArray<{ readonly downstreamId: string; readonly inputName: string; readonly partitionKey: string; readonly dataVersion: string | null }>;
+}
+
+/** Input name → upstream partition → the data version read, from a depth-1 lineage. */
+export function readsOf(l: ReadsLineage | undefined): Map<string, Map<string, string | null>> {
+  const out = new Map<string, Map<string, string | null>>();
+  const root = l?.root?.materializationId;
+  if (!l || !root) return out;
+  const put = (input: string, key: string, dv: string | null) => {
+    let m = out.get(input);
+    if (!m) out.set(input, (m = new Map()));
+    m.set(key, dv);
+  };
+  for (const e of l.edges ?? []) {
+    if (e.downstreamId !== root) continue;
+    const n = l.nodes?.find((x) => x.materializationId === e.upstreamId);
+    if (n) put(e.inputName, n.partitionKey, n.dataVersion);
+  }
+  for (const u of l.unresolved ?? []) if (u.downstreamId === root) put(u.inputName, u.partitionKey, u.dataVersion);
+  return out;
+}
+
+interface PartitionChange {
+  readonly partitionKey: string;
+  readonly fromDataVersion: string | null;
+  readonly toDataVersion: string | null;
+}
+
+/** What a range input read differently, partition by partition (the diff says only that its combined hash changed). */
+function expandRange(from: Map<string, string | null> | undefined, to: Map<string, string | null> | undefined): { changed: PartitionChange[]; added: string[]; removed: string[] } {
+  const changed: PartitionChange[] = [];
+  const added: string[] = [];
+  const removed: string[] = [];
+  for (const [k, dv] of to ?? []) {
+    if (!from?.has(k)) added.push(k);
+    else if (from.get(k) !== dv) changed.push({ partitionKey: k, fromDataVersion: from.get(k) ?? null, toDataVersion: dv });
+  }
+  for (const k of from?.keys() ?? []) if (!to?.has(k)) removed.push(k);
+  const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return { changed: changed.sort((a, b) => byKey(a.partitionKey, b.partitionKey)), added: added.sort(byKey), removed: removed.sort(byKey) };
+}
+
+export function DiffPanel({ assetKey, partitionKey, fromId, toId }: { assetKey: string; partitionKey: string; fromId: string | null; toId: string | null }) {
   const [{ data, error, fetching }] = useQuery<DiffData>({ query: DIFF_QUERY, variables: { from: fromId ?? '', to: toId ?? '' }, pause: !fromId || !toId, requestPolicy: 'network-only' });
   const diff = data?.diff.__typename === 'MaterializationDiff' && 'inputs' in data.diff ? data.diff : null;
+  // A range input (read as one combined hash) that changed: which of its partitions, from both materializations' reads.
+  const needsReads = diff?.inputs.some((i) => i.change === 'CHANGED' && i.rangeFrom !== null && i.changedPartitions.length === 0 && i.addedPartitions.length === 0 && i.removedPartitions.length === 0) ?? false;
+  const [reads] = useQuery<{ from: ReadsLineage; to: ReadsLineage }>({ query: READS_QUERY, variables: { asset: assetKey, partition: partitionKey, from: fromId ?? '', to: toId ?? '' }, pause: !needsReads, requestPolicy: 'network-only' });
+  const fromReads = readsOf(reads.data?.from);
+  const toReads = readsOf(reads.data?.to);
   return (
     <section className="panel" data-testid="diff">
       <h2>Diff against an earlier materialization</h2>
-      {!fromId || !toId ? <p className="muted">Only one materialization: nothing to compare with yet.</p> : null}
+      {!fromId || !toId ? <p className="muted">One materialization only: nothing to compare it with yet.</p> : null}
       {fetching && !diff ? <p className="muted">Loading…</p> : null}
       {error ? <ErrorBox message={error.message} /> : null}
       {data && 'message' in data.diff ? <ErrorBox message={data.diff.message} /> : null}
@@ -140,11 +203,11 @@ export function DiffPanel({ fromId, toId }: { fromId: string | null; toId: strin
             <li data-testid="diff-code" data-changed={String(diff.codeChanged)}>
               <b>Code:</b> {diff.codeChanged ? (
                 <>
-                  changed, <code>{diff.from.codeVersion}</code> → <code>{diff.to.codeVersion}</code>
+                  changed, <code title={diff.from.codeVersion}>{short(diff.from.codeVersion, 12)}</code> → <code title={diff.to.codeVersion}>{short(diff.to.codeVersion, 12)}</code>
                 </>
               ) : (
                 <>
-                  unchanged (<code>{diff.to.codeVersion}</code>){diff.deploymentChanged ? ', in another deployment' : ''}
+                  unchanged (<code title={diff.to.codeVersion}>{short(diff.to.codeVersion, 12)}</code>){diff.deploymentChanged ? ', in another deployment' : ''}
                 </>
               )}
             </li>
@@ -180,12 +243,13 @@ export function DiffPanel({ fromId, toId }: { fromId: string | null; toId: strin
                   <td>
                     <span className={`change change-${i.change.toLowerCase()}`}>{i.change.toLowerCase()}</span> <span className="muted">{CHANGE_WORDS[i.change] ?? ''}</span>
                     {i.rangeFrom ? (
-                      <div className="muted">
-                        range {i.rangeFrom} … {i.rangeTo}
+                      <div className="muted small" data-testid="diff-range">
+                        read as one range: {i.rangeFrom} → {i.rangeTo}
                       </div>
                     ) : null}
                   </td>
                   <td>
+                    {i.change === 'CHANGED' && i.rangeFrom !== null && i.changedPartitions.length === 0 && i.addedPartitions.length === 0 && i.removedPartitions.length === 0 ? <RangeChanges upstream={i.upstreamAsset} loading={reads.fetching} {...expandRange(fromReads.get(i.name), toReads.get(i.name))} /> : null}
                     {i.changedPartitions.map((c) => (
                       <div key={c.partitionKey} data-testid="diff-changed-partition" data-partition={c.partitionKey} data-from={c.fromDataVersion ?? ''} data-to={c.toDataVersion ?? ''}>
                         <Link to={partitionPath(i.upstreamAsset, c.partitionKey)}>{c.partitionKey}</Link>: <code title={c.fromDataVersion ?? ''}>{short(c.fromDataVersion, 12)}</code> → <code title={c.toDataVersion ?? ''}>{short(c.toDataVersion, 12)}</code>
@@ -202,6 +266,21 @@ export function DiffPanel({ fromId, toId }: { fromId: string | null; toId: strin
         </>
       ) : null}
     </section>
+  );
+}
+
+function RangeChanges({ upstream, changed, added, removed, loading }: { upstream: string; changed: PartitionChange[]; added: string[]; removed: string[]; loading: boolean }) {
+  if (loading && changed.length === 0) return <span className="muted">reading the range…</span>;
+  return (
+    <>
+      {changed.map((c) => (
+        <div key={c.partitionKey} data-testid="diff-changed-partition" data-partition={c.partitionKey} data-from={c.fromDataVersion ?? ''} data-to={c.toDataVersion ?? ''} data-expanded="lineage">
+          <Link to={partitionPath(upstream, c.partitionKey)}>{c.partitionKey}</Link>: <code title={c.fromDataVersion ?? ''}>{short(c.fromDataVersion, 12)}</code> → <code title={c.toDataVersion ?? ''}>{short(c.toDataVersion, 12)}</code>
+        </div>
+      ))}
+      {added.length ? <div data-testid="diff-added">added: {added.join(', ')}</div> : null}
+      {removed.length ? <div data-testid="diff-removed">removed: {removed.join(', ')}</div> : null}
+    </>
   );
 }
 

@@ -63,7 +63,7 @@ function NodeLine({ node, input }: { node: LNode; input: string | null }) {
         data <code>{short(node.dataVersion, 12)}</code>
       </span>
       <span className="prov-field">
-        code <code>{node.codeVersion}</code>
+        code <code title={node.codeVersion}>{short(node.codeVersion, 10)}</code>
       </span>
       <span className="prov-field">{fmtTime(node.finishedAt)}</span>
       <span className="prov-field muted">

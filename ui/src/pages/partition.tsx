@@ -101,7 +101,7 @@ function Forensics({ assetKey, partitionKey }: { assetKey: string; partitionKey:
             data version <code data-testid="data-version" title={p.dataVersion ?? ''}>{short(p.dataVersion, 16)}</code>
           </span>
           <span>
-            code version <code>{p.codeVersion ?? '—'}</code>
+            code version <code title={p.codeVersion ?? ''}>{short(p.codeVersion, 16)}</code>
           </span>
           <span className="muted">
             group {p.asset.group} · {p.asset.kind.toLowerCase()}
@@ -165,7 +165,7 @@ function Forensics({ assetKey, partitionKey }: { assetKey: string; partitionKey:
       </section>
       <ProvenanceTree assetKey={assetKey} partitionKey={partitionKey} materializationId={toId} depth={depth} onDepth={setDepth} tick={tick} />
       <HistoryTable history={history} currentId={p.current?.id ?? null} toId={toId} fromId={fromId} onTo={setTo} onFrom={setFrom} />
-      <DiffPanel fromId={fromId} toId={toId} />
+      {history.length > 0 ? <DiffPanel assetKey={assetKey} partitionKey={partitionKey} fromId={fromId} toId={toId} /> : null}
       {toId ? <DetailPanel id={toId} /> : null}
     </div>
   );
