@@ -9,3 +9,24 @@ export { ManagedProcess, type ManagedProcessOptions } from './launch/managed-pro
 export { startPostgres, unprivilegedAccount, type PostgresServer, type StartPostgresOptions } from './launch/postgres-server.js';
 export { startTemporal, type TemporalServer, type StartTemporalOptions } from './launch/temporal-server.js';
 export { startMinio, type MinioServer, type StartMinioOptions, type S3Endpoint } from './launch/minio-server.js';
+export {
+  ensureKubernetesTools,
+  ensureKubernetesBinaries,
+  ensureKwok,
+  ensureEtcd,
+  findEtcd,
+  findKubernetesTools,
+  kubernetesToolVersion,
+  locallyReplacedModules,
+  wrapperGoMod,
+  KUBERNETES_VERSION,
+  KUBERNETES_STAGING_VERSION,
+  ETCD_VERSION,
+  KWOK,
+  KUBE_APISERVER,
+  KUBE_CONTROLLER_MANAGER,
+  KUBE_SCHEDULER,
+  ETCD,
+  type KubernetesTools,
+} from './tools/kubernetes.js';
+export { startKubeApiServer, KWOK_ANNOTATIONS, type KubeApiServer, type KubeResponse, type StartKubeApiServerOptions } from './launch/kube-apiserver.js';

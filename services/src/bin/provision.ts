@@ -2,7 +2,10 @@
  * Finds or builds every tool Weft's tests and `weft dev` need, pinned and cached outside the repo,
  * and prints where each came from. Exit code 1 with a how-to message when one cannot be had.
  *
- *   tsx services/src/bin/provision.ts [--no-chromium]
+ *   tsx services/src/bin/provision.ts [--no-chromium] [--kubernetes]
+ *
+ * `--kubernetes` also builds the test cluster's binaries (kube-apiserver, kube-controller-manager,
+ * kube-scheduler, etcd, kwok: ~10 minutes on 2 cores the first time); default provisioning does not.
  */
 import { ToolMissingError } from '../errors.js';
 import { cacheDir } from '../paths.js';
@@ -11,6 +14,7 @@ import { describeTool } from '../tools/go-tool.js';
 import { ensureMinio, MINIO_SERVER, minioVersion } from '../tools/minio.js';
 import { findPostgresBinaries, postgresVersion } from '../tools/postgres.js';
 import { ensureTemporalCli, TEMPORAL_CLI, temporalVersion } from '../tools/temporal.js';
+import { ensureKubernetesTools, ETCD, KUBE_APISERVER, KUBE_CONTROLLER_MANAGER, KUBE_SCHEDULER, KWOK, kubernetesToolVersion } from '../tools/kubernetes.js';
 
 async function main(): Promise<void> {
   const wantChromium = !process.argv.includes('--no-chromium');
@@ -28,6 +32,11 @@ async function main(): Promise<void> {
   if (wantChromium) {
     const chromium = findChromium();
     console.log(`  Chromium:     ${await chromiumVersion(chromium)} (${chromium})`);
+  }
+  if (process.argv.includes('--kubernetes')) {
+    const kube = await ensureKubernetesTools();
+    const rows = [[KUBE_APISERVER, kube.kubeApiserver], [KUBE_CONTROLLER_MANAGER, kube.kubeControllerManager], [KUBE_SCHEDULER, kube.kubeScheduler], [ETCD, kube.etcd], [KWOK, kube.kwok]] as const;
+    for (const [spec, tool] of rows) console.log(`  ${`${spec.tool}:`.padEnd(25)} ${describeTool(spec, tool, await kubernetesToolVersion(tool.path))}`);
   }
 }
 
