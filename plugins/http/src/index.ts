@@ -1,0 +1,2 @@
+export { httpResources, type HttpResourcesOptions } from './http-resources.js';
+export { http } from './plugin.js';
