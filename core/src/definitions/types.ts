@@ -59,6 +59,11 @@ export interface ComputeContext {
   readonly assetKey: AssetKey;
   /** The partition being computed ('' for an unpartitioned asset). */
   readonly partitionKey: PartitionKey;
+  /**
+   * The materialization's token (hex): the same code and inputs give the same token, so a sink
+   * that records it writes a retried materialization once.
+   */
+  readonly token: string;
   /** The partition's time window, for time-partitioned assets (or the time dimension of a multi one). */
   readonly window: TimeWindow | undefined;
   /** Per-dimension keys for multi-dimensional assets, else undefined. */

@@ -187,7 +187,7 @@ export class InProcessRunner {
     return out;
   }
 
-  private computeContext(assetKey: string, partitionKey: PartitionKey, def: PartitionsDefinition, signal: AbortSignal): ComputeContext {
+  private computeContext(assetKey: string, partitionKey: PartitionKey, token: string, def: PartitionsDefinition, signal: AbortSignal): ComputeContext {
     const timeDim = def.kind === 'time' ? def : def.kind === 'multi' ? def.dimensions.find((d) => d.definition.kind === 'time')?.definition : undefined;
     let window: ComputeContext['window'];
     if (timeDim?.kind === 'time') {
@@ -198,6 +198,7 @@ export class InProcessRunner {
     return {
       assetKey,
       partitionKey,
+      token,
       window,
       dimensions: def.kind === 'multi' ? def.splitKey(partitionKey) : undefined,
       signal,
@@ -218,7 +219,7 @@ export class InProcessRunner {
         try {
           const signal = new AbortController().signal;
           const inputs = await this.inputsOf(partition);
-          const ctx = this.computeContext(batch.assetKey, partition.partitionKey, node.partitions, signal);
+          const ctx = this.computeContext(batch.assetKey, partition.partitionKey, partition.token, node.partitions, signal);
           const value = await callUserCode('compute', context, () => def.compute(inputs as never, ctx));
           const bytes = await callUserCode('encoding the value', context, () => def.codec.encode(value));
           const dataVersion = dataVersionOf(bytes);

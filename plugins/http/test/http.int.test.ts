@@ -79,6 +79,13 @@ describe('the http plugin', () => {
     forgetSecrets();
   });
   const ctx = () => ({ sourceKey: 'src', signal: new AbortController().signal });
+  const failure = (p: Promise<unknown>): Promise<Error> =>
+    p.then(
+      () => {
+        throw new Error('expected it to fail');
+      },
+      (e: unknown) => e as Error,
+    );
 
   it('sends secret headers, read from the environment when first observed', async () => {
     const source = http({ baseUrl: `${s.url}data/`, headers: { authorization: env('WEFT_TEST_HTTP_TOKEN'), 'x-client': 'weft' } }).connectors.resources({ path: '{key}.csv', keys: ['a', 'b'] });
@@ -95,15 +102,15 @@ describe('the http plugin', () => {
     const c = httpResources({ baseUrl: `${s.url}data/`, path: '{key}.csv', keys: ['a'] });
     await expect(c.read('nope', ctx())).rejects.toMatchObject({ code: 'storage.not_found', message: expect.stringContaining('partition nope') });
     s.failWith = 503;
-    const down = await c.observe(ctx()).catch((e: unknown) => e as Error);
+    const down = await failure(c.observe(ctx()));
     expect(down.message).toContain('HTTP 503');
     expect(classifyError(down)).toBe('transient');
     s.failWith = 403;
-    const refused = await c.read('a', ctx()).catch((e: unknown) => e as Error);
+    const refused = await failure(c.read('a', ctx()));
     expect(classifyError(refused)).toBe('actionable');
     delete s.failWith;
     const gone = httpResources({ baseUrl: 'http://127.0.0.1:9/', path: '{key}.csv', keys: ['a'], timeoutMs: 2000 });
-    const unreachable = await gone.observe(ctx()).catch((e: unknown) => e as Error);
+    const unreachable = await failure(gone.observe(ctx()));
     expect(classifyError(unreachable)).toBe('transient');
   });
 

@@ -279,6 +279,7 @@ async function computeOne(
   const computeContext = (taskSignal: AbortSignal): ComputeContext => ({
     assetKey: batch.assetKey,
     partitionKey: partition.partitionKey,
+    token: partition.token,
     window,
     dimensions: def.kind === 'multi' ? def.splitKey(partition.partitionKey) : undefined,
     signal: taskSignal,
