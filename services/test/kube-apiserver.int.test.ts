@@ -10,6 +10,7 @@ if (!enabled) console.log('kube-apiserver tests skipped: binaries not built (run
 
 interface ContainerState {
   readonly running?: { startedAt: string };
+  readonly waiting?: { reason: string; message?: string };
   readonly terminated?: { exitCode: number; reason?: string };
 }
 interface Pod {
@@ -149,6 +150,30 @@ describe.skipIf(!enabled)('kube-apiserver with kwok (real API server, simulated 
     const [pod] = await jobPods('oom');
     expect(pod?.status.phase).toBe('Failed');
     expect(pod?.status.containerStatuses?.[0]?.state.terminated).toMatchObject({ exitCode: 137, reason: 'OOMKilled' });
+  });
+
+  it('marks an evicted pod with its pod-level reason', async () => {
+    const annotations = { [KWOK_ANNOTATIONS.exitCode]: '137', [KWOK_ANNOTATIONS.podReason]: 'Evicted' };
+    expect((await cluster.request('POST', `/apis/batch/v1/namespaces/${ns}/jobs`, job('evicted', annotations))).status).toBe(201);
+    const pod = await until('the pod to fail', async () => {
+      const [p] = await jobPods('evicted');
+      return p?.status.phase === 'Failed' ? p : undefined;
+    });
+    expect(pod.status.reason).toBe('Evicted');
+    expect(pod.status.containerStatuses?.[0]?.state.terminated).toMatchObject({ exitCode: 137, reason: 'Error' });
+  });
+
+  it('keeps a pod whose image cannot be pulled Pending, its container waiting with that reason', async () => {
+    const annotations = { [KWOK_ANNOTATIONS.waitingReason]: 'ImagePullBackOff' };
+    expect((await cluster.request('POST', `/apis/batch/v1/namespaces/${ns}/jobs`, job('no-image', annotations))).status).toBe(201);
+    const pod = await until('the container to wait', async () => {
+      const [p] = await jobPods('no-image');
+      return p?.status.containerStatuses?.[0]?.state ? p : undefined;
+    });
+    expect(pod.status.phase).toBe('Pending');
+    expect(pod.status.containerStatuses?.[0]?.state).toEqual({ waiting: { reason: 'ImagePullBackOff', message: 'simulated by kwok: ImagePullBackOff' } });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await jobPods('no-image'))[0]?.status.phase).toBe('Pending');
   });
 
   it('leaves a pod whose node selector matches no node Pending and unschedulable', async () => {

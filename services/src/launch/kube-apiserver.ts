@@ -29,6 +29,8 @@ export const KWOK_ANNOTATIONS = {
   podReason: 'kwok.weft.dev/pod-reason',
   /** How long the pod stays Running before it ends, as a Go duration (`500ms`, `3s`). @default 0 */
   runFor: 'kwok.weft.dev/run-for',
+  /** Keeps the pod Pending with its containers waiting for this reason (e.g. `ImagePullBackOff`, `ErrImagePull`). */
+  waitingReason: 'kwok.weft.dev/waiting-reason',
 } as const;
 
 /** A response of {@link KubeApiServer.request}: the status code and the parsed JSON body (text when not JSON). */
@@ -92,8 +94,9 @@ const POD_SELECTOR_JOB_RUNNING = `
 
 /**
  * kwok's stages: node-initialize, node-heartbeat-with-lease, pod-ready and pod-delete as kwok ships
- * them (kustomize/stage/{node,pod}/fast, Apache-2.0, sigs.k8s.io/kwok v0.8.0); pod-complete reads
- * {@link KWOK_ANNOTATIONS}. kwok run alone (not through kwokctl) has no default stages.
+ * them (kustomize/stage/{node,pod}/fast, Apache-2.0, sigs.k8s.io/kwok v0.8.0); pod-complete,
+ * pod-exit and pod-waiting read {@link KWOK_ANNOTATIONS}. kwok run alone (not through kwokctl) has
+ * no default stages. Pods not owned by a Job stay Running until deleted.
  */
 function kwokStages(): string[] {
   const a = KWOK_ANNOTATIONS;
@@ -220,6 +223,8 @@ spec:
       operator: 'NotIn'
       values:
       - 'True'
+    - key: '.metadata.annotations["${a.waitingReason}"]'
+      operator: 'DoesNotExist'
   next:
     statusTemplate: |
       {{ $now := Now }}
@@ -354,6 +359,43 @@ spec:
       {{ end }}
       phase: {{ if eq $code "0" }}Succeeded{{ else }}Failed{{ end }}
 `;
+  const podWaiting = `apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Stage
+metadata:
+  name: pod-waiting
+spec:
+  resourceRef:
+    apiGroup: v1
+    kind: Pod
+  selector:
+    matchExpressions:
+    - key: '.metadata.deletionTimestamp'
+      operator: 'DoesNotExist'
+    - key: '.status.phase'
+      operator: 'In'
+      values:
+      - 'Pending'
+    - key: '.metadata.annotations["${a.waitingReason}"]'
+      operator: 'Exists'
+    - key: '.status.containerStatuses'
+      operator: 'DoesNotExist'
+  next:
+    statusTemplate: |
+      {{ $reason := index .metadata.annotations "${a.waitingReason}" }}
+      containerStatuses:
+      {{ range .spec.containers }}
+      - image: {{ .image | Quote }}
+        name: {{ .name | Quote }}
+        ready: false
+        restartCount: 0
+        started: false
+        state:
+          waiting:
+            reason: {{ $reason | Quote }}
+            message: {{ printf "simulated by kwok: %s" $reason | Quote }}
+      {{ end }}
+      phase: Pending
+`;
   const podDelete = `apiVersion: kwok.x-k8s.io/v1alpha1
 kind: Stage
 metadata:
@@ -369,7 +411,7 @@ spec:
   next:
     delete: true
 `;
-  return [nodeInitialize, nodeHeartbeat, podReady, podComplete, podExit, podDelete];
+  return [nodeInitialize, nodeHeartbeat, podReady, podWaiting, podComplete, podExit, podDelete];
 }
 
 /** A container log line in the CRI format kwok reads (`<RFC3339Nano> stdout F <text>`). */
