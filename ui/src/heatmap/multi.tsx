@@ -131,9 +131,17 @@ export function MultiGrid({ assetKey, dimensions, onSelect, onReady }: HeatmapPr
       <div className="grid-controls">
         <label>
           rows{' '}
-          <select data-testid="grid-rows" value={rowDim} onChange={(e) => setRowDim(e.target.value)}>
+          <select
+            data-testid="grid-rows"
+            value={rowDim}
+            onChange={(e) => {
+              // Choosing the columns' dimension swaps the two.
+              if (e.target.value === colDim) setColDim(rowDim);
+              setRowDim(e.target.value);
+            }}
+          >
             {dimensions.map((d) => (
-              <option key={d} value={d} disabled={d === colDim}>
+              <option key={d} value={d}>
                 {d}
               </option>
             ))}
@@ -141,9 +149,16 @@ export function MultiGrid({ assetKey, dimensions, onSelect, onReady }: HeatmapPr
         </label>
         <label>
           columns{' '}
-          <select data-testid="grid-cols" value={colDim} onChange={(e) => setColDim(e.target.value)}>
+          <select
+            data-testid="grid-cols"
+            value={colDim}
+            onChange={(e) => {
+              if (e.target.value === rowDim) setRowDim(colDim);
+              setColDim(e.target.value);
+            }}
+          >
             {dimensions.map((d) => (
-              <option key={d} value={d} disabled={d === rowDim}>
+              <option key={d} value={d}>
                 {d}
               </option>
             ))}
