@@ -68,7 +68,7 @@ export function RangeControls({ assetKey, partitioned, selection, failed }: { as
             void materialize({ key: assetKey, partitions });
           }}
         >
-          Materialize {partitioned ? (first === lastKey ? 'partition' : 'range') : ''}
+          Materialize{partitioned && hasRange ? (first === lastKey ? ' partition' : ' range') : ''}
         </button>
         {partitioned ? (
           <button

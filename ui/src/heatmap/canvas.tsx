@@ -36,10 +36,10 @@ function geometryOf(width: number, cells: number, columns?: number): Geometry {
   return { cols, w, h, gap, labels };
 }
 
-/** The row pitch of a grid of `columns` at `width` (for labels beside the canvas). */
-export function rowPitch(width: number, columns: number): number {
+/** The row and column pitch of a grid of `columns` at `width` (for labels beside the canvas). */
+export function gridPitch(width: number, columns: number): { row: number; col: number } {
   const g = geometryOf(width, 0, columns);
-  return g.h + g.gap;
+  return { row: g.h + g.gap, col: g.w + g.gap };
 }
 
 const MIX_H = 6;

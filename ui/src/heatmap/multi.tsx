@@ -10,7 +10,7 @@ import { useClient } from 'urql';
 import { useLiveTick } from '../api/live';
 import { ErrorBox } from '../components/status';
 import { fmtInt, partitionPath } from '../lib/format';
-import { HeatmapCanvas, rowPitch, type CellRange } from './canvas';
+import { gridPitch, HeatmapCanvas, type CellRange } from './canvas';
 import type { HeatmapProps } from './heatmap';
 import { Legend } from './heatmap';
 import { COUNTS_FIELDS, countsOfOne, emptyCounts, markReady, statusOfEnum, type Cell, type Counts } from './model';
@@ -124,8 +124,7 @@ export function MultiGrid({ assetKey, dimensions, onSelect, onReady }: HeatmapPr
     onReady?.();
   };
 
-  const pitch = grid && width > 0 ? rowPitch(width, Math.max(1, grid.cols.length)) : 0;
-  const colPitch = grid && width > 0 ? width / Math.max(1, grid.cols.length) : 0;
+  const { row: pitch, col: colPitch } = grid && width > 0 ? gridPitch(width, Math.max(1, grid.cols.length)) : { row: 0, col: 0 };
   return (
     <div className="heatmap multi" data-testid="heatmap" data-level="GRID">
       <div className="grid-controls">
