@@ -17,7 +17,7 @@ afterAll(() => pipeline.controls.openGate());
 
 const tokens: Record<string, string> = {};
 const api = (query: string, variables: Record<string, unknown> = {}) => ok(stack.url, query, variables, tokens['admin']);
-const readyCount = (page: Page) => page.evaluate(() => window.__weftHeatmap?.ready ?? 0);
+const readyCount = (page: Page) => page.evaluate(() => (window as unknown as { __weftHeatmap?: { ready: number } }).__weftHeatmap?.ready ?? 0);
 
 async function cellCentre(page: Page, i: number): Promise<{ x: number; y: number }> {
   const canvas = page.getByTestId('heatmap-canvas');
@@ -27,7 +27,7 @@ async function cellCentre(page: Page, i: number): Promise<{ x: number; y: number
 }
 
 beforeAll(async () => {
-  for (const [name, roles] of Object.entries({ admin: { '*': 'admin' }, operator: { ingest: 'operator', finance: 'viewer' }, viewer: { '*': 'viewer' } })) tokens[name] = (await stack.store.createApiToken(`ui-asset-${name}`, roles)).secret;
+  for (const [name, roles] of Object.entries<Record<string, string>>({ admin: { '*': 'admin' }, operator: { ingest: 'operator', finance: 'viewer' }, viewer: { '*': 'viewer' } })) tokens[name] = (await stack.store.createApiToken(`ui-asset-${name}`, roles)).secret;
   DAYS.forEach((d, i) => pipeline.controls.raw.set(d, String(i + 1)));
   await api(`mutation($p: [SourceChangeInput!]!) { reportSourceChange(sourceKey: "raw", partitions: $p) { __typename } }`, { p: DAYS.map((d, i) => ({ partitionKey: d, version: { checksum: String(i + 1) } })) });
   await waitFor('clean fresh', async () => (await api(`{ asset(key: "clean") { ... on Asset { statusCounts { fresh } } } }`)).asset.statusCounts.fresh === 3);

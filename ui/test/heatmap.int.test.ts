@@ -86,7 +86,7 @@ async function tooltip(page: Page, i: number): Promise<{ title: string; counts: 
 const nonZero = (c: Counts): Partial<Counts> => Object.fromEntries(STATUSES.filter((s) => c[s] > 0).map((s) => [s, c[s]]));
 
 /** Ready marks so far. */
-const readyCount = (page: Page) => page.evaluate(() => window.__weftHeatmap?.ready ?? 0);
+const readyCount = (page: Page) => page.evaluate(() => (window as unknown as { __weftHeatmap?: { ready: number } }).__weftHeatmap?.ready ?? 0);
 
 /** Checks the shown level against the API's answer: the legend, the cell count, and every cell's tooltip (at most `sample` of them). */
 async function expectLevel(page: Page, api: { total: Counts; buckets: Bucket[] }, sample = 40) {

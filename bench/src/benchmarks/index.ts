@@ -9,6 +9,7 @@ import { reactionBench } from './reaction.js';
 import { retentionBench } from './retention.js';
 import { throughputBench } from './throughput.js';
 import { servicesStartup } from './services-startup.js';
+import { uiHeatmapBench } from './ui-heatmap.js';
 
 /** Every benchmark, by name. */
-export const benchmarks: readonly Benchmark[] = [plannerBench, minimalityBench, servicesStartup, lineageWritesBench, lineageQueryBench, retentionBench, throughputBench, reactionBench, apiLineageBench, apiSummaryBench];
+export const benchmarks: readonly Benchmark[] = [plannerBench, minimalityBench, servicesStartup, lineageWritesBench, lineageQueryBench, retentionBench, throughputBench, reactionBench, apiLineageBench, apiSummaryBench, uiHeatmapBench];
