@@ -54,6 +54,8 @@ const MIX: ReadonlyArray<readonly [PartitionStatus | 'none', number]> = [
   ['blocked', 20],
   ['check_failed', 20],
 ];
+/** The heatmap's levels, coarsest first (its marker names the level shown). */
+const LEVELS = ['YEAR', 'MONTH', 'DAY', 'HOUR'];
 const UI_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'ui');
 
 const median = (xs: readonly number[]): number => {
@@ -156,7 +158,7 @@ export const uiHeatmapBench: Benchmark = {
           ).statusSummary;
           const yearBuckets = years.dimensions[0]?.buckets ?? [];
           if (years.total.total !== partitions) problems.push(`the API's total is ${years.total.total}, inserted ${partitions}`);
-          // The year drilled into: the middle one (a full year).
+          // The bucket drilled into: the middle one (a full year at 1,000,000 partitions).
           const drillIndex = Math.floor(yearBuckets.length / 2);
           const load = loadavg()[0] ?? 0;
           log(`load average before measuring: ${load.toFixed(2)} (2 cores)`);
@@ -181,7 +183,7 @@ export const uiHeatmapBench: Benchmark = {
               (stale ? cold : warm).push(renderMs);
               const shownTotal = Number(await page.getByTestId('legend-total').getAttribute('data-count'));
               if (first.total !== partitions || shownTotal !== partitions) problems.push(`${what}: the heatmap shows ${shownTotal} partitions (marker ${first.total}), inserted ${partitions}`);
-              if (first.cells !== yearBuckets.length) problems.push(`${what}: ${first.cells} cells, the API has ${yearBuckets.length} years`);
+              if (first.cells !== yearBuckets.length) problems.push(`${what}: ${first.cells} cells, the API has ${yearBuckets.length} top-level buckets`);
               if (!stale) {
                 // One level down: click the year's cell.
                 const canvas = page.getByTestId('heatmap-canvas');
@@ -201,7 +203,8 @@ export const uiHeatmapBench: Benchmark = {
                 drills.push(drillMs);
                 const bucket = yearBuckets[drillIndex];
                 const drilledTotal = Number(await page.getByTestId('legend-total').getAttribute('data-count'));
-                if (second.level !== 'MONTH' || drilledTotal !== bucket?.count) problems.push(`${what}: after the drill into ${bucket?.label}: level ${second.level}, ${drilledTotal} partitions shown, the API's bucket has ${bucket?.count}`);
+                const below = LEVELS[LEVELS.indexOf(first.level) + 1];
+                if (second.level !== below || drilledTotal !== bucket?.count) problems.push(`${what}: after the drill into ${bucket?.label}: level ${second.level} (expected ${below}), ${drilledTotal} partitions shown, the API's bucket has ${bucket?.count}`);
               }
               if (errors.length) problems.push(`${what}: page errors: ${errors.slice(0, 3).join('; ')}`);
             } finally {
@@ -224,7 +227,7 @@ export const uiHeatmapBench: Benchmark = {
             renderRunsMs: cold.map((x) => round(x, 0)),
             drillRunsMs: drills.map((x) => round(x, 0)),
             runs,
-            yearCells: yearBuckets.length,
+            topCells: yearBuckets.length,
             loadAvg1m: round(load),
           };
           const out = checked(result, problems);
