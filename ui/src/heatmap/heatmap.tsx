@@ -33,6 +33,14 @@ export interface HeatmapProps {
   onReady?(): void;
 }
 
+/**
+ * Starts the top-level summary at once, beside the page's own query (the heatmap mounts only when
+ * the page knows the asset's partitions kind): the heatmap's first query is then answered from it.
+ */
+export function usePrefetchSummary(assetKey: string): void {
+  useQuery<SummaryData>({ query: SUMMARY_QUERY, variables: { key: assetKey }, requestPolicy: 'network-only' });
+}
+
 export function Heatmap(props: HeatmapProps) {
   if (props.kind === 'MULTI') return <MultiGrid {...props} />;
   if (props.kind === 'STATIC' || props.kind === 'DYNAMIC') return <KeysHeatmap {...props} />;
@@ -86,9 +94,11 @@ interface Crumb {
 function TimeHeatmap({ assetKey, selection, onSelect, onReady }: HeatmapProps) {
   const navigate = useNavigate();
   const [path, setPath] = useState<Crumb[]>([]);
+  // The first answer may come from the page's prefetch (see usePrefetchSummary); later ones from the network.
+  const [drilled, setDrilled] = useState(false);
   const here = path.at(-1);
   const variables = useMemo(() => (here ? { key: assetKey, level: here.level, from: here.from, to: here.to } : { key: assetKey }), [assetKey, here]);
-  const [{ data, error, fetching }, reexecute] = useQuery<SummaryData>({ query: SUMMARY_QUERY, variables, requestPolicy: 'network-only' });
+  const [{ data, error, fetching }, reexecute] = useQuery<SummaryData>({ query: SUMMARY_QUERY, variables, requestPolicy: drilled ? 'network-only' : 'cache-first' });
   const tick = useLiveTick((e) => e.assetKey === assetKey);
   useEffect(() => {
     if (tick > 0) reexecute({ requestPolicy: 'network-only' });
@@ -102,6 +112,7 @@ function TimeHeatmap({ assetKey, selection, onSelect, onReady }: HeatmapProps) {
 
   const drill = (crumbs: Crumb[]) => {
     performance.mark('weft-heatmap-drill');
+    setDrilled(true);
     setCellSel(null);
     onSelect(null);
     setPath(crumbs);

@@ -11,7 +11,7 @@ import { useSession } from '../api/session';
 import { RangeControls } from '../asset/controls';
 import { ASSET_FIELDS, ChecksPanel, CodeHistoryPanel, DefinitionPanel, RecentPanel, type AssetInfo, type RecentMaterialization } from '../asset/panels';
 import { ErrorBox, Loading } from '../components/status';
-import { Heatmap, type KeyRange } from '../heatmap/heatmap';
+import { Heatmap, usePrefetchSummary, type KeyRange } from '../heatmap/heatmap';
 import { partitionPath } from '../lib/format';
 import '../asset/asset.css';
 
@@ -49,6 +49,7 @@ export function AssetPage() {
 
 function AssetView({ assetKey }: { assetKey: string }) {
   const session = useSession();
+  usePrefetchSummary(assetKey);
   const [{ data, error, fetching }, reexecute] = useQuery<AssetData>({ query: ASSET_QUERY, variables: { key: assetKey } });
   const [selection, setSelection] = useState<KeyRange | null>(null);
   const [heatmapReady, setHeatmapReady] = useState(false);
