@@ -33,7 +33,7 @@ export function layout(shape: string, nodes: readonly { id: string; type: 'asset
       'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
       // Disconnected pieces side by side, not in one very tall column.
       'elk.separateConnectedComponents': 'true',
-      'elk.layered.thoroughness': nodes.length > 1000 ? '1' : '7',
+      'elk.layered.thoroughness': nodes.length > 150 ? '1' : '7',
     },
     children: nodes.map((n) => ({ id: n.id, width: n.type === 'group' ? GROUP_WIDTH : NODE_WIDTH, height: n.type === 'group' ? GROUP_HEIGHT : NODE_HEIGHT })),
     edges: edges.map((e) => ({ id: e.id, sources: [e.source], targets: [e.target] })),

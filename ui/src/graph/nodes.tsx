@@ -8,7 +8,7 @@ import { SEVERITY, worstStatus, type Counts } from './model';
 export type AssetNodeData = { key: string; group: string; kind: 'ASSET' | 'SOURCE'; counts: Counts; highlighted: boolean; dimmed: boolean; onFocus: (key: string) => void };
 export type GroupNodeData = { group: string; size: number; counts: Counts; highlighted: boolean; matches: number };
 export type AssetFlowNode = Node<AssetNodeData, 'asset'>;
-export type GroupFlowNode = Node<GroupNodeData, 'group'>;
+export type GroupFlowNode = Node<GroupNodeData, 'assetGroup'>;
 
 function CountChips({ counts }: { counts: Counts }) {
   return (
@@ -42,7 +42,11 @@ export const AssetNode = memo(function AssetNode({ data }: NodeProps<AssetFlowNo
               data.onFocus(data.key);
             }}
           >
-            ⌖
+            <svg width="14" height="14" viewBox="0 0 16 16" aria-hidden="true">
+              <circle cx="8" cy="8" r="5" fill="none" stroke="currentColor" strokeWidth="1.6" />
+              <circle cx="8" cy="8" r="1.6" fill="currentColor" />
+              <path d="M8 0v3M8 13v3M0 8h3M13 8h3" stroke="currentColor" strokeWidth="1.6" />
+            </svg>
           </button>
         </div>
         <div className="gn-meta">
@@ -63,7 +67,8 @@ export const GroupNode = memo(function GroupNode({ data }: NodeProps<GroupFlowNo
       <span className="gn-stripe" style={{ background: STATUS_COLOURS[worst] }} />
       <div className="gn-body">
         <div className="gn-title">
-          <span className="gn-key">▸ {data.group}</span>
+          <span className="gn-key">{data.group}</span>
+          <span className="gn-open muted">open ▸</span>
         </div>
         <div className="gn-meta">
           <span className="gn-group">
@@ -77,4 +82,4 @@ export const GroupNode = memo(function GroupNode({ data }: NodeProps<GroupFlowNo
   );
 });
 
-export const NODE_TYPES = { asset: AssetNode, group: GroupNode };
+export const NODE_TYPES = { asset: AssetNode, assetGroup: GroupNode };

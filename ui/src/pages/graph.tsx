@@ -4,7 +4,7 @@
  * filter and a focus on one asset's upstream/downstream; big graphs start with groups collapsed
  * and only the boxes in view are rendered. Colours follow the live events.
  */
-import { ReactFlow, ReactFlowProvider, Background, Controls, MiniMap, useReactFlow, type Edge, type Node } from '@xyflow/react';
+import { ReactFlow, ReactFlowProvider, Background, Controls, MarkerType, MiniMap, Position, useReactFlow, type DefaultEdgeOptions, type Edge, type Node, type NodeHandle } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
@@ -37,6 +37,27 @@ export function GraphPage() {
 }
 
 const EMPTY_ASSETS: GraphAsset[] = [];
+const EDGE_OPTIONS: DefaultEdgeOptions = { style: { stroke: '#8a94a6', strokeWidth: 1.5 }, markerEnd: { type: MarkerType.ArrowClosed, color: '#8a94a6', width: 14, height: 14 } };
+/** Fitting a big graph whole would make its boxes unreadable: below this zoom the middle is shown (the minimap has the rest). */
+const READABLE_ZOOM = 0.5;
+
+/**
+ * Boxes have fixed sizes, so their size and handles are given, not measured: a box whose data
+ * changes (a colour, a count) keeps its arrows without waiting for the DOM to be measured again.
+ */
+function fixedSize(width: number, height: number): { width: number; height: number; measured: { width: number; height: number }; handles: NodeHandle[] } {
+  return {
+    width,
+    height,
+    measured: { width, height },
+    handles: [
+      { type: 'target', position: Position.Left, x: 0, y: height / 2, width: 1, height: 1 },
+      { type: 'source', position: Position.Right, x: width - 1, y: height / 2, width: 1, height: 1 },
+    ],
+  };
+}
+const ASSET_SIZE = fixedSize(NODE_WIDTH, NODE_HEIGHT);
+const GROUP_SIZE = fixedSize(GROUP_WIDTH, GROUP_HEIGHT);
 const EMPTY_EDGES: GraphEdge[] = [];
 
 function GraphView() {
@@ -129,11 +150,11 @@ function GraphView() {
       if (n.type === 'asset') {
         const hit = matchSet.has(n.id);
         const d: AssetNodeData = { key: n.asset.key, group: n.asset.group, kind: n.asset.kind, counts: n.asset.statusCounts, highlighted: hit || n.id === focus, dimmed: needle !== '' && !hit, onFocus };
-        return { id: n.id, type: 'asset', position, data: d, width: NODE_WIDTH, height: NODE_HEIGHT, draggable: false, connectable: false };
+        return { id: n.id, type: 'asset', position, data: d, ...ASSET_SIZE, draggable: false, connectable: false };
       }
       const hits = matchesByGroup.get(n.group) ?? 0;
       const d: GroupNodeData = { group: n.group, size: n.keys.length, counts: n.counts, highlighted: hits > 0, matches: hits };
-      return { id: n.id, type: 'group', position, data: d, width: GROUP_WIDTH, height: GROUP_HEIGHT, draggable: false, connectable: false };
+      return { id: n.id, type: 'assetGroup', position, data: d, ...GROUP_SIZE, draggable: false, connectable: false };
     });
   }, [laidOut, positions, view, matchSet, matchesByGroup, needle, focus, onFocus]);
   const flowEdges = useMemo<Edge[]>(() => (laidOut ? view.edges.map((e) => ({ ...e, focusable: false })) : []), [laidOut, view]);
@@ -146,7 +167,7 @@ function GraphView() {
       const wanted = zoomTo.current;
       zoomTo.current = null;
       const ids = wanted ? flowNodes.filter((n) => (n.type === 'asset' ? n.id.toLowerCase().includes(wanted) : (matchesByGroup.get((n.data as GroupNodeData).group) ?? 0) > 0)).map((n) => ({ id: n.id })) : [];
-      void flow.fitView(ids.length ? { nodes: ids, padding: 0.3, maxZoom: 1.2, duration: 200 } : { padding: 0.1, maxZoom: 1.1 });
+      void flow.fitView(ids.length ? { nodes: ids, padding: 0.3, maxZoom: 1.2, duration: 200 } : { padding: 0.1, maxZoom: 1.1, minZoom: READABLE_ZOOM });
     });
     return () => cancelAnimationFrame(frame);
     // Only a new layout (or a new search) moves the viewport, not a colour change.
@@ -239,7 +260,7 @@ function GraphView() {
             {STATUS_LABELS[s]} <strong>{fmtInt(totals[s])}</strong>
           </span>
         ))}
-        <span className="muted">partitions in all · a box takes the colour of its worst status: {SEVERITY.map((s) => STATUS_LABELS[s]).join(' › ')}</span>
+        <span className="muted">partitions · a box shows its worst: {SEVERITY.map((s) => STATUS_LABELS[s]).join(' › ')}</span>
       </div>
       {layoutError ? <ErrorBox message={`layout: ${layoutError}`} /> : null}
       <div className="graph-canvas">
@@ -254,6 +275,7 @@ function GraphView() {
           nodes={flowNodes}
           edges={flowEdges}
           nodeTypes={NODE_TYPES}
+          defaultEdgeOptions={EDGE_OPTIONS}
           onlyRenderVisibleElements
           nodesDraggable={false}
           nodesConnectable={false}
@@ -262,7 +284,7 @@ function GraphView() {
           maxZoom={2}
           proOptions={{ hideAttribution: true }}
           onNodeClick={(_e, node) => {
-            if (node.type === 'group') {
+            if (node.type === 'assetGroup') {
               const g = (node.data as GroupNodeData).group;
               setExpanded((e) => new Set([...e, g]));
             } else navigate(assetPath(node.id));
