@@ -72,7 +72,12 @@ export interface StartKubeApiServerOptions {
   readonly nodeTaints?: readonly { key: string; value?: string; effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' }[];
   /** Allocatable CPU, memory and pods of each fake node. @default 32 CPUs, 256Gi, 110 pods */
   readonly nodeAllocatable?: { readonly cpu: string; readonly memory: string; readonly pods: string };
-  /** The lines every container's log shows (kwok serves them through `pods/{name}/log`). */
+  /**
+   * The lines every container's log shows: kwok serves them through `pods/{name}/log` (also
+   * `tailLines`, `timestamps`; an unknown container is a 400). A `follow=true` stream sends them and
+   * then never ends, even after the pod has finished (kwok cannot see a container exit): a client
+   * must stop following when a watch shows the pod Succeeded or Failed.
+   */
   readonly podLogLines?: readonly string[];
   /** Extra kwok Stage documents (YAML), added to the default ones. */
   readonly extraStages?: readonly string[];

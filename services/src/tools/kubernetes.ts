@@ -237,8 +237,10 @@ async function ensureWrapperBuild(build: WrapperBuild, log: Log): Promise<Locate
   const found = all();
   if (found) return found;
   return withBuildLock(build.name, all, async () => {
-    await buildWithWrapper(build, log);
-    return build.tools.map((t) => ({ ...(findGoTool(t) ?? { path: cachedGoToolPath(t) }), origin: 'built' as const }));
+    // Only the missing ones: a binary given through its env var or PATH is kept.
+    const missing = build.tools.filter((t) => findGoTool(t) === undefined);
+    await buildWithWrapper({ ...build, tools: missing }, log);
+    return build.tools.map((t) => (missing.includes(t) ? { path: cachedGoToolPath(t), origin: 'built' as const } : findGoTool(t)!));
   });
 }
 
