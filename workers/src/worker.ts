@@ -2,12 +2,13 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { type Client, ScheduleOverlapPolicy, WorkflowIdConflictPolicy } from '@temporalio/client';
 import { type NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
-import { catalogOf, loadDefinitions, type ComputeProvider, type ConcurrencyLimits, type Definition, type ObjectStorage, type RetentionPolicy } from '@weft/core';
+import { catalogOf, loadDefinitions, type ComputeProvider, type ConcurrencyLimits, type Definition, type MaterializationListener, type ObjectStorage, type RetentionPolicy } from '@weft/core';
 import { type ProvenanceStore } from '@weft/store';
 import { createActivities } from './activities/index.js';
 import { bundleWorkflows } from './bundle.js';
 import { deploymentCode } from './code-versions.js';
 import { localCompute } from './local-compute.js';
+import { ListenerBus } from './runtime/listeners.js';
 import { PlannerHost } from './runtime/planner-host.js';
 import type { WeftRuntime } from './runtime/runtime.js';
 import { deploymentQueue, observeScheduleId, reconcileWorkflowId, retentionScheduleId, retentionWorkflowId, type WakeReason } from './workflows/ids.js';
@@ -21,6 +22,8 @@ export interface WeftWorkerOptions {
   readonly storage: ObjectStorage;
   /** @default { default: localCompute() } */
   readonly compute?: Readonly<Record<string, ComputeProvider>>;
+  /** Listeners of materializations (plugins' lineage emitters, notifications). */
+  readonly listeners?: readonly MaterializationListener[];
   /** Temporal: a worker connection, a client, the namespace. */
   readonly connection: NativeConnection;
   readonly client: Client;
@@ -99,6 +102,7 @@ export async function startWeftWorker(options: WeftWorkerOptions): Promise<WeftW
     storage: options.storage,
     // `default` runs in the worker unless the config names another provider so.
     compute: { default: localCompute(), ...options.compute },
+    listeners: new ListenerBus(options.listeners ?? []),
     limits: options.limits ?? {},
     batchSize: options.batchSize ?? 1,
     client: options.client,
@@ -188,6 +192,7 @@ export async function startWeftWorker(options: WeftWorkerOptions): Promise<WeftW
         // Temporal's runtime may have stopped the workers already (it handles SIGINT/SIGTERM itself).
         for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
         await done;
+        await runtime.listeners.close();
       })();
       return stopping;
     },

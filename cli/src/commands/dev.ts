@@ -60,6 +60,7 @@ export async function runDev(options: DevOptions): Promise<number> {
   // Storage and compute providers of plugins are made now (their secrets are read from the environment now).
   const storage = project.config.storage ?? (await project.plugins.storage()) ?? fsStorage({ root: join(stateDir, 'objects') });
   const compute = { ...project.config.compute, ...(await project.plugins.compute()) };
+  const listeners = await project.plugins.listeners();
   for (const p of project.plugins.plugins) log(`  plugin ${p.name} ${p.version}: ${describeProvides(p.provides)}`);
 
   Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -74,6 +75,7 @@ export async function runDev(options: DevOptions): Promise<number> {
       store,
       storage,
       ...(Object.keys(compute).length > 0 ? { compute } : {}),
+      ...(listeners.length > 0 ? { listeners } : {}),
       ...(project.config.concurrency ? { limits: project.config.concurrency } : {}),
       ...(project.config.batchSize ? { batchSize: project.config.batchSize } : {}),
       ...(project.config.retention ? { retention: retentionSchedule(project.config.retention) } : {}),

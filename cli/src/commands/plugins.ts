@@ -22,6 +22,6 @@ export async function runPlugins(options: { dir: string; json: boolean }, out: O
 
 /** What a plugin provides, in words (`storage; compute kubernetes; connectors table`). */
 export function describeProvides(provides: PluginInstance['provides']): string {
-  const parts = [provides.storage ? 'storage' : '', provides.compute.length ? `compute ${provides.compute.join(', ')}` : '', provides.connectors.length ? `connectors ${provides.connectors.join(', ')}` : '', provides.checks.length ? `checks ${provides.checks.join(', ')}` : ''].filter(Boolean);
+  const parts = [provides.storage ? 'storage' : '', provides.compute.length ? `compute ${provides.compute.join(', ')}` : '', provides.connectors.length ? `connectors ${provides.connectors.join(', ')}` : '', provides.checks.length ? `checks ${provides.checks.join(', ')}` : '', provides.listeners.length ? `listeners ${provides.listeners.join(', ')}` : ''].filter(Boolean);
   return parts.join('; ') || 'nothing';
 }

@@ -20,6 +20,7 @@ import { PluginError } from '../errors.js';
 import type { ObjectStorage } from '../storage/object-storage.js';
 import type { ComputeProvider } from './compute.js';
 import type { SourceConnector } from './connector.js';
+import type { MaterializationListener } from './listener.js';
 import { isSecret, resolveSecret, type SecretRef } from './secrets.js';
 
 /** The version of Weft's plugin API (the version of @weft/core), matched against each plugin's `weft` range. */
@@ -67,6 +68,8 @@ export interface PluginSpec<S extends z.ZodType, C extends Record<string, z.ZodT
   storage?(options: z.output<S>, ctx: PluginContext): ObjectStorage | Promise<ObjectStorage>;
   /** Compute providers by name (assets choose one with `computeProvider: '<name>'`). */
   readonly compute?: Readonly<Record<string, (options: z.output<S>, ctx: PluginContext) => ComputeProvider | Promise<ComputeProvider>>>;
+  /** Listeners of materializations by name (lineage emitters, notifications), made when the worker starts. */
+  readonly listeners?: Readonly<Record<string, (options: z.output<S>, ctx: PluginContext) => MaterializationListener | Promise<MaterializationListener>>>;
   /** Kinds of source connectors, by name, each with its own options. */
   readonly connectors?: { readonly [N in keyof C]: ConnectorSpec<z.output<S>, C[N]> };
   /** Kinds of checks, by name, each with its own options. */
@@ -81,11 +84,13 @@ export interface PluginInstance<C extends Record<string, z.ZodType> = Record<str
   readonly weft: string;
   readonly description: string | undefined;
   /** What it provides, by kind and name. */
-  readonly provides: { readonly storage: boolean; readonly compute: readonly string[]; readonly connectors: readonly string[]; readonly checks: readonly string[] };
+  readonly provides: { readonly storage: boolean; readonly compute: readonly string[]; readonly connectors: readonly string[]; readonly checks: readonly string[]; readonly listeners: readonly string[] };
   /** Its storage, created on first call (secrets read then); undefined when it provides none. */
   storage(): Promise<ObjectStorage> | undefined;
   /** Its compute providers, created on first call. */
   compute(): Promise<Record<string, ComputeProvider>>;
+  /** Its listeners, created on first call. */
+  listeners(): Promise<MaterializationListener[]>;
   /** Configures a connector (options validated now, created on first use). */
   readonly connectors: { readonly [N in keyof C]: (options: z.input<C[N]>) => SourceConnector };
   /** Configures a check (options validated now). */
@@ -173,7 +178,7 @@ export function definePlugin<S extends z.ZodType = z.ZodUndefined, C extends Rec
   if (typeof name !== 'string' || !/^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/.test(name)) throw new PluginError('plugin.bad_option', `definePlugin: name ${JSON.stringify(name)} must be an npm package name`, { plugin: String(name), field: 'name' });
   if (typeof spec.version !== 'string' || semver.valid(spec.version) === null) throw new PluginError('plugin.bad_option', `plugin ${name}: version ${JSON.stringify(spec.version)} is not a semver version`, { plugin: name, field: 'version' });
   checkCompatible(name, spec.weft);
-  for (const [kind, table] of [['compute', spec.compute], ['connectors', spec.connectors], ['checks', spec.checks]] as const) {
+  for (const [kind, table] of [['compute', spec.compute], ['connectors', spec.connectors], ['checks', spec.checks], ['listeners', spec.listeners]] as const) {
     for (const key of Object.keys(table ?? {})) if (!/^[A-Za-z][\w-]*$/.test(key)) throw new PluginError('plugin.bad_option', `plugin ${name}: ${kind} name ${JSON.stringify(key)} must start with a letter and contain only letters, digits, _ and -`, { plugin: name, field: `${kind}.${key}` });
   }
   const schema = (spec.options ?? z.undefined()) as S;
@@ -183,6 +188,7 @@ export function definePlugin<S extends z.ZodType = z.ZodUndefined, C extends Rec
     const ctx = contextOf(name);
     const storage = spec.storage ? once(async () => spec.storage!(options, ctx)) : undefined;
     const compute = once(async () => Object.fromEntries(await Promise.all(Object.entries(spec.compute ?? {}).map(async ([n, make]) => [n, await make(options, ctx)] as const))));
+    const listeners = once(async () => Promise.all(Object.values(spec.listeners ?? {}).map((make) => make(options, ctx))));
     const connectors = Object.fromEntries(
       Object.entries<ConnectorSpec<z.output<S>, z.ZodType>>(spec.connectors ?? {}).map(([kind, c]) => [
         kind,
@@ -208,9 +214,10 @@ export function definePlugin<S extends z.ZodType = z.ZodUndefined, C extends Rec
       version: spec.version,
       weft: spec.weft,
       description: spec.description,
-      provides: { storage: spec.storage !== undefined, compute: Object.keys(spec.compute ?? {}), connectors: Object.keys(spec.connectors ?? {}), checks: Object.keys(spec.checks ?? {}) },
+      provides: { storage: spec.storage !== undefined, compute: Object.keys(spec.compute ?? {}), connectors: Object.keys(spec.connectors ?? {}), checks: Object.keys(spec.checks ?? {}), listeners: Object.keys(spec.listeners ?? {}) },
       storage: () => storage?.(),
       compute,
+      listeners,
       connectors,
       checks,
       options,

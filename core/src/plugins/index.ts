@@ -5,5 +5,6 @@ export { compileKeyPattern, type KeyPattern } from './key-pattern.js';
 export { definePlugin, checkCompatible, isPluginInstance, secret, WEFT_VERSION, type CheckSpec, type ConnectorSpec, type PluginContext, type PluginInstance, type PluginSpec, type Resolved, type WeftPlugin } from './define-plugin.js';
 export { env, isSecret, redactSecrets, resolveSecret, forgetSecrets, type SecretRef } from './secrets.js';
 export { loadPlugins, type LoadedPlugins } from './load-plugins.js';
+export type { ListenedInput, MaterializationEvent, MaterializationListener } from './listener.js';
 /** zod, for plugins' option schemas (the version Weft validates with). */
 export { z } from 'zod';

@@ -6,6 +6,7 @@
 import type { ObjectStorage } from '../storage/object-storage.js';
 import { PluginError } from '../errors.js';
 import type { ComputeProvider } from './compute.js';
+import type { MaterializationListener } from './listener.js';
 import { checkCompatible, isPluginInstance, WEFT_VERSION, type PluginInstance } from './define-plugin.js';
 
 /** A project's checked plugins. */
@@ -15,6 +16,8 @@ export interface LoadedPlugins {
   storage(): Promise<ObjectStorage | undefined>;
   /** Every compute provider the plugins provide, by name. */
   compute(): Promise<Record<string, ComputeProvider>>;
+  /** Every listener of every plugin. */
+  listeners(): Promise<MaterializationListener[]>;
 }
 
 /**
@@ -53,5 +56,6 @@ export function loadPlugins(plugins: unknown, configured: { storage?: boolean; c
       return provider ? await provider.storage() : undefined;
     },
     compute: async () => Object.assign({}, ...(await Promise.all(list.map((p) => p.compute())))) as Record<string, ComputeProvider>,
+    listeners: async () => (await Promise.all(list.map((p) => p.listeners()))).flat(),
   };
 }

@@ -106,7 +106,7 @@ describe('the plugins of a config', () => {
 
   it('lists what they provide and refuses clashes', async () => {
     const a = vault({ bucket: 'b', password: env('WEFT_TEST_VAULT_PASSWORD') });
-    expect(a.provides).toEqual({ storage: true, compute: ['vaultRunner'], connectors: ['table'], checks: ['minRows'] });
+    expect(a.provides).toEqual({ storage: true, compute: ['vaultRunner'], connectors: ['table'], checks: ['minRows'], listeners: [] });
     expect(() => loadPlugins([a, a])).toThrow('plugin @acme/weft-plugin-vault is listed twice');
     expect(() => loadPlugins([a, other()])).toThrow('plugin weft-plugin-other provides storage, and so does plugin @acme/weft-plugin-vault');
     expect(() => loadPlugins([a], { storage: true })).toThrow('provides storage, and so does weft.config storage');

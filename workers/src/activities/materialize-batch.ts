@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { callUserCode, classifyError, redactSecrets, coerceError, ComputeTimeoutError, dataVersionOf, failureFingerprint, findCause, StalePlanError, UserCodeError, WeftError, type AssetDefinition, type ComputeProvider, type ComputeContext, type InputSpecs, type PartitionContext, type PlannedBatch, type PlannedPartition, type RetryPolicy } from '@weft/core';
-import { type CheckResultInput, type FailureInput, type MaterializationRecord, type ReleaseInput, type RestoreInput } from '@weft/store';
+import { callUserCode, classifyError, redactSecrets, coerceError, ComputeTimeoutError, dataVersionOf, failureFingerprint, findCause, StalePlanError, UserCodeError, WeftError, type AssetDefinition, type ComputeProvider, type ComputeContext, type InputSpecs, type ListenedInput, type MaterializationEvent, type PartitionContext, type PlannedBatch, type PlannedPartition, type RetryPolicy } from '@weft/core';
+import { type CheckResultInput, type FailureInput, type InputRecord, type MaterializationRecord, type ReleaseInput, type RestoreInput } from '@weft/store';
 import { ComputeLog } from '../runtime/compute-log.js';
 import { readInputs } from '../runtime/read-inputs.js';
 import { ACTIONABLE_FAILURE, TRANSIENT_FAILURE } from '../workflows/ids.js';
@@ -154,10 +154,12 @@ async function runBatch(
   let staleReason = '';
   let transient: UserCodeError | WeftError | undefined;
   const { workflowId, runId } = executionIds();
+  const event = lifecycle(runtime, batch, asset, workflowId, runId);
   for (const partition of todo) {
     heartbeat({ partition: partition.partitionKey });
     if (signal.aborted) break;
     const startedAt = Date.now();
+    runtime.listeners.emit(() => event('start', partition.partitionKey, partition.token, startedAt));
     try {
       const outcome = await runOne(runtime, asset, batch, partition, ctx, signal, provider, log);
       records.push({ ...outcome.record, startedAt, finishedAt: Date.now(), attempt: attemptNumber() });
@@ -208,6 +210,22 @@ async function runBatch(
     restore: restoresOf(batch, committed),
     ...(released.length > 0 ? { release: { partitions: released, reason: staleReason, inputsChanged: true } } : {}),
   });
+  if (runtime.listeners.active) {
+    const committedNow = new Set([...result.committed, ...result.duplicates]);
+    for (const r of records) {
+      if (!committedNow.has(r.token)) continue;
+      runtime.listeners.emit(() => ({
+        ...event('complete', r.partitionKey, r.token, r.finishedAt),
+        attempt: r.attempt ?? attemptNumber(),
+        inputs: listenedInputs(runtime, r.inputs ?? []),
+        output: { dataVersion: r.dataVersion, storageUri: r.storageUri ?? null, bytes: r.bytes ?? null },
+        checks: checks.filter((c) => c.partitionKey === r.partitionKey && c.dataVersion === r.dataVersion).map((c) => ({ name: c.check, passed: c.passed, blocking: c.blocking, message: redactSecrets(c.message) })),
+      }));
+    }
+    for (const f of failures) {
+      runtime.listeners.emit(() => ({ ...event('fail', f.partitionKey, f.token, f.finishedAt), attempt: f.attempt, error: { message: redactSecrets(f.message), failureClass: f.failureClass, fingerprint: f.fingerprint } }));
+    }
+  }
   if (process.env['WEFT_DEBUG_TIMING']) process.stderr.write(`[weft] ${batch.assetKey}: ${records.length} computed in ${recordStarted - computeStarted} ms, recorded in ${Date.now() - recordStarted} ms\n`);
   if (signal.aborted) throw ApplicationFailure.retryable('materialization cancelled', 'Cancelled');
   if (transient) {
@@ -348,4 +366,45 @@ async function computeOne(
     },
     checks,
   };
+}
+
+/** Makes the common part of a batch's materialization events. */
+function lifecycle(runtime: WeftRuntime, batch: PlannedBatch, asset: AssetDefinition<unknown, InputSpecs>, workflowId: string | null, runId: string | null) {
+  const def = asset.partitions;
+  return (kind: MaterializationEvent['kind'], partitionKey: string, token: string, at: number): MaterializationEvent => {
+    const index = def.kind === 'time' ? def.parseKey(partitionKey) : undefined;
+    return {
+      kind,
+      at,
+      location: runtime.location,
+      assetKey: batch.assetKey,
+      partitionKey,
+      token,
+      attempt: attemptNumber(),
+      window: def.kind === 'time' && index !== undefined ? def.windowAt(index) : undefined,
+      codeVersion: batch.codeVersion,
+      deploymentId: runtime.deploymentId,
+      worker: runtime.workerName,
+      computeProvider: batch.computeProvider,
+      workflowId,
+      runId,
+      inputs: [],
+    };
+  };
+}
+
+/** A materialization's inputs as listeners see them: per input, the upstream partitions and data versions read. */
+function listenedInputs(runtime: WeftRuntime, inputs: readonly InputRecord[]): ListenedInput[] {
+  const byName = new Map<string, ListenedInput & { partitions: Array<{ partitionKey: string; dataVersion: string | null }> }>();
+  for (const i of inputs) {
+    let entry = byName.get(i.name);
+    if (!entry) {
+      const upstream = runtime.graph.nodes.get(i.upstreamAsset)?.definition;
+      entry = { input: i.name, assetKey: i.upstreamAsset, isSource: upstream?.kind === 'source', partitions: [] };
+      byName.set(i.name, entry);
+    }
+    if ('range' in i) entry.partitions.push({ partitionKey: `${i.range.first}..${i.range.last}`, dataVersion: i.range.combinedHash });
+    else entry.partitions.push({ partitionKey: i.partitionKey, dataVersion: i.dataVersion });
+  }
+  return [...byName.values()];
 }

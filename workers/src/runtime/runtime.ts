@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { AssetGraph, ComputeProvider, ConcurrencyLimits, ObjectStorage, PartitionContext, PartitionKey } from '@weft/core';
 import type { ProvenanceStore } from '@weft/store';
+import type { ListenerBus } from './listeners.js';
 
 /** Everything a worker's activities need: definitions, store, storage, compute and Temporal. */
 export interface WeftRuntime {
@@ -41,6 +42,8 @@ export interface WeftRuntime {
   readonly orphanCheckMs: number;
   /** The wall clock (tests pass a fake). */
   now(): number;
+  /** Plugins' listeners of materializations. */
+  readonly listeners: ListenerBus;
   /** Called when the planner starts a partition's workflow (timings for benchmarks). */
   readonly onMaterializationStart?: (assetKey: string, partitionKey: PartitionKey, at: number) => void;
   /** Called when a materialization activity starts working on a batch (timings for benchmarks). */
