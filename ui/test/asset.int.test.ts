@@ -56,11 +56,13 @@ describe('the asset page', () => {
     const history = await page.getByTestId('code-version-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-code-version')));
     expect(history).toEqual(asset.codeVersionHistory.map((s: { codeVersion: string }) => s.codeVersion).reverse());
     // Checks with their latest result, as the partitions' check results say.
-    const results = await Promise.all(DAYS.map(async (d) => (await api(`query($p: String!) { partition(assetKey: "clean", partitionKey: $p) { ... on Partition { checks { check passed message at } } } }`, { p: d })).partition.checks[0]));
-    const latest = results.sort((a, b) => (a.at < b.at ? 1 : -1))[0];
+    const results = await Promise.all(DAYS.map(async (d) => ({ partitionKey: d, ...(await api(`query($p: String!) { partition(assetKey: "clean", partitionKey: $p) { ... on Partition { checks { check passed message at } } } }`, { p: d })).partition.checks[0] })));
+    // Latest first; results recorded together share their time, and the later partition wins a tie (as the page says).
+    const latest = results.sort((a, b) => (a.at !== b.at ? (a.at < b.at ? 1 : -1) : a.partitionKey < b.partitionKey ? 1 : -1))[0];
     const row = page.locator('[data-testid="check-row"][data-check="positive"]');
-    await expect.poll(() => row.getAttribute('data-passed')).toBe(String(latest.passed));
-    expect(await row.getByTestId('check-message').textContent()).toBe(latest.message);
+    // (The page follows live events: under load it may first show an earlier partition's result.)
+    await expect.poll(() => row.getAttribute('data-passed'), { timeout: 30_000 }).toBe(String(latest.passed));
+    await expect.poll(() => row.getByTestId('check-message').textContent(), { timeout: 30_000 }).toBe(latest.message);
     expect(await page.getByTestId('check-row').count()).toBe(asset.checks.length);
     expect(await row.textContent()).toContain(asset.checks[0].description);
     // Recent materializations: the three days, linking to forensics.

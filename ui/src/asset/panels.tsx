@@ -185,7 +185,8 @@ export function ChecksPanel({ asset, recent }: { asset: AssetInfo; recent: reado
   for (const m of recent ?? [])
     for (const c of m.checks) {
       const seen = latest.get(c.check);
-      if (!seen || seen.at < c.at) latest.set(c.check, { passed: c.passed, message: c.message, at: c.at, partitionKey: m.partitionKey });
+      // Results recorded in one transaction share their time: the later partition wins a tie.
+      if (!seen || seen.at < c.at || (seen.at === c.at && seen.partitionKey < m.partitionKey)) latest.set(c.check, { passed: c.passed, message: c.message, at: c.at, partitionKey: m.partitionKey });
     }
   return (
     <section className="panel" data-testid="checks">
