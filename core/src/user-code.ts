@@ -35,6 +35,24 @@ export function failureFingerprint(error: Error): string {
 }
 
 /**
+ * The stack trace to keep for a failure: the error's own stack, then each `cause`'s (as "Caused by:"
+ * sections, at most 8 deep), so a wrapped library error still shows where it began. Null when the
+ * error has no stack at all.
+ */
+export function failureStack(error: Error): string | null {
+  const parts: string[] = [];
+  const seen = new Set<unknown>();
+  let current: unknown = error;
+  while (current instanceof Error && !seen.has(current) && parts.length < 8) {
+    seen.add(current);
+    const stack = current.stack ?? `${current.name}: ${current.message}`;
+    parts.push(parts.length === 0 ? stack : `Caused by: ${stack}`);
+    current = current.cause;
+  }
+  return error.stack === undefined && parts.length <= 1 ? null : parts.join('\n');
+}
+
+/**
  * The one boundary around calls into user or plugin code: anything thrown (strings, objects,
  * rejections) becomes a {@link UserCodeError} with context, a classification and the original as
  * `cause`.

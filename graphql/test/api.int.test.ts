@@ -194,7 +194,7 @@ describe('the GraphQL API on a pipeline run by the real workers', () => {
   it('answers why a partition is the way it is: state, machine-readable reasons, attempts', async () => {
     const { partition } = await ok(
       url,
-      `{ partition(location: "${LOCATION}", assetKey: "flaky", partitionKey: "2024-01-02") { __typename ... on Partition { key status failure { failureClass fingerprint message } reasons { kind description fingerprint message } attempts { status fingerprint message } current { id } failureLogs { attempt line level message fields cursor } } } }`,
+      `{ partition(location: "${LOCATION}", assetKey: "flaky", partitionKey: "2024-01-02") { __typename ... on Partition { key status failure { failureClass fingerprint message } reasons { kind description fingerprint message } attempts { status fingerprint message stack } current { id } failureLogs { attempt line level message fields cursor } } } }`,
       {},
       tokens['admin'],
     );
@@ -203,6 +203,8 @@ describe('the GraphQL API on a pipeline run by the real workers', () => {
     expect(reason.fingerprint).toBe(partition.failure.fingerprint);
     expect(reason.description).toMatch(new RegExp(`^failed: actionable failure, fingerprint ${partition.failure.fingerprint}: .*bad row in 2024-01-02`));
     expect(partition.attempts[0]).toMatchObject({ status: 'failed', fingerprint: partition.failure.fingerprint });
+    // The stack trace of what the compute threw: its own message first, then the frame in the asset's module.
+    expect(partition.attempts[0].stack).toMatch(/^Error: bad row in 2024-01-02: value \d+ cannot be parsed\n\s+at .*pipeline\.ts:\d+:\d+/);
     // What the failed compute logged, in order, with levels and fields.
     expect(partition.failureLogs).toEqual([
       { attempt: 1, line: 0, level: 'DEBUG', message: 'doubling', fields: { input: 2 }, cursor: '1:0' },
@@ -261,10 +263,11 @@ describe('the GraphQL API on a pipeline run by the real workers', () => {
   it('groups failures by fingerprint and retries a fingerprint group once the code is fixed', async () => {
     // (clean 2024-01-02 changed in the test before: flaky 2024-01-02 runs again, and fails again.)
     const group = await waitFor('flaky 2024-01-02 failed again', async () => {
-      const { failures } = await ok(url, `{ failures(location: "${LOCATION}") { assetKey fingerprint failureClass occurrences firstSeen lastSeen sampleMessage partitionCount partitions } }`, {}, tokens['admin']);
+      const { failures } = await ok(url, `{ failures(location: "${LOCATION}") { assetKey fingerprint failureClass occurrences firstSeen lastSeen sampleMessage lastStack partitionCount partitions } }`, {}, tokens['admin']);
       const g = failures.find((f: { assetKey: string }) => f.assetKey === 'flaky');
       return g?.partitionCount === 1 && g;
     });
+    expect(group.lastStack).toMatch(/^Error: bad row in 2024-01-02.*\n\s+at .*pipeline\.ts:\d+:\d+/);
     expect(group).toMatchObject({ failureClass: 'ACTIONABLE', partitionCount: 1, partitions: ['2024-01-02'], sampleMessage: expect.stringContaining('bad row') });
     expect(group.occurrences).toBeGreaterThanOrEqual(1);
     controls.flakyBroken = false;

@@ -2,7 +2,7 @@ import type { WeftEvent } from '@weft/core';
 import { lockEvents, partitionId, ts, type StoreContext } from './context.js';
 import type { SqlClient } from './sql-client.js';
 import type { FailureInput, NewEvent } from './types.js';
-import { checkInteger, checkStoredText, jsonSafe, MAX_INT4, MAX_TIMESTAMP_MS, messageBytes } from './validate.js';
+import { checkInteger, checkStoredText, jsonSafe, MAX_INT4, MAX_TIMESTAMP_MS, messageBytes, stackBytes } from './validate.js';
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -30,8 +30,8 @@ export async function writeFailures(ctx: StoreContext, tx: SqlClient, failures: 
   // The event lock first, as every writer of events takes it: never wait for it while holding rows.
   await lockEvents(tx);
   await tx.query(
-    `INSERT INTO weft_attempts (token, asset_key, partition_key, attempt, status, started_at, finished_at, worker, workflow_id, run_id, failure_class, fingerprint, error_message)
-     SELECT t, a, p, n, 'failed', s, f, w, wf, r, c, fp, m FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::timestamptz[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bytea[]) AS given(t, a, p, n, s, f, w, wf, r, c, fp, m)`,
+    `INSERT INTO weft_attempts (token, asset_key, partition_key, attempt, status, started_at, finished_at, worker, workflow_id, run_id, failure_class, fingerprint, error_message, error_stack)
+     SELECT t, a, p, n, 'failed', s, f, w, wf, r, c, fp, m, st FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::timestamptz[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bytea[], $13::bytea[]) AS given(t, a, p, n, s, f, w, wf, r, c, fp, m, st)`,
     [
       failures.map((f) => f.token),
       failures.map((f) => f.assetKey),
@@ -45,23 +45,26 @@ export async function writeFailures(ctx: StoreContext, tx: SqlClient, failures: 
       failures.map((f) => f.failureClass),
       failures.map((f) => f.fingerprint),
       failures.map((f) => messageBytes(f.message)),
+      failures.map((f) => stackBytes(f.stack)),
     ],
   );
   // One row per (asset, fingerprint) group, in one order for every writer (no deadlock between
-  // concurrent batches): its count, earliest and latest time, the last class and the first message.
-  const groups = new Map<string, { assetKey: string; fingerprint: string; failureClass: string; first: number; last: number; count: number; sample: string }>();
+  // concurrent batches): its count, earliest and latest time, the last class, the first message and
+  // the latest stack trace.
+  const groups = new Map<string, { assetKey: string; fingerprint: string; failureClass: string; first: number; last: number; count: number; sample: string; stack: string | null }>();
   for (const f of [...failures].sort((x, y) => (x.assetKey === y.assetKey ? cmp(x.fingerprint, y.fingerprint) : cmp(x.assetKey, y.assetKey)))) {
     const key = `${f.assetKey}\u0000${f.fingerprint}`;
     const g = groups.get(key);
-    if (!g) groups.set(key, { assetKey: f.assetKey, fingerprint: f.fingerprint, failureClass: f.failureClass, first: f.finishedAt, last: f.finishedAt, count: 1, sample: f.message });
-    else Object.assign(g, { failureClass: f.failureClass, first: Math.min(g.first, f.finishedAt), last: Math.max(g.last, f.finishedAt), count: g.count + 1 });
+    if (!g) groups.set(key, { assetKey: f.assetKey, fingerprint: f.fingerprint, failureClass: f.failureClass, first: f.finishedAt, last: f.finishedAt, count: 1, sample: f.message, stack: f.stack ?? null });
+    else Object.assign(g, { failureClass: f.failureClass, first: Math.min(g.first, f.finishedAt), last: Math.max(g.last, f.finishedAt), count: g.count + 1, stack: f.finishedAt >= g.last && f.stack ? f.stack : g.stack });
   }
   const rows = [...groups.values()];
   await tx.query(
-    `INSERT INTO weft_failure_groups AS grp (fingerprint, asset_key, failure_class, first_seen, last_seen, occurrences, sample_message, location)
-     SELECT *, $8 FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::int[], $7::bytea[])
+    `INSERT INTO weft_failure_groups AS grp (fingerprint, asset_key, failure_class, first_seen, last_seen, occurrences, sample_message, last_stack, location)
+     SELECT *, $9 FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::int[], $7::bytea[], $8::bytea[])
      ON CONFLICT (location, asset_key, fingerprint) DO UPDATE SET occurrences = grp.occurrences + excluded.occurrences,
-       first_seen = least(grp.first_seen, excluded.first_seen), last_seen = greatest(grp.last_seen, excluded.last_seen), failure_class = excluded.failure_class`,
+       first_seen = least(grp.first_seen, excluded.first_seen), last_seen = greatest(grp.last_seen, excluded.last_seen), failure_class = excluded.failure_class,
+       last_stack = CASE WHEN excluded.last_stack IS NOT NULL AND excluded.last_seen >= grp.last_seen THEN excluded.last_stack ELSE grp.last_stack END`,
     [
       rows.map((g) => g.fingerprint),
       rows.map((g) => g.assetKey),
@@ -70,6 +73,7 @@ export async function writeFailures(ctx: StoreContext, tx: SqlClient, failures: 
       rows.map((g) => ts(g.last)),
       rows.map((g) => g.count),
       rows.map((g) => messageBytes(g.sample)),
+      rows.map((g) => stackBytes(g.stack)),
       ctx.location,
     ],
   );

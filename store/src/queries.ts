@@ -3,7 +3,7 @@ import { PARTITION_STATUSES, statusRuns } from '@weft/core';
 import { StorePart } from './context.js';
 import { readLineage } from './lineage.js';
 import type { SqlClient } from './sql-client.js';
-import type { FailureGroup, Lineage, PartitionRow, StatusRange } from './types.js';
+import type { AttemptRow, FailureGroup, Lineage, PartitionRow, StatusRange } from './types.js';
 import { messageText } from './validate.js';
 
 /** What workers, the CLI and the API read: partitions, summaries, failures, attempts, lineage, current values. */
@@ -81,8 +81,8 @@ export class Queries extends StorePart {
 
   /** Failures grouped by fingerprint, with the partitions currently failed by each. */
   async failureGroups(assetKey?: string): Promise<FailureGroup[]> {
-    const groups = await this.db.query<{ asset_key: string; fingerprint: string; failure_class: 'transient' | 'actionable'; occurrences: number; first_seen: Date; last_seen: Date; sample_message: Uint8Array; partitions: string[] | null }>(
-      `SELECT grp.asset_key, grp.fingerprint, grp.failure_class, grp.occurrences, grp.first_seen, grp.last_seen, grp.sample_message,
+    const groups = await this.db.query<{ asset_key: string; fingerprint: string; failure_class: 'transient' | 'actionable'; occurrences: number; first_seen: Date; last_seen: Date; sample_message: Uint8Array; last_stack: Uint8Array | null; partitions: string[] | null }>(
+      `SELECT grp.asset_key, grp.fingerprint, grp.failure_class, grp.occurrences, grp.first_seen, grp.last_seen, grp.sample_message, grp.last_stack,
          (SELECT array_agg(ps.partition_key ORDER BY ps.partition_key) FROM weft_partition_state ps
           WHERE ps.location = grp.location AND ps.asset_key = grp.asset_key AND ps.failure_fingerprint = grp.fingerprint AND ps.status = 'failed') AS partitions
        FROM weft_failure_groups grp WHERE grp.location = $2 AND ($1::text IS NULL OR grp.asset_key = $1) ORDER BY grp.last_seen DESC`,
@@ -96,22 +96,31 @@ export class Queries extends StorePart {
       firstSeen: new Date(g.first_seen).getTime(),
       lastSeen: new Date(g.last_seen).getTime(),
       sampleMessage: messageText(g.sample_message),
+      lastStack: g.last_stack === null ? null : messageText(g.last_stack),
       partitions: g.partitions ?? [],
     }));
   }
 
-  /** Every attempt of a partition, newest first, with exact error messages. */
-  async attempts(assetKey: string, partitionKey: PartitionKey): Promise<Array<{ token: string; attempt: number; status: string; failureClass: string | null; fingerprint: string | null; message: string | null }>> {
+  /** Every attempt of a partition, newest first, with exact error messages and stack traces. */
+  async attempts(assetKey: string, partitionKey: PartitionKey): Promise<AttemptRow[]> {
     // Failed (and started) attempts have their own rows; a success is its materialization row.
-    const rows = await this.db.query<{ token: string; attempt: number; status: string; failure_class: string | null; fingerprint: string | null; error_message: Uint8Array | null }>(
-      `SELECT token, attempt, status, failure_class, fingerprint, error_message FROM (
-         SELECT token, attempt, status, failure_class, fingerprint, error_message, coalesce(finished_at, started_at) AS t, id AS o, 0 AS k FROM weft_attempts WHERE asset_key = $1 AND partition_key = $2
+    const rows = await this.db.query<{ token: string; attempt: number; status: string; failure_class: string | null; fingerprint: string | null; error_message: Uint8Array | null; error_stack: Uint8Array | null }>(
+      `SELECT token, attempt, status, failure_class, fingerprint, error_message, error_stack FROM (
+         SELECT token, attempt, status, failure_class, fingerprint, error_message, error_stack, coalesce(finished_at, started_at) AS t, id AS o, 0 AS k FROM weft_attempts WHERE asset_key = $1 AND partition_key = $2
          UNION ALL
-         SELECT token, attempt, 'succeeded', NULL, NULL, NULL, finished_at, id, 1 FROM weft_materializations WHERE asset_key = $1 AND partition_key = $2
+         SELECT token, attempt, 'succeeded', NULL, NULL, NULL, NULL, finished_at, id, 1 FROM weft_materializations WHERE asset_key = $1 AND partition_key = $2
        ) tried ORDER BY t DESC NULLS LAST, k DESC, o DESC`,
       [assetKey, partitionKey],
     );
-    return rows.map((r) => ({ token: r.token, attempt: r.attempt, status: r.status, failureClass: r.failure_class, fingerprint: r.fingerprint, message: r.error_message === null ? null : messageText(r.error_message) }));
+    return rows.map((r) => ({
+      token: r.token,
+      attempt: r.attempt,
+      status: r.status,
+      failureClass: r.failure_class,
+      fingerprint: r.fingerprint,
+      message: r.error_message === null ? null : messageText(r.error_message),
+      stack: r.error_stack === null ? null : messageText(r.error_stack),
+    }));
   }
 
   /** Which of these tokens are committed (each has its one materialization). */

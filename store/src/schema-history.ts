@@ -84,6 +84,8 @@ export const attempts = pgTable(
     failureClass: text('failure_class'),
     fingerprint: text('fingerprint'),
     errorMessage: bytea('error_message'),
+    /** The stack trace of what the user or plugin code threw (secrets redacted; at most 16 KiB). */
+    errorStack: bytea('error_stack'),
   },
   (t) => [index('weft_attempts_token_idx').on(t.token), index('weft_attempts_partition_idx').on(t.assetKey, t.partitionKey, t.id)],
 );

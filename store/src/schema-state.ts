@@ -60,6 +60,8 @@ export const failureGroups = pgTable(
     sampleMessage: bytea('sample_message').notNull(),
     /** The code location it belongs to (each location's state is its own). */
     location: text('location').notNull().default('default'),
+    /** The stack trace of the group's latest failure that had one (secrets redacted). */
+    lastStack: bytea('last_stack'),
   },
   (t) => [primaryKey({ columns: [t.location, t.assetKey, t.fingerprint] })],
 );

@@ -10,7 +10,7 @@ import { Requests } from './requests.js';
 import { Retention } from './retention.js';
 import { Sources } from './sources.js';
 import type { SqlClient, SqlDatabase } from './sql-client.js';
-import type { BatchOutcome, CheckResultInput, FailureGroup, FailureInput, Lineage, MaterializationRecord, NewEvent, OutcomeResult, PartitionRow, PlannerCursor, PruneOptions, PruneResult, RecordResult, ReleaseInput, StatusRange } from './types.js';
+import type { AttemptRow, BatchOutcome, CheckResultInput, FailureGroup, FailureInput, Lineage, MaterializationRecord, NewEvent, OutcomeResult, PartitionRow, PlannerCursor, PruneOptions, PruneResult, RecordResult, ReleaseInput, StatusRange } from './types.js';
 
 /**
  * The provenance store on PostgreSQL or PGlite (one schema, one code path; every value is a query
@@ -208,7 +208,7 @@ export class ProvenanceStore implements PlannerStore {
   }
 
   /** Every attempt of a partition, newest first, with exact error messages. */
-  attempts(assetKey: string, partitionKey: PartitionKey): Promise<Array<{ token: string; attempt: number; status: string; failureClass: string | null; fingerprint: string | null; message: string | null }>> {
+  attempts(assetKey: string, partitionKey: PartitionKey): Promise<AttemptRow[]> {
     return this.queries.attempts(assetKey, partitionKey);
   }
 

@@ -51,6 +51,8 @@ export interface FailureInput {
   readonly failureClass: FailureClass;
   readonly fingerprint: string;
   readonly message: string;
+  /** The stack trace of what was thrown (kept redacted, at most {@link MAX_STACK_BYTES} bytes). */
+  readonly stack?: string | null;
   readonly retryAt: number | null;
   readonly startedAt?: number | null;
   readonly finishedAt: number;
@@ -214,8 +216,22 @@ export interface FailureGroup {
   readonly firstSeen: number;
   readonly lastSeen: number;
   readonly sampleMessage: string;
+  /** The stack trace of its latest failure that had one (null when none was thrown with one). */
+  readonly lastStack: string | null;
   /** Partitions whose current state is failed with this fingerprint. */
   readonly partitions: readonly PartitionKey[];
+}
+
+/** One attempt of a partition: a failed or started one, or a success (its materialization). */
+export interface AttemptRow {
+  readonly token: string;
+  readonly attempt: number;
+  readonly status: string;
+  readonly failureClass: string | null;
+  readonly fingerprint: string | null;
+  readonly message: string | null;
+  /** The stack trace of what was thrown, when the attempt failed with one. */
+  readonly stack: string | null;
 }
 
 /** A code location's planner cursor: how far its planner has read the event log. */

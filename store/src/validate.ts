@@ -44,6 +44,20 @@ export function messageBytes(message: string): Buffer {
   return Buffer.from(redactSecrets(message), 'utf8');
 }
 
+/** How much of a stack trace the store keeps: the frames nearest the throw come first. */
+export const MAX_STACK_BYTES = 16 * 1024;
+
+/** UTF-8 bytes of a stack trace, secrets redacted, cut at {@link MAX_STACK_BYTES} with a marker; null when there is none. */
+export function stackBytes(stack: string | null | undefined): Buffer | null {
+  if (stack == null || stack === '') return null;
+  const bytes = Buffer.from(redactSecrets(stack), 'utf8');
+  if (bytes.length <= MAX_STACK_BYTES) return bytes;
+  // Cut on a line end so no frame (or UTF-8 sequence) is kept half.
+  const head = bytes.subarray(0, MAX_STACK_BYTES).toString('utf8');
+  const kept = head.slice(0, Math.max(head.lastIndexOf('\n'), 0));
+  return Buffer.from(`${kept}\n    … ${bytes.length - Buffer.byteLength(kept)} more bytes of stack trace not kept`, 'utf8');
+}
+
 /** A message read back from a bytea column. */
 export function messageText(bytes: Uint8Array | null): string {
   return bytes === null ? '' : Buffer.from(bytes).toString('utf8');

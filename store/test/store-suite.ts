@@ -5,8 +5,8 @@
  */
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ProvenanceStore, type CheckResultInput, type FailureInput, type InputRecord, type MaterializationRecord, type NewEvent, type SqlDatabase } from '../src/index.js';
-import { Planner, PARTITION_STATUSES, WeftError, type PartitionContext, type PlanResult, type WeftEvent } from '@weft/core';
+import { MAX_STACK_BYTES, ProvenanceStore, type CheckResultInput, type FailureInput, type InputRecord, type MaterializationRecord, type NewEvent, type SqlDatabase } from '../src/index.js';
+import { env, forgetSecrets, Planner, PARTITION_STATUSES, resolveSecret, WeftError, type PartitionContext, type PlanResult, type WeftEvent } from '@weft/core';
 import { DAY, NOW, TABLES, contextAt, countRows, jan, mat, readOne, readRange, sha, storeGraph, tableDigest } from './fixtures.js';
 
 /** Gives a fresh, migrated database; the suite closes it after each test. */
@@ -501,6 +501,32 @@ export function describeStore(name: string, factory: StoreFactory): void {
     });
 
     // ─── failures, checks, sources, dynamic keys, requests ───────────────────────────────────
+
+    it('keeps each failed attempt\'s stack trace and the group\'s latest, redacted and bounded', async () => {
+      const password = 'hunter2-stack-secret-value';
+      resolveSecret(env('WEFT_STACK_TEST_SECRET'), { plugin: 'test', field: 'password' }, { WEFT_STACK_TEST_SECRET: password });
+      const first = `Error: boom\n    at compute (/app/assets/d.ts:10:5)\n    at connect (postgres://u:${password}@db/x)`;
+      const later = 'Error: boom\n    at compute (/app/assets/d.ts:12:7)';
+      await store.recordFailures([{ ...failure('d', jan(1), 'fp-s', 'boom'), stack: first }, failure('d', jan(2), 'fp-s', 'boom without stack', 'v1', NOW + 10)]);
+      // The latest failure had no stack: the group keeps the one it has.
+      expect((await store.failureGroups('d'))[0]?.lastStack).toBe(first.replace(password, '[redacted]'));
+      await store.recordFailures([{ ...failure('d', jan(3), 'fp-s', 'boom', 'v1', NOW + 20), stack: later }]);
+      // An older failure reported late does not replace the latest stack.
+      await store.recordFailures([{ ...failure('d', jan(4), 'fp-s', 'boom', 'v1', NOW - 1000), stack: 'Error: old\n    at old (/app/old.ts:1:1)' }]);
+      const [group] = await store.failureGroups('d');
+      expect([group?.occurrences, group?.lastStack]).toEqual([4, later]);
+      expect((await store.attempts('d', jan(1))).map((a) => [a.message, a.stack])).toEqual([['boom', first.replace(password, '[redacted]')]]);
+      expect((await store.attempts('d', jan(2)))[0]?.stack).toBeNull();
+      // A huge stack is cut on a line end, says how much it lost, and stays valid UTF-8.
+      const frames = Array.from({ length: 2000 }, (_, i) => `    at frame${i} (/app/é/${'x'.repeat(20)}.ts:${i}:1)`);
+      await store.recordFailures([{ ...failure('e', jan(5), 'fp-big', 'deep'), stack: `RangeError: deep\n${frames.join('\n')}` }]);
+      const big = (await store.attempts('e', jan(5)))[0]?.stack ?? '';
+      expect(Buffer.byteLength(big)).toBeLessThanOrEqual(MAX_STACK_BYTES + 100);
+      expect(big.startsWith('RangeError: deep\n    at frame0 (')).toBe(true);
+      expect(big).toMatch(/\n {4}… \d+ more bytes of stack trace not kept$/);
+      expect(big).not.toContain('\uFFFD');
+      forgetSecrets();
+    });
 
     it('groups failures by fingerprint with the partitions they currently affect', async () => {
       const events = await store.recordFailures([

@@ -1,6 +1,6 @@
 import { LOCATION_DOC } from './location-arg.js';
 import { describeReason, PARTITION_STATUSES, type FailureClass, type PartitionStatus, type Reason } from '@weft/core';
-import type { PartitionDetail } from '@weft/store';
+import type { AttemptRow, PartitionDetail } from '@weft/store';
 import { cursorIndex, indexCursor, indexOfKey } from '../api/partitions.js';
 import { DEFAULT_LOG_LINES, type AssetRef } from '../api/request-scope.js';
 import { LOG_AFTER_DOC, LOG_FIRST_DOC, LogLineObject, logLines } from './log.js';
@@ -62,7 +62,7 @@ const RunningObject = builder.objectRef<{ token: string; since: number | null; b
   }),
 });
 
-const AttemptObject = builder.objectRef<{ token: string; attempt: number; status: string; failureClass: string | null; fingerprint: string | null; message: string | null }>('Attempt').implement({
+const AttemptObject = builder.objectRef<AttemptRow>('Attempt').implement({
   description: 'One attempt at materializing a partition.',
   fields: (t) => ({
     token: t.exposeString('token'),
@@ -71,6 +71,7 @@ const AttemptObject = builder.objectRef<{ token: string; attempt: number; status
     failureClass: t.field({ type: FailureClassEnum, nullable: true, resolve: (a) => a.failureClass as FailureClass | null }),
     fingerprint: t.string({ nullable: true, resolve: (a) => a.fingerprint }),
     message: t.string({ nullable: true, description: 'The exact error message.', resolve: (a) => a.message }),
+    stack: t.string({ nullable: true, description: 'The stack trace of what the compute (or a plugin) threw, secrets redacted, at most 16 KiB.', resolve: (a) => a.stack }),
   }),
 });
 

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { callUserCode, classifyError, redactSecrets, coerceError, ComputeTimeoutError, dataVersionOf, failureFingerprint, findCause, StalePlanError, UserCodeError, WeftError, type AssetDefinition, type ComputeProvider, type ComputeContext, type InputSpecs, type ListenedInput, type MaterializationEvent, type PartitionContext, type PlannedBatch, type PlannedPartition, type RetryPolicy } from '@weft/core';
+import { callUserCode, classifyError, redactSecrets, coerceError, ComputeTimeoutError, dataVersionOf, failureFingerprint, failureStack, findCause, StalePlanError, UserCodeError, WeftError, type AssetDefinition, type ComputeProvider, type ComputeContext, type InputSpecs, type ListenedInput, type MaterializationEvent, type PartitionContext, type PlannedBatch, type PlannedPartition, type RetryPolicy } from '@weft/core';
 import { type CheckResultInput, type FailureInput, type InputRecord, type MaterializationRecord, type ReleaseInput, type RestoreInput } from '@weft/store';
 import { ComputeLog } from '../runtime/compute-log.js';
 import { readInputs } from '../runtime/read-inputs.js';
@@ -188,7 +188,7 @@ async function runBatch(
         continue;
       }
       const cause = error.cause instanceof Error ? error.cause : error;
-      failures.push({ token: partition.token, assetKey: batch.assetKey, partitionKey: partition.partitionKey, attempt: attemptNumber(), failureClass: 'actionable', fingerprint: failureFingerprint(cause), message: error.message, retryAt: null, startedAt, finishedAt: Date.now(), worker: runtime.workerName, workflowId, runId });
+      failures.push({ token: partition.token, assetKey: batch.assetKey, partitionKey: partition.partitionKey, attempt: attemptNumber(), failureClass: 'actionable', fingerprint: failureFingerprint(cause), message: error.message, stack: failureStack(cause), retryAt: null, startedAt, finishedAt: Date.now(), worker: runtime.workerName, workflowId, runId });
     }
   }
   if (timedOut.length > 0) {
@@ -223,7 +223,7 @@ async function runBatch(
       }));
     }
     for (const f of failures) {
-      runtime.listeners.emit(() => ({ ...event('fail', f.partitionKey, f.token, f.finishedAt), attempt: f.attempt, error: { message: redactSecrets(f.message), failureClass: f.failureClass, fingerprint: f.fingerprint } }));
+      runtime.listeners.emit(() => ({ ...event('fail', f.partitionKey, f.token, f.finishedAt), attempt: f.attempt, error: { message: redactSecrets(f.message), failureClass: f.failureClass, fingerprint: f.fingerprint, ...(f.stack ? { stack: redactSecrets(f.stack) } : {}) } }));
     }
   }
   if (process.env['WEFT_DEBUG_TIMING']) process.stderr.write(`[weft] ${batch.assetKey}: ${records.length} computed in ${recordStarted - computeStarted} ms, recorded in ${Date.now() - recordStarted} ms\n`);
