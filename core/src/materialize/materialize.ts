@@ -11,7 +11,10 @@ export interface MaterializeOptions {
    * partitions need upstream runs too. @default every partition of every given asset
    */
   readonly partitions?: readonly PartitionKey[] | Readonly<Record<string, readonly PartitionKey[]>>;
-  /** Values of source partitions, by source key and partition key (encoded with the source's codec). */
+  /**
+   * Values of source partitions, by source key and partition key (encoded with the source's codec).
+   * A source named here is not observed through its connector: these are all its partitions.
+   */
   readonly sources?: Readonly<Record<string, Readonly<Record<PartitionKey, unknown>>>>;
   /**
    * The time to plan at (which time windows exist). @default the end of the latest requested time
@@ -114,7 +117,7 @@ export async function materialize(definitions: readonly Definition[], options: M
   for (const [sourceKey, byKey] of Object.entries(options.sources ?? {})) {
     for (const [partitionKey, value] of Object.entries(byKey)) runner.setSource(sourceKey, partitionKey, value);
   }
-  await runner.observeSources();
+  await runner.observeSources(undefined, new Set(Object.keys(options.sources ?? {})));
   checkRequestedPartitions(definitions, options.partitions, runner.planner.context);
   let n = 0;
   for (const def of definitions) {

@@ -110,11 +110,11 @@ export class InProcessRunner {
     return dataVersion;
   }
 
-  /** Asks every source connector what exists and reports it observed. */
-  async observeSources(signal: AbortSignal = new AbortController().signal): Promise<void> {
+  /** Asks every source connector (but those of `skip`) what exists and reports it observed. */
+  async observeSources(signal: AbortSignal = new AbortController().signal, skip: ReadonlySet<string> = new Set()): Promise<void> {
     for (const key of this.graph.order) {
       const def = this.graph.node(key).definition;
-      if (def.kind !== 'source' || !def.observe) continue;
+      if (def.kind !== 'source' || !def.observe || skip.has(key)) continue;
       const connector = def.observe;
       const observed = await callUserCode(`observing source ${key}`, { assetKey: key }, () => connector.observe({ sourceKey: key, signal }));
       if (observed.length > 0) {
