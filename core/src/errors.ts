@@ -18,6 +18,7 @@ export type WeftErrorCode =
   | 'storage.bad_value'
   | 'plan.stale'
   | 'compute.timeout'
+  | 'compute.failed'
   | 'plugin.bad_option'
   | 'plugin.incompatible'
   | 'plugin.secret_missing'

@@ -1,6 +1,7 @@
 export type { ObjectStorage } from '../storage/object-storage.js';
 export type { ConnectorContext, ObservedPartition, ReportedVersion, SourceConnector } from './connector.js';
-export type { ComputeProvider, ComputeTask } from './compute.js';
+export type { ComputeProvider, ComputeTask, PortableCompute } from './compute.js';
+export { decodePortableValue, encodePortableValue } from './portable-value.js';
 export { compileKeyPattern, type KeyPattern } from './key-pattern.js';
 export { definePlugin, checkCompatible, isPluginInstance, secret, WEFT_VERSION, type CheckSpec, type ConnectorSpec, type PluginContext, type PluginInstance, type PluginSpec, type Resolved, type WeftPlugin } from './define-plugin.js';
 export { env, isSecret, redactSecrets, resolveSecret, forgetSecrets, type SecretRef } from './secrets.js';

@@ -9,6 +9,7 @@
  */
 export { describeStorageConformance, type StorageCapabilities, type StorageUnderTest } from './storage-suite.js';
 export { describeConnectorConformance, type ConnectorCapabilities, type ConnectorUnderTest } from './connector-suite.js';
-export { describeComputeConformance, type ComputeCapabilities, type ComputeUnderTest } from './compute-suite.js';
+export { describeComputeConformance, type ComputeCapabilities, type ComputeUnderTest, type RemoteObservation } from './compute-suite.js';
+export * as computeFixtures from './compute-fixtures.js';
 export { crashWhileWriting, type CrashWriterOptions } from './crash-writer.js';
 export { patternedChunks, rssSampler } from './streams.js';
