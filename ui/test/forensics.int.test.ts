@@ -99,6 +99,8 @@ describe('partition forensics', () => {
     const reasons = (await ok(stack.url, `{ partition(assetKey: "flaky", partitionKey: "2024-01-02") { ... on Partition { reasons { kind description } } } }`)).partition.reasons;
     expect(await page.getByTestId('reason').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')))).toEqual(reasons.map((r: { kind: string }) => r.kind));
     await expect.poll(() => page.getByTestId('failure-logs').textContent()).toContain('row cannot be parsed');
+    // The stack trace of the failed attempt (the one the failure names), frame in the asset's module included.
+    await expect.poll(() => page.getByTestId('failure-stack').textContent()).toMatch(/^Error: bad row in 2024-01-02: value \d+ cannot be parsed\n\s+at .*pipeline\.ts:\d+:\d+/);
     await stack.screenshot(page, 'forensics-failed');
     await context.close();
   }, 180_000);

@@ -1,6 +1,6 @@
 /**
  * Failure triage in Chromium against the real server and workers: flaky fails on 2024-01-02, the
- * page shows that group (fingerprint, count, partition, message) as the API has it; once the code
+ * page shows that group (fingerprint, count, partition, message, stack trace) as the API has it; once the code
  * is fixed, "Retry group" in the page recomputes the partition and the group leaves the page.
  */
 import { afterAll, describe, expect, it } from 'vitest';
@@ -49,6 +49,11 @@ describe('failure triage', () => {
     expect(await trace.textContent()).toBe(partition.failure.message);
     expect(await trace.textContent()).toContain('bad row in 2024-01-02: value 2 cannot be parsed');
     expect(await page.getByTestId('failure-log').textContent()).toContain('row cannot be parsed');
+    // The stack trace of what the compute threw, as the API keeps it: the message, then the asset module's frame.
+    const attempts = (await ok(stack.url, `{ partition(assetKey: "flaky", partitionKey: "2024-01-02") { ... on Partition { attempts { status stack } } } }`)).partition.attempts as Array<{ status: string; stack: string | null }>;
+    const thrown = attempts.find((a) => a.status === 'failed')?.stack ?? '';
+    expect(thrown).toMatch(/^Error: bad row in 2024-01-02: value 2 cannot be parsed\n\s+at .*pipeline\.ts:\d+:\d+/);
+    expect(await page.getByTestId('failure-stack').textContent()).toBe(thrown);
     await stack.screenshot(page, 'triage-failures');
 
     // Fix the code, retry the group from the page.

@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { Link } from 'react-router';
 import { useMutation, useQuery } from 'urql';
 import { useSession } from '../api/session';
+import { StackTrace } from '../components/stack-trace';
 import { ErrorBox, Loading } from '../components/status';
 import { assetPath, fmtInt, fmtTime, partitionPath } from '../lib/format';
 import { LATEST_FAILURE_QUERY, RETRY_MUTATION, type FailureGroup, type LatestFailure, type RetryResult } from './queries';
@@ -123,11 +124,12 @@ function FailureDetail({ group, location }: { group: FailureGroup; location: str
       </div>
       <div className="fg-trace">
         {shown !== null ? (
-          <LatestAttempt assetKey={group.assetKey} partitionKey={shown} location={location} fallback={group.sampleMessage} />
+          <LatestAttempt assetKey={group.assetKey} partitionKey={shown} location={location} fallback={group.sampleMessage} fallbackStack={group.lastStack} />
         ) : (
           <>
             <h3>Message</h3>
             <pre className="fg-pre">{group.sampleMessage}</pre>
+            <StackTrace stack={group.lastStack} title="Stack trace of its latest failure" />
           </>
         )}
       </div>
@@ -135,7 +137,7 @@ function FailureDetail({ group, location }: { group: FailureGroup; location: str
   );
 }
 
-function LatestAttempt({ assetKey, partitionKey, location, fallback }: { assetKey: string; partitionKey: string; location: string | null; fallback: string }) {
+function LatestAttempt({ assetKey, partitionKey, location, fallback, fallbackStack }: { assetKey: string; partitionKey: string; location: string | null; fallback: string; fallbackStack: string | null }) {
   const [{ data, error }] = useQuery<LatestFailure>({ query: LATEST_FAILURE_QUERY, variables: { location, asset: assetKey, partition: partitionKey }, requestPolicy: 'network-only' });
   if (error) return <ErrorBox message={error.message} />;
   if (!data) return <Loading what="the latest attempt" />;
@@ -151,6 +153,7 @@ function LatestAttempt({ assetKey, partitionKey, location, fallback }: { assetKe
       <pre className="fg-pre" data-testid="failure-trace">
         {p.failure?.message ?? failed?.message ?? fallback}
       </pre>
+      <StackTrace stack={failed ? failed.stack : fallbackStack} title="Stack trace" />
       {p.failure?.retryAt ? <p className="muted">Retried automatically at {fmtTime(p.failure.retryAt)}.</p> : null}
       {p.failureLogs.length > 0 ? (
         <>

@@ -9,6 +9,7 @@ export interface FailureGroup {
   readonly firstSeen: string;
   readonly lastSeen: string;
   readonly sampleMessage: string;
+  readonly lastStack: string | null;
   readonly partitionCount: number;
   readonly partitions: readonly string[];
   readonly asset: { readonly group: string } | null;
@@ -16,7 +17,7 @@ export interface FailureGroup {
 
 export const FAILURES_QUERY = `query Failures($location: String, $onlyCurrent: Boolean) {
   failures(location: $location, onlyCurrent: $onlyCurrent) {
-    assetKey fingerprint failureClass occurrences firstSeen lastSeen sampleMessage partitionCount
+    assetKey fingerprint failureClass occurrences firstSeen lastSeen sampleMessage lastStack partitionCount
     partitions(first: 200)
     asset { group }
   }
@@ -29,7 +30,7 @@ export interface LatestFailure {
         readonly key: string;
         readonly status: string;
         readonly failure: { readonly message: string; readonly fingerprint: string; readonly retryAt: string | null; readonly token: string } | null;
-        readonly attempts: readonly { readonly attempt: number; readonly status: string; readonly message: string | null; readonly fingerprint: string | null }[];
+        readonly attempts: readonly { readonly attempt: number; readonly status: string; readonly message: string | null; readonly fingerprint: string | null; readonly stack: string | null }[];
         readonly failureLogs: readonly { readonly at: string; readonly level: string; readonly message: string; readonly attempt: number }[];
       }
     | { readonly __typename: string; readonly message?: string };
@@ -42,7 +43,7 @@ export const LATEST_FAILURE_QUERY = `query LatestFailure($location: String, $ass
     ... on Partition {
       key status
       failure { message fingerprint retryAt token }
-      attempts { attempt status message fingerprint }
+      attempts { attempt status message fingerprint stack }
       failureLogs(first: 200) { at level message attempt }
     }
     ... on Error { message }

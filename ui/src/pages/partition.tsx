@@ -8,6 +8,7 @@ import { useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { useQuery } from 'urql';
 import { useLiveTick } from '../api/live';
+import { StackTrace } from '../components/stack-trace';
 import { ErrorBox, Loading, StatusBadge } from '../components/status';
 import { DetailPanel, DiffPanel, HISTORY_FIELDS, HistoryTable, LogsList, type HistoryEntry } from '../forensics/history';
 import { ProvenanceTree } from '../forensics/provenance';
@@ -22,10 +23,10 @@ const PARTITION_QUERY = `query Forensics($asset: String!, $partition: String!) {
       id key status dataVersion codeVersion token updatedSeq changedSeq verifiedSeq
       asset { key group kind partitionsDefinition { kind } }
       reasons { kind description assetKey input partitions more check message fromCodeVersion toCodeVersion }
-      failure { message fingerprint failureClass retryAt }
+      failure { message fingerprint failureClass retryAt token }
       checkFailure { check message }
       running { since batchId token }
-      attempts { attempt status message failureClass fingerprint token }
+      attempts { attempt status message failureClass fingerprint token stack }
       current { id }
       materializations(first: 50) { ${HISTORY_FIELDS} }
       failureLogs(first: 200) { at level message attempt line fields }
@@ -45,10 +46,10 @@ interface PartitionData {
         readonly token: string | null;
         readonly asset: { readonly key: string; readonly group: string; readonly kind: string; readonly partitionsDefinition: { readonly kind: string } };
         readonly reasons: ReadonlyArray<{ readonly kind: string; readonly description: string; readonly assetKey: string | null; readonly input: string | null; readonly partitions: readonly string[] | null; readonly more: number | null }>;
-        readonly failure: { readonly message: string; readonly fingerprint: string; readonly failureClass: string; readonly retryAt: string | null } | null;
+        readonly failure: { readonly message: string; readonly fingerprint: string; readonly failureClass: string; readonly retryAt: string | null; readonly token: string } | null;
         readonly checkFailure: { readonly check: string; readonly message: string } | null;
         readonly running: { readonly since: string | null; readonly batchId: string | null; readonly token: string } | null;
-        readonly attempts: ReadonlyArray<{ readonly attempt: number; readonly status: string; readonly message: string | null; readonly failureClass: string | null; readonly fingerprint: string | null; readonly token: string }>;
+        readonly attempts: ReadonlyArray<{ readonly attempt: number; readonly status: string; readonly message: string | null; readonly failureClass: string | null; readonly fingerprint: string | null; readonly token: string; readonly stack: string | null }>;
         readonly current: { readonly id: string } | null;
         readonly materializations: readonly HistoryEntry[];
         readonly failureLogs: ReadonlyArray<{ readonly at: string; readonly level: string; readonly message: string; readonly attempt: number; readonly line: number; readonly fields: unknown }>;
@@ -125,6 +126,7 @@ function Forensics({ assetKey, partitionKey }: { assetKey: string; partitionKey:
           <div className="failure" data-testid="failure">
             <b>Failed</b> ({p.failure.failureClass.toLowerCase()}, fingerprint <code>{short(p.failure.fingerprint, 12)}</code>
             {p.failure.retryAt ? `, retried at ${fmtTime(p.failure.retryAt)}` : ''}): <span className="mono">{p.failure.message}</span>
+            <StackTrace stack={p.attempts.find((a) => a.status === 'failed' && a.token === p.failure?.token)?.stack ?? null} title="Stack trace" />
           </div>
         ) : null}
         {p.checkFailure ? (
