@@ -1,11 +1,11 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowIdConflictPolicy } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { callUserCode, sourceDataVersion, textOrderedAssets, type PlannedBatch } from '@weft/core';
+import { callUserCode, discoveredDynamicKeys, sourceDataVersion, textOrderedAssets, type PlannedBatch } from '@weft/core';
 import { type PruneResult } from '@weft/store';
 import type { ApplyRetentionInput } from '../workflows/retention.js';
 import { PlannerHost, type PlanSummary } from '../runtime/planner-host.js';
-import type { WeftRuntime } from '../runtime/runtime.js';
+import { contextAt, type WeftRuntime } from '../runtime/runtime.js';
 import { PLANNER_SUPERSEDED, reconcileWorkflowId, type WakeReason } from '../workflows/ids.js';
 import { supersededBy } from '../runtime/deployments.js';
 import { batchProgress, executionIds, materializeBatch, restoresOf, type MaterializeBatchInput, type MaterializeBatchResult } from './materialize-batch.js';
@@ -105,7 +105,14 @@ export function createActivities(runtime: WeftRuntime, host = new PlannerHost(ru
       if (def.kind !== 'source' || !def.observe) return { changed: 0 };
       const connector = def.observe;
       const observed = await callUserCode(`observing source ${sourceKey}`, { assetKey: sourceKey }, () => connector.observe({ sourceKey, signal: new AbortController().signal }));
-      const ctx = { now: runtime.now(), dynamicKeys: () => [] };
+      // Keys of a dynamic source (or a dynamic dimension) the connector found first join their key
+      // sets, so what exists becomes partitions; then the observation is recorded in the new context.
+      let ctx = contextAt(runtime.now(), await runtime.store.dynamicKeys());
+      const discovered = discoveredDynamicKeys(def.partitions, observed.map((o) => o.partitionKey), ctx);
+      if (discovered.size > 0) {
+        for (const [name, keys] of discovered) await runtime.store.addDynamicKeys(name, keys);
+        ctx = contextAt(runtime.now(), await runtime.store.dynamicKeys());
+      }
       const known = observed.filter((o) => def.partitions.checkKey(o.partitionKey) === undefined && def.partitions.indexOf(o.partitionKey, ctx) !== undefined);
       // A partition reported without any version cannot be compared: it is left out.
       const versioned = known.map((o) => ({ partitionKey: o.partitionKey, dataVersion: sourceDataVersion(o.version), reported: o.version })).filter((o) => /^[0-9a-f]{64}$/.test(o.dataVersion));

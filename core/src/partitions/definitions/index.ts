@@ -8,3 +8,4 @@ export * from './unpartitioned.js';
 export { escapeKeyPart, encodeMultiKey, decodeMultiKey, type KeyPair } from './multi-key.js';
 export { partitionKeyProblem, isValidPartitionKey } from './key-rules.js';
 export { MAX_CRON_WINDOWS } from './cron-layout.js';
+export { discoveredDynamicKeys } from './dynamic-discovery.js';
