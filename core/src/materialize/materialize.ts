@@ -21,6 +21,11 @@ export interface MaterializeOptions {
    * window; required when time-partitioned assets run without explicit partitions
    */
   readonly now?: number;
+  /**
+   * Keys of dynamic partitions sets, by set name, added before anything runs. Sources whose values
+   * are given (or observed) add the keys they bring on their own, as on the workers.
+   */
+  readonly dynamicPartitions?: Readonly<Record<string, readonly PartitionKey[]>>;
   /** Code versions per asset key (default: cheap in-process versions). */
   readonly codeVersions?: Readonly<Record<string, string>>;
   /** Throw the first failure (true) or report failures in the result (false). @default true */
@@ -114,6 +119,7 @@ export async function materialize(definitions: readonly Definition[], options: M
     throw new DefinitionError('definition.bad_option', 'materialize(): pass `now` (epoch ms) or explicit `partitions`, so Weft knows which time windows exist', { field: 'now' });
   }
   const runner = new InProcessRunner(definitions, { now, automatic: false, ...(options.codeVersions ? { codeVersions: options.codeVersions } : {}) });
+  for (const [name, keys] of Object.entries(options.dynamicPartitions ?? {})) runner.addDynamicKeys(name, keys);
   for (const [sourceKey, byKey] of Object.entries(options.sources ?? {})) {
     for (const [partitionKey, value] of Object.entries(byKey)) runner.setSource(sourceKey, partitionKey, value);
   }

@@ -4,6 +4,8 @@ import type { AssetDefinition, ComputeContext, Definition, InputSpecs, SourceDef
 import { UserCodeError, WeftError } from '../errors.js';
 import { hashCanonical } from '../hashing/canonical-encoding.js';
 import { dataVersionOf, sourceDataVersion } from '../hashing/data-version.js';
+import { validateDynamicKey } from '../partitions/definitions/dynamic.js';
+import { discoveredDynamicKeys } from '../partitions/definitions/dynamic-discovery.js';
 import type { PartitionKey, PartitionsDefinition } from '../partitions/types.js';
 import { Planner, type PlannerOptions } from '../planner/planner.js';
 import type { PlannedBatch, PlannedPartition, PlannerRequest, PlanResult, WeftEvent } from '../planner/types.js';
@@ -47,7 +49,8 @@ export function inProcessCodeVersion(def: AssetDefinition<unknown, InputSpecs>):
  */
 export class InProcessRunner {
   readonly graph: AssetGraph;
-  readonly planner: Planner;
+  private plannerValue: Planner;
+  private readonly plannerOptions: PlannerOptions;
   readonly runs: RunRecord[] = [];
   private readonly log: WeftEvent[] = [];
   private readonly values = new Map<string, Uint8Array>();
@@ -68,8 +71,37 @@ export class InProcessRunner {
     }
     this.nowValue = options.now;
     this.retries = options.transientRetries ?? 2;
-    this.planner = new Planner(this.graph, { codeVersions, automatic: options.automatic ?? true, ...(options.limits ? { limits: options.limits } : {}) });
-    this.planner.load({ cursor: 0, dynamicKeys: {}, assets: [], requests: [] }, options.now);
+    this.plannerOptions = { codeVersions, automatic: options.automatic ?? true, ...(options.limits ? { limits: options.limits } : {}) };
+    this.plannerValue = new Planner(this.graph, this.plannerOptions).load({ cursor: 0, dynamicKeys: {}, assets: [], requests: [] }, options.now);
+  }
+
+  /** The planner (a new one after dynamic keys moved partition indices). */
+  get planner(): Planner {
+    return this.plannerValue;
+  }
+
+  /**
+   * Adds keys to dynamic partitions `name` (each checked; present ones ignored). Where that moves
+   * partition indices (a multi-dimensional definition uses the set), the planner is rebuilt from the
+   * event log with the new keys, as the workers' planner host does from the store.
+   */
+  addDynamicKeys(name: string, keys: readonly PartitionKey[]): void {
+    const present = new Set(this.planner.context.dynamicKeys(name));
+    const added = [...new Set(keys.map((key) => validateDynamicKey(key, name)))].filter((key) => !present.has(key));
+    if (added.length === 0) return;
+    this.emit({ kind: 'dynamic.keys_added', name, keys: added });
+    if (!this.planner.needsRebuild) return;
+    const sets = new Map<string, Set<PartitionKey>>();
+    for (const event of this.log) if (event.kind === 'dynamic.keys_added') for (const key of event.keys) sets.set(event.name, (sets.get(event.name) ?? new Set()).add(key));
+    const dynamicKeys = Object.fromEntries([...sets].map(([set, keys]) => [set, [...keys]]));
+    const planner = new Planner(this.graph, this.plannerOptions).load({ cursor: 0, dynamicKeys, assets: [], requests: [] }, this.nowValue);
+    planner.apply(this.log.filter((event) => event.kind !== 'dynamic.keys_added'), this.nowValue);
+    this.plannerValue = planner;
+  }
+
+  /** Adds the dynamic keys that observed `keys` of source `def` bring (see {@link discoveredDynamicKeys}). */
+  private discover(def: SourceDefinition<unknown>, keys: readonly PartitionKey[]): void {
+    for (const [name, found] of discoveredDynamicKeys(def.partitions, keys, this.planner.context)) this.addDynamicKeys(name, found);
   }
 
   get now(): number {
@@ -104,6 +136,7 @@ export class InProcessRunner {
   setSource(key: string, partitionKey: PartitionKey, value: unknown): string {
     const def = this.source(key);
     const bytes = value instanceof Uint8Array ? value : def.codec.encode(value);
+    this.discover(def, [partitionKey]);
     this.sourceBytes.set(`${key}\u0000${partitionKey}`, bytes);
     const dataVersion = dataVersionOf(bytes);
     this.emit({ kind: 'source.observed', assetKey: key, partitions: [{ partitionKey, dataVersion }] });
@@ -118,6 +151,7 @@ export class InProcessRunner {
       const connector = def.observe;
       const observed = await callUserCode(`observing source ${key}`, { assetKey: key }, () => connector.observe({ sourceKey: key, signal }));
       if (observed.length > 0) {
+        this.discover(def, observed.map((o) => o.partitionKey));
         this.emit({ kind: 'source.observed', assetKey: key, partitions: observed.map((o) => ({ partitionKey: o.partitionKey, dataVersion: sourceDataVersion(o.version) })) });
       }
     }
