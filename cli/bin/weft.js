@@ -4,5 +4,10 @@
 import { register } from 'tsx/esm/api';
 
 register();
+// `weft … | head` closes the pipe early: not an error of the command.
+process.stdout.on('error', (error) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
 const { main } = await import('../src/main.ts');
 process.exitCode = await main(process.argv.slice(2));

@@ -1,2 +1,4 @@
-/** A usage mistake in an option's value; the CLI prints it with the usage (exit code 2). */
-export class OptionError extends Error {}
+/** A usage mistake in an option's value; the CLI prints it with a pointer to `--help` (exit code 2). */
+export class OptionError extends Error {
+  override readonly name = 'OptionError';
+}

@@ -55,7 +55,8 @@ describe('weft dev (the README main command) on the example project', () => {
       const deadline = Date.now() + 120_000;
       while (!existsSync(join(state, 'dev.json')) && Date.now() < deadline) await sleep(200);
       const { stdout } = await exec(process.execPath, [weft, 'status', '--state', state]);
-      expect(stdout).toMatch(/daily_total\s+3 fresh/);
+      expect(stdout).toMatch(/^ASSET\s+KIND\s+PARTITIONS\s+FRESH/m);
+      expect(stdout).toMatch(/^daily_total\s+asset\s+3 daily from 2024-01-01 until 2024-01-04 \(UTC\)\s+3\s+0\s+0\s+0\s+0\s+0\s+0$/m);
       // The same port serves the GraphQL API, auth off (and it says so).
       const info = JSON.parse(readFileSync(join(state, 'dev.json'), 'utf8')) as { graphql: string };
       expect(printed).toContain(`GraphQL: ${info.graphql}`);
@@ -119,10 +120,10 @@ describe('weft dev (the README main command) on the example project', () => {
   it('rejects bad options with the usage and exit code 2', async () => {
     const error = (await exec(process.execPath, [weft, 'dev', '--port', 'abc']).catch((e: unknown) => e)) as { code: number; stderr: string };
     expect(error.code).toBe(2);
-    expect(error.stderr).toContain('--port must be a TCP port number, got "abc"');
+    expect(error.stderr).toContain(`option '--port <port>' argument 'abc' is invalid. must be a TCP port number, got "abc"`);
     const unknown = (await exec(process.execPath, [weft, 'frobnicate']).catch((e: unknown) => e)) as { code: number; stderr: string };
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('unknown command "frobnicate"');
+    expect(unknown.stderr).toContain("weft: unknown command 'frobnicate'");
     const noConfig = (await exec(process.execPath, [weft, 'dev', '--dir', state, '--once']).catch((e: unknown) => e)) as { code: number; stderr: string };
     expect(noConfig.code).toBe(1);
     expect(noConfig.stderr).toContain('no weft.config.ts in');

@@ -63,9 +63,10 @@ describe('weft server', () => {
       expect(secret).toMatch(/^weft_/);
       expect(await query(server.url, '{ viewer { actor authenticated roles } }', secret)).toEqual({ data: { viewer: { actor: 'token:ops', authenticated: true, roles: { '*': 'admin' } } } });
       const listed = await exec(process.execPath, [weft, 'token', 'list'], { env });
-      expect(listed.stdout).toContain('ops');
+      expect(listed.stdout).toMatch(/^ID\s+NAME\s+ROLES\s+STATE\s+LAST USED$/m);
+      expect(listed.stdout).toMatch(/^\S+\s+ops\s+\*=admin\s+live\b/m);
       expect(listed.stdout).not.toContain(secret);
-      const id = listed.stdout.trim().split(/\s+/)[0]!;
+      const id = listed.stdout.trim().split('\n')[1]!.split(/\s+/)[0]!;
       await exec(process.execPath, [weft, 'token', 'revoke', '--id', id], { env });
       expect(await query(server.url, '{ viewer { authenticated } }', secret)).toEqual({ data: { viewer: { authenticated: false } } });
       const bad = (await exec(process.execPath, [weft, 'token', 'create', '--name', 'x', '--role', 'ingest=owner'], { env }).catch((e: unknown) => e)) as { code: number; stderr: string };

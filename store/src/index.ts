@@ -9,7 +9,7 @@
 export * from './types.js';
 export * as storageSchema from './schema.js';
 export { ProvenanceStore } from './store.js';
-export { migrate, readMigrations, MIGRATIONS_FOLDER, type Migration } from './migrate.js';
+export { migrate, pendingMigrations, readMigrations, MIGRATIONS_FOLDER, type Migration } from './migrate.js';
 export { pgDatabase, pgliteDatabase, type SqlClient, type SqlDatabase } from './sql-client.js';
 export { checkStoredText, MAX_STACK_BYTES } from './validate.js';
 export { copyField, copyLine, copyStatement, type CopyValue } from './copy-text.js';

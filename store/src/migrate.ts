@@ -69,3 +69,17 @@ export async function migrate(db: SqlDatabase, folder = MIGRATIONS_FOLDER): Prom
     return run(tx, (fn) => fn(tx));
   });
 }
+
+/** The names of the migrations not applied yet to the database (all of them on an empty one). */
+export async function pendingMigrations(db: SqlClient, folder = MIGRATIONS_FOLDER): Promise<string[]> {
+  let applied: Set<string>;
+  try {
+    applied = new Set((await db.query<{ name: string }>('SELECT name FROM weft_migrations')).map((r) => r.name));
+  } catch (error) {
+    if ((error as { code?: string }).code !== '42P01') throw error; // no table yet: nothing applied
+    applied = new Set();
+  }
+  return readMigrations(folder)
+    .map((m) => m.name)
+    .filter((name) => !applied.has(name));
+}
