@@ -10,6 +10,7 @@ import { retentionBench } from './retention.js';
 import { throughputBench } from './throughput.js';
 import { servicesStartup } from './services-startup.js';
 import { uiHeatmapBench } from './ui-heatmap.js';
+import { vsDagsterBench } from './vs-dagster.js';
 
 /** Every benchmark, by name. */
-export const benchmarks: readonly Benchmark[] = [plannerBench, minimalityBench, servicesStartup, lineageWritesBench, lineageQueryBench, retentionBench, throughputBench, reactionBench, apiLineageBench, apiSummaryBench, uiHeatmapBench];
+export const benchmarks: readonly Benchmark[] = [plannerBench, minimalityBench, servicesStartup, lineageWritesBench, lineageQueryBench, retentionBench, throughputBench, reactionBench, apiLineageBench, apiSummaryBench, uiHeatmapBench, vsDagsterBench];

@@ -1,0 +1,171 @@
+/**
+ * Weft against Dagster on the same workload, in one run (bench/src/vs-dagster/, bench/python/vs_dagster.py).
+ *
+ * Workload: 10 chains of a daily source → `cleaned` (its day) → `monthly` (rollup of cleaned's
+ * days) and `rolling_7d` (7-day window of cleaned), `scale` daily partitions per daily asset,
+ * trivial computes. Dagster 1.13 (pinned, in a virtualenv made once under ~/.cache/weft) on a
+ * PostgreSQL instance of its own; Weft's planner in memory and its real workers on PostgreSQL +
+ * the Temporal dev server. The systems alternate: Weft decides, Dagster decides and materializes,
+ * Weft materializes; then per change: Weft's planner, Dagster, Weft's workers.
+ *
+ * - plan: every source partition known, the decisions until nothing is left to run, summed
+ *   (Dagster: `AutomationCondition.eager()` without `in_latest_time_window` through
+ *   `evaluate_automation_conditions`, with the requested runs between ticks; Weft: `Planner.apply`
+ *   + `plan`, with the started partitions succeeding between plans). Both must decide exactly every
+ *   partition of the workload.
+ * - materialize: from empty to everything materialized (Dagster: the ticks' requests run in-process
+ *   as single-run backfills, `BackfillPolicy.single_run()`, runs summed; Weft: its workers from the
+ *   loop's wake to the last commit, the committed set checked exactly).
+ * - replan: one source partition changes; the first decision after it.
+ * - react: that change until every affected partition is materialized again (Weft: measured on its
+ *   workers from the push call; Dagster: computed from its measured ticks and runs plus its default
+ *   30 s sensor interval, see dagster-react.ts).
+ * - recomputed: after the change, by each, checked against the closure worked out from the shape.
+ * - memory: peak RSS of each side's processes.
+ */
+import { cpus, loadavg } from 'node:os';
+import { checked, type Benchmark } from '../benchmark.js';
+import { dagsterReaction, type DagsterTick } from '../vs-dagster/dagster-react.js';
+import { DagsterSession, DagsterTimeout, type DagsterAnswer } from '../vs-dagster/dagster-session.js';
+import { ensureDagsterVenv } from '../vs-dagster/python-env.js';
+import { postmasterPid, RssSampler } from '../vs-dagster/rss-sampler.js';
+import { printTable, sameSets } from '../vs-dagster/report.js';
+import { summarize, WeftPlannerRun } from '../vs-dagster/weft-planner.js';
+import { WeftWorkersRun } from '../vs-dagster/weft-workers.js';
+import { VsWorkload } from '../vs-dagster/workload.js';
+
+/** A Dagster step that takes longer than this is recorded as timed out. */
+const LIMIT_MS = 600_000;
+/** Source partitions changed, one at a time (chains 0, 1, 2: the same day). */
+const CHANGES = 3;
+
+const median = (xs: readonly number[]): number | null => (xs.length === 0 ? null : ([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number));
+const ratio = (dagster: number | null | undefined, weft: number | null | undefined): number | null => (dagster == null || weft == null || weft <= 0 ? null : Math.round((dagster / weft) * 10) / 10);
+const load = (): number => Math.round((loadavg()[0] ?? 0) * 100) / 100;
+
+export const vsDagsterBench: Benchmark = {
+  name: 'vs-dagster',
+  description: 'Weft vs Dagster 1.13 (eager automation, single-run backfills, PostgreSQL) on 10 chains source → daily → monthly rollup + 7-day window: decide, materialize, replan, react, recomputed set, memory (scale = days)',
+  defaultScale: 1_000,
+  smokeScale: 100,
+  async run({ scale, log }) {
+    const days = Math.max(70, Math.round(scale));
+    const w = new VsWorkload(days);
+    const problems: string[] = [];
+    const loads: Record<string, number> = { start: load() };
+    const venv = await ensureDagsterVenv(log);
+    const expected = summarize(new Map([...w.firstWave(), ...w.secondWave()]));
+    const day = w.changedDay();
+    const weft: Record<string, unknown> = {};
+    const dagster: Record<string, unknown> = { version: undefined, storage: 'PostgreSQL (dagster-postgres)', python: venv.pythonVersion, venvCreatedMs: venv.createdMs, venv: venv.dir };
+    let session: DagsterSession | undefined;
+    let workers: WeftWorkersRun | undefined;
+    let dagsterPg = 0;
+    let dagsterRss = 0;
+    const sampler = new RssSampler({ dagster: () => (session ? [session.pid, dagsterPg] : []) }, 'weft');
+    /** A Dagster command within the limit; a timeout is a figure (and ends Dagster's part). */
+    const dagsterStep = async (label: string, command: Record<string, unknown> & { cmd: string }): Promise<DagsterAnswer | undefined> => {
+      if (!session) return undefined;
+      try {
+        const answer = await session.send(command, LIMIT_MS);
+        dagsterRss = Math.max(dagsterRss, answer.maxRssMb);
+        return answer;
+      } catch (error) {
+        if (!(error instanceof DagsterTimeout)) throw error;
+        log(`dagster ${label}: not finished within ${LIMIT_MS / 1000} s, recorded as timed out`);
+        dagster[label] = { timedOut: true, limitMs: LIMIT_MS };
+        await session.close();
+        session = undefined;
+        return undefined;
+      }
+    };
+    try {
+      // ─── decide from scratch: Weft's planner ────────────────────────────────────────────────
+      const planner = new WeftPlannerRun(w);
+      const firstWeft = planner.first();
+      const scratch = planner.scratch();
+      Object.assign(weft, { planMs: scratch.planMs, idleTickMs: scratch.idleTickMs, planTicksMs: scratch.ticks.map((t) => t.evalMs) });
+      sameSets('weft plan from scratch', scratch.decided, expected, problems);
+      if (Object.keys(firstWeft.requested).length > 0) problems.push('weft: a plan before any data started something');
+      log(`weft plan: ${scratch.planMs.toFixed(1)} ms over ${scratch.ticks.length - 1} plans (${scratch.ticks.map((t) => t.evalMs.toFixed(1)).join(', ')} ms)`);
+      loads['weftPlan'] = load();
+
+      // ─── decide and materialize from scratch: Dagster ───────────────────────────────────────
+      session = await DagsterSession.start(venv);
+      dagsterPg = postmasterPid(session.postgresDataDir);
+      const setup = await dagsterStep('setup', { cmd: 'setup', chains: w.chains.length, start: w.start, monthStart: w.monthStart, end: w.end });
+      if (setup) {
+        Object.assign(dagster, { version: setup['dagster'], definitionsMs: setup['definitionsMs'], sourceEventsMs: setup['sourceEventsMs'], sourceEvents: setup['sourceEvents'] });
+        if (setup['firstTickRequested'] !== 0) problems.push(`dagster: the tick before any data requested ${String(setup['firstTickRequested'])} partitions`);
+        log(`dagster setup: definitions ${String(setup['definitionsMs'])} ms, ${String(setup['sourceEvents'])} source events in ${String(setup['sourceEventsMs'])} ms`);
+      }
+      const fromScratch = await dagsterStep('scratch', { cmd: 'scratch' });
+      loads['dagsterScratch'] = load();
+      if (fromScratch) {
+        const ticks = fromScratch['ticks'] as DagsterTick[];
+        Object.assign(dagster, { planMs: fromScratch['planMs'], materializeMs: fromScratch['materializeMs'], idleTickMs: fromScratch['idleTickMs'], planTicksMs: ticks.map((t) => t.evalMs), runsMs: ticks.flatMap((t) => t.runsMs) });
+        sameSets('dagster plan from scratch', fromScratch['decided'] as Record<string, { count: number; sha256: string }>, expected, problems);
+        const materialized = fromScratch['materialized'] as Record<string, number>;
+        const short = Object.entries(expected).filter(([k, v]) => materialized[k] !== v.count);
+        if (short.length > 0) problems.push(`dagster: materialized partitions differ from the workload's: ${short.map(([k, v]) => `${k} ${materialized[k]} of ${v.count}`).join(', ')}`);
+        log(`dagster plan ${String(fromScratch['planMs'])} ms over ${ticks.length - 1} ticks, materialize ${String(fromScratch['materializeMs'])} ms (runs ${ticks.flatMap((t) => t.runsMs).join(', ')} ms)`);
+      }
+
+      // ─── materialize from empty: Weft's workers ─────────────────────────────────────────────
+      workers = await WeftWorkersRun.start(w);
+      log(`weft: services and worker up (${workers.env.temporalVersion}); materializing ${w.assetPartitions} partitions…`);
+      const m = await workers.materialize(log);
+      loads['weftMaterialize'] = load();
+      const { problems: exactProblems, ...exact } = m.check;
+      Object.assign(weft, { materializeMs: m.materializeMs, partitionsPerSecond: m.perSecond, exactSet: exact });
+      if (!m.check.exact) problems.push(...exactProblems.slice(0, 10).map((p) => `weft materialize: ${p}`));
+      log(`weft materialize: ${m.partitions} partitions in ${m.materializeMs} ms (${m.perSecond}/s), exact ${m.check.exact}`);
+
+      // ─── one source partition changes: replan, react, recomputed ────────────────────────────
+      const samples: Array<Record<string, unknown>> = [];
+      for (let k = 0; k < CHANGES; k++) {
+        const closure = summarize(w.closure(w.chains[k] as VsWorkload['chains'][number], day));
+        const value = w.sourceValue(k, w.dayKeys.indexOf(day)) + 1 + k;
+        const sample: Record<string, unknown> = { chain: k, day };
+        const wp = planner.change(k, day, value);
+        sample['weftReplanMs'] = wp.ticks[0]?.evalMs;
+        sameSets(`weft planner, change ${k + 1}`, wp.recomputed, closure, problems);
+        const dg = await dagsterStep('change', { cmd: 'change', asset: w.chains[k]?.source, partition: day });
+        if (dg) {
+          const ticks = dg['ticks'] as DagsterTick[];
+          const reaction = dagsterReaction(ticks);
+          Object.assign(sample, { dagsterReplanMs: ticks[0]?.evalMs, dagsterReactMs: reaction.expectedMs, dagsterReactBestMs: reaction.bestMs, dagsterTicks: reaction.ticks, dagsterRunsMs: ticks.flatMap((t) => t.runsMs) });
+          dagster['reactMethod'] = reaction.method;
+          sameSets(`dagster, change ${k + 1}`, dg['recomputed'] as Record<string, { count: number; sha256: string }>, closure, problems);
+          sample['dagsterRecomputed'] = Object.values(dg['recomputed'] as Record<string, { count: number }>).reduce((n, v) => n + v.count, 0);
+        }
+        const r = await workers.react(k, day, value, w.closure(w.chains[k] as VsWorkload['chains'][number], day));
+        sameSets(`weft workers, change ${k + 1}`, r.recomputed, closure, problems);
+        Object.assign(sample, { weftReactMs: r.reactMs, weftRecomputed: Object.values(r.recomputed).reduce((n, v) => n + v.count, 0), closure: Object.values(closure).reduce((n, v) => n + v.count, 0) });
+        samples.push(sample);
+        log(`change ${k + 1}: ${JSON.stringify(sample)}`);
+      }
+      loads['changes'] = load();
+      const pick = (key: string): number[] => samples.map((s) => s[key]).filter((v): v is number => typeof v === 'number');
+      Object.assign(weft, { replanMs: median(pick('weftReplanMs')), reactMs: median(pick('weftReactMs')), recomputed: median(pick('weftRecomputed')), maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) });
+      Object.assign(dagster, { replanMs: median(pick('dagsterReplanMs')), reactMs: median(pick('dagsterReactMs')), reactBestMs: median(pick('dagsterReactBestMs')), recomputed: median(pick('dagsterRecomputed')) });
+      sampler.sample();
+      Object.assign(dagster, { maxRssMb: dagsterRss, memory: sampler.peak('dagster') });
+      Object.assign(weft, { memory: sampler.peak('weft') });
+      const ratios = {
+        plan: ratio(dagster['planMs'] as number, weft['planMs'] as number),
+        replan: ratio(dagster['replanMs'] as number, weft['replanMs'] as number),
+        react: ratio(dagster['reactMs'] as number, weft['reactMs'] as number),
+        materialize: ratio(dagster['materializeMs'] as number, weft['materializeMs'] as number),
+        meaning: 'Dagster time ÷ Weft time (above 1: Weft faster); null where Dagster timed out (see dagster.<step>.timedOut)',
+      };
+      const result = { days, partitions: w.assetPartitions + w.chains.length * days, changes: samples, weft, dagster, ratios, load: loads, cpus: cpus().length };
+      printTable(result, log);
+      return checked(result, problems);
+    } finally {
+      sampler.stop();
+      await session?.close();
+      await workers?.close();
+    }
+  },
+};

@@ -1,0 +1,47 @@
+/** A set of partitions per asset, compared by count and hash of the sorted keys. */
+type Summaries = Readonly<Record<string, { readonly count: number; readonly sha256: string }>>;
+
+/**
+ * Adds to `problems` every asset whose partitions in `actual` differ from `expected` (count or
+ * keys), naming `label`; returns whether they are the same sets.
+ */
+export function sameSets(label: string, actual: Summaries, expected: Summaries, problems: string[]): boolean {
+  const assets = new Set([...Object.keys(actual), ...Object.keys(expected)]);
+  const differ = [...assets].filter((a) => actual[a]?.sha256 !== expected[a]?.sha256);
+  if (differ.length === 0) return true;
+  problems.push(`${label}: ${differ.length} assets with other partitions than expected (${differ.slice(0, 4).map((a) => `${a}: ${actual[a]?.count ?? 0} vs ${expected[a]?.count ?? 0}`).join(', ')})`);
+  return false;
+}
+
+const cell = (v: unknown): string => {
+  if (v === null || v === undefined) return '—';
+  if (typeof v === 'number') return v.toLocaleString('en-US', { maximumFractionDigits: 1 });
+  if (typeof v === 'object' && v !== null && 'timedOut' in v) return `timed out (> ${Number((v as unknown as { limitMs: number }).limitMs) / 1000} s)`;
+  return String(v);
+};
+
+/** The human-readable comparison (to the log: stderr, beside the JSON result). */
+export function printTable(result: { days: number; weft: Record<string, unknown>; dagster: Record<string, unknown>; ratios: Record<string, unknown> }, log: (line: string) => void): void {
+  const { weft, dagster, ratios } = result;
+  const mem = (side: Record<string, unknown>): string => {
+    const m = side['memory'] as { pssMb: number; rssMb: number } | undefined;
+    return `${cell(side['maxRssMb'])} MB main process; all processes PSS ${cell(m?.pssMb)} MB`;
+  };
+  const timed = (side: Record<string, unknown>, key: string, step: string): unknown => side[key] ?? side[step];
+  const rows: Array<[string, unknown, unknown, unknown]> = [
+    ['decide from scratch (ms)', weft['planMs'], timed(dagster, 'planMs', 'scratch'), ratios['plan']],
+    ['replan after 1 change (ms)', weft['replanMs'], timed(dagster, 'replanMs', 'change'), ratios['replan']],
+    ['materialize from empty (ms)', weft['materializeMs'], timed(dagster, 'materializeMs', 'scratch'), ratios['materialize']],
+    ['change → all fresh (ms)', weft['reactMs'], timed(dagster, 'reactMs', 'change'), ratios['react']],
+    ['recomputed after 1 change', weft['recomputed'], dagster['recomputed'], null],
+    ['memory', mem(weft), mem(dagster), null],
+  ];
+  log(`vs-dagster at ${result.days.toLocaleString('en-US')} days per daily asset`);
+  log(`${'measure'.padEnd(30)} ${'weft'.padStart(16)} ${'dagster'.padStart(16)} ${'dagster ÷ weft'.padStart(15)}`);
+  for (const [name, a, b, r] of rows) {
+    if (name === 'memory') {
+      log(`${'peak memory: weft'.padEnd(30)} ${cell(a)}`);
+      log(`${'peak memory: dagster'.padEnd(30)} ${cell(b)}`);
+    } else log(`${name.padEnd(30)} ${cell(a).padStart(16)} ${cell(b).padStart(16)} ${cell(r).padStart(15)}`);
+  }
+}
