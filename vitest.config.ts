@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 // with "Cannot use GraphQLObjectType from another module or realm".
 const resolve = { alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }] };
 
-const packages = '{core,store,services,workers,plugins/*,graphql,ui,cli,bench,examples/*}';
+const packages = '{core,store,services,workers,plugins/*,graphql,ui,cli,bench,examples/*,docs}';
 
 export default defineConfig({
   test: {
