@@ -84,6 +84,10 @@ describe('weft why, weft failures, weft lineage', () => {
     expect(json).toMatchObject({ status: 'FAILED', fresh: false, failure: { message: expect.stringContaining('bad row in 2024-01-05') } });
     expect(json.reasons).toEqual([expect.objectContaining({ kind: 'FAILED', failureClass: 'ACTIONABLE', fingerprint: json.failure.fingerprint })]);
 
+    const blocked = await weft(['why', 'daily_revenue', '2024-01-05', ...S], env);
+    expect(blocked.stdout).toMatch(/^daily_revenue 2024-01-05 is blocked/);
+    expect(blocked.stdout).toContain('it has no value yet');
+
     const fresh = await weft(['why', 'daily_revenue', '2024-01-02', ...S], env);
     expect(fresh.stdout).toMatch(/^daily_revenue 2024-01-02 is fresh: made from its inputs as they are now, with the current code\n {2}data [0-9a-f]{12}, code [0-9a-f]{12}, made \d{4}-\d\d-\d\d /);
     const freshJson = await weftJson<{ status: string; fresh: boolean; reasons: unknown[] }>(['why', 'daily_revenue', '2024-01-02', ...S], env);

@@ -105,6 +105,13 @@ describe('weft migrate, prune and locations on PostgreSQL', () => {
     expect(lines[0]).toEqual(['location', 'cursor', 'read through', 'events behind', 'last plan']);
     expect(lines[1]).toEqual(['gone-site', String(seqs[2]), String((seqs[4] as number) - 1), '2', '40d ago']);
     expect(lines[2]?.slice(0, 4)).toEqual(['main', String(recent), String(recent), '0']);
+    const listedJson = await weft(['locations', '--json']);
+    expect(JSON.parse(listedJson.stdout)).toEqual({
+      locations: [
+        { location: 'gone-site', cursor: seqs[2], readThrough: (seqs[4] as number) - 1, eventsBehind: 2, updatedAt: new Date(now - 40 * DAY).toISOString() },
+        { location: 'main', cursor: recent, readThrough: recent, eventsBehind: 0, updatedAt: new Date(now).toISOString() },
+      ],
+    });
 
     // A dry run counts and keeps everything; the real run removes what it counted: g0 m0 g1 m1.
     const dry = await weft(['prune', '--events', '7d', '--dry-run']);
@@ -112,6 +119,8 @@ describe('weft migrate, prune and locations on PostgreSQL', () => {
     expect(dry.stdout).toContain('would remove 4 events, 0 superseded materializations');
     expect(dry.stdout).toContain('location "gone-site" last planned 40d ago and has 2 events of its own unread');
     expect(dry.stdout).toContain('weft locations --forget gone-site');
+    const dryJson = await weft(['prune', '--events', '7d', '--dry-run', '--json']);
+    expect(JSON.parse(dryJson.stdout)).toMatchObject({ dryRun: true, policy: { eventsOlderThanMs: 7 * DAY }, removed: { events: 4, materializations: 0 }, slowestPlanner: { location: 'gone-site', eventsBehind: 2 } });
     expect(await eventCount()).toBe(9);
     const pruned = await weft(['prune', '--events', '7d']);
     expect(pruned.code).toBe(0);

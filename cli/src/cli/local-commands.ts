@@ -105,11 +105,11 @@ export function registerLocalCommands(program: Command, run: Runner): void {
     .option('--checks <age>', 'check results of past data versions older than this')
     .option('--dry-run', 'do the work, report the counts, then roll it all back', false)
     .option('--dir <folder>', "the project: its definitions let a range input keep only its range of a time-partitioned asset");
-  examples(prune, ['weft prune --events 30d --detail 90d --checks 30d --dry-run', 'weft prune --events 30d --detail 90d --checks 30d --dir .']);
+  examples(jsonOption(prune), ['weft prune --events 30d --detail 90d --checks 30d --dry-run', 'weft prune --events 30d --detail 90d --checks 30d --dir .']);
   prune.action(
-    run.with(async (o: { events?: string; detail?: string; checks?: string; dryRun: boolean; dir?: string }) => {
+    run.with(async (o: { events?: string; detail?: string; checks?: string; dryRun: boolean; dir?: string; json: boolean }) => {
       const { runPrune } = await import('../commands/retention.js');
-      return runPrune({ events: o.events, detail: o.detail, checks: o.checks, dryRun: o.dryRun, ...(o.dir === undefined ? {} : { dir: o.dir }) }, processOutput);
+      return runPrune({ events: o.events, detail: o.detail, checks: o.checks, dryRun: o.dryRun, json: o.json, ...(o.dir === undefined ? {} : { dir: o.dir }) }, processOutput);
     }),
   );
 
@@ -119,12 +119,12 @@ export function registerLocalCommands(program: Command, run: Runner): void {
     .description("Lists each code location's planner cursor at DATABASE_URL, the one holding retention back first; --forget removes a gone location's cursor.")
     .option('--forget <location>', 'forget a gone location: retention stops waiting for it (refused if its planner planned in the last 15 minutes)')
     .option('--force', 'with --forget: even if its planner planned recently', false);
-  examples(locations, ['weft locations', 'weft locations --forget old-sales']);
+  examples(jsonOption(locations), ['weft locations', 'weft locations --forget old-sales']);
   locations.action(
-    run.with(async (o: { forget?: string; force: boolean }) => {
+    run.with(async (o: { forget?: string; force: boolean; json: boolean }) => {
       if (o.force && o.forget === undefined) throw new OptionError('--force goes with --forget <location>');
       const { runLocations } = await import('../commands/retention.js');
-      return runLocations({ forget: o.forget, force: o.force }, processOutput);
+      return runLocations({ forget: o.forget, force: o.force, json: o.json }, processOutput);
     }),
   );
 

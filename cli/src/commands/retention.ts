@@ -12,6 +12,8 @@ export interface PruneOptions {
   readonly detail?: string;
   readonly checks?: string;
   readonly dryRun: boolean;
+  /** Print `{"dryRun","removed":{…counts},"slowestPlanner"}` instead of sentences. */
+  readonly json?: boolean;
   /** A project folder: its definitions say which assets' ranges can be kept exactly. */
   readonly dir?: string;
 }
@@ -40,12 +42,16 @@ export async function runPrune(options: PruneOptions, out: Output, now = Date.no
   const orderedAssets = options.dir === undefined ? [] : textOrderedAssets(loadDefinitions((await loadProject(options.dir)).definitions));
   return withDatabase('prune', out, async (db) => {
     const store = new ProvenanceStore(db);
-    out.log(`weft prune: ${options.dryRun ? 'counting what would be removed (dry run)' : 'pruning'}: ${describePolicy(policy)}…`);
+    if (!options.json) out.log(`weft prune: ${options.dryRun ? 'counting what would be removed (dry run)' : 'pruning'}: ${describePolicy(policy)}…`);
     const result = await store.prune(policy, now, { dryRun: options.dryRun, orderedAssets });
-    out.log(`weft prune: ${options.dryRun ? 'would remove' : 'removed'} ${describeResult(result)}`);
     // Events (and superseded materializations) wait for the slowest planner: say which one it is.
     const cursors = await store.plannerCursors();
     const slowest = cursors[0];
+    if (options.json) {
+      out.log(JSON.stringify({ dryRun: options.dryRun, policy, removed: result, slowestPlanner: slowest ? { ...slowest, updatedAt: new Date(slowest.updatedAt).toISOString() } : null }));
+      return 0;
+    }
+    out.log(`weft prune: ${options.dryRun ? 'would remove' : 'removed'} ${describeResult(result)}`);
     if (!slowest && (policy.eventsOlderThanMs !== undefined || policy.detailOlderThanMs !== undefined)) {
       out.log('weft prune: no planner has saved a cursor yet, so no event and no superseded materialization can go: every one is still unread');
     } else if (slowest && slowest.eventsBehind > 0 && now - slowest.updatedAt > ACTIVE_WITHIN_MS) {
@@ -59,7 +65,7 @@ export async function runPrune(options: PruneOptions, out: Output, now = Date.no
 }
 
 /** `weft locations`: each code location's planner cursor, the one holding retention back first; `--forget` removes a gone location's. */
-export async function runLocations(options: { forget?: string; force: boolean }, out: Output, now = Date.now()): Promise<number> {
+export async function runLocations(options: { forget?: string | undefined; force: boolean; json?: boolean }, out: Output, now = Date.now()): Promise<number> {
   return withDatabase('locations', out, async (db) => {
     const store = new ProvenanceStore(db);
     if (options.forget !== undefined) {
@@ -80,7 +86,8 @@ export async function runLocations(options: { forget?: string; force: boolean },
       return 1;
     }
     const cursors = await store.plannerCursors();
-    out.log(cursors.length === 0 ? 'weft locations: no planner has run yet' : formatCursors(cursors, now));
+    if (options.json) out.log(JSON.stringify({ locations: cursors.map((c) => ({ ...c, updatedAt: new Date(c.updatedAt).toISOString() })) }));
+    else out.log(cursors.length === 0 ? 'weft locations: no planner has run yet' : formatCursors(cursors, now));
     return 0;
   });
 }
