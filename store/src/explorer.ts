@@ -125,6 +125,12 @@ export class Explorer extends StorePart {
     return rows.map(materializationDetail);
   }
 
+  /** An asset's latest materializations, newest first, whichever partitions they were of (`before`: an id as cursor). */
+  async recentMaterializations(assetKey: string, options: { first?: number; before?: number } = {}): Promise<MaterializationDetail[]> {
+    const rows = await this.db.query<MaterializationRow>(`${MATERIALIZATION_SELECT} WHERE asset_key = $1 AND ($2::bigint IS NULL OR id < $2) ORDER BY id DESC LIMIT $3`, [assetKey, options.before ?? null, page(options.first, 20)]);
+    return rows.map(materializationDetail);
+  }
+
   /** The materialization committed with a token, if any. */
   async materializationByToken(token: string): Promise<MaterializationDetail | undefined> {
     const rows = await this.db.query<MaterializationRow>(`${MATERIALIZATION_SELECT} WHERE token = $1`, [token]);

@@ -63,7 +63,12 @@ export const materializations = pgTable(
      */
     becameCurrent: boolean('became_current').notNull().default(true),
   },
-  (t) => [uniqueIndex('weft_materializations_token_key').on(t.token), index('weft_materializations_partition_idx').on(t.assetKey, t.partitionKey, t.id)],
+  (t) => [
+    uniqueIndex('weft_materializations_token_key').on(t.token),
+    index('weft_materializations_partition_idx').on(t.assetKey, t.partitionKey, t.id),
+    // An asset's latest materializations, whichever partitions (the asset page, `weft status`).
+    index('weft_materializations_asset_recent_idx').on(t.assetKey, t.id),
+  ],
 );
 
 /** Every attempt (started, succeeded, failed), kept apart from the one committed success. */

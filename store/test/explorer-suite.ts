@@ -89,6 +89,23 @@ export function describeExplorer(name: string, factory: StoreFactory): void {
       expect(await store.explorer.checkResults([{ assetKey: 'e', partitionKey: jan(1), dataVersion: v1.dataVersion }])).toEqual([]);
     });
 
+    it('lists an asset’s latest materializations newest first, whichever partitions, and pages them', async () => {
+      await store.recordMaterializations([mat('d', jan(1)), mat('d', jan(2)), mat('e', jan(1))]);
+      await store.recordMaterializations([mat('d', jan(1), { tag: 'v2', value: 'again' })]);
+      await store.recordMaterializations([mat('d', jan(3))]);
+      const recent = await store.explorer.recentMaterializations('d');
+      expect(recent.map((m) => [m.partitionKey, m.token])).toEqual([
+        [jan(3), mat('d', jan(3)).token],
+        [jan(1), mat('d', jan(1), { tag: 'v2' }).token],
+        [jan(2), mat('d', jan(2)).token],
+        [jan(1), mat('d', jan(1)).token],
+      ]);
+      const first = await store.explorer.recentMaterializations('d', { first: 2 });
+      expect(first.map((m) => m.partitionKey)).toEqual([jan(3), jan(1)]);
+      expect((await store.explorer.recentMaterializations('d', { first: 2, before: first[1]?.id })).map((m) => m.token)).toEqual([mat('d', jan(2)).token, mat('d', jan(1)).token]);
+      expect(await store.explorer.recentMaterializations('nothing')).toEqual([]);
+    });
+
     it('lists requests newest first, cancels an open one once, and says when there is none', async () => {
       await store.submitRequest({ id: 'r1', action: 'backfill', assetKey: 'd', partitionKeys: [jan(1)], priority: 0 }, 'alice');
       await new Promise((r) => setTimeout(r, 5));

@@ -65,8 +65,12 @@ describe('the asset page', () => {
     await expect.poll(() => row.getByTestId('check-message').textContent(), { timeout: 30_000 }).toBe(latest.message);
     expect(await page.getByTestId('check-row').count()).toBe(asset.checks.length);
     expect(await row.textContent()).toContain(asset.checks[0].description);
-    // Recent materializations: the three days, linking to forensics.
-    await expect.poll(() => page.getByTestId('recent-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-partition')).sort())).toEqual(DAYS);
+    // Recent materializations: newest first as the API has them (every day among them), linking to forensics.
+    const recent = (await api(`{ asset(key: "clean") { ... on Asset { recentMaterializations(first: 12) { id partitionKey finishedAt } } } }`)).asset.recentMaterializations as Array<{ id: string; partitionKey: string; finishedAt: string }>;
+    expect(new Set(recent.map((m) => m.partitionKey))).toEqual(new Set(DAYS));
+    expect(recent.map((m) => Number(m.id))).toEqual(recent.map((m) => Number(m.id)).sort((a, b) => b - a));
+    await expect.poll(() => page.getByTestId('recent-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-materialization')))).toEqual(recent.map((m) => m.id));
+    expect(await page.getByTestId('recent-row').first().getByRole('link').getAttribute('href')).toBe(`/assets/clean/partitions/${recent[0]?.partitionKey}`);
     await context.close();
   }, 60_000);
 

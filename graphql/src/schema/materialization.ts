@@ -206,6 +206,18 @@ MaterializationObject.implement({
   }),
 });
 
+builder.objectFields(AssetObject, (t) => ({
+  recentMaterializations: t.field({
+    type: [MaterializationObject],
+    description: 'Its latest materializations, newest first, whichever partitions they were of (at most 1000 a page; `before`: a materialization id, for the next page).',
+    args: { first: t.arg.int({ defaultValue: 20 }), before: t.arg.id({ required: false }) },
+    resolve: async (r, args, { scope: ctx }) => {
+      const before = args.before == null ? undefined : parseId(args.before, 'before');
+      return (await ctx.store(r.location).explorer.recentMaterializations(r.asset.key, { first: pageSize(args.first, 20), ...(before === undefined ? {} : { before }) })).map((m) => ({ location: r.location, m }));
+    },
+  }),
+}));
+
 builder.objectFields(PartitionObject, (t) => ({
   current: t.field({
     type: MaterializationObject,

@@ -180,7 +180,7 @@ export interface RecentMaterialization {
 }
 
 export function ChecksPanel({ asset, recent }: { asset: AssetInfo; recent: readonly RecentMaterialization[] | null }) {
-  // The latest result of each check among the recent materializations.
+  // The latest result of each check among its latest materializations.
   const latest = new Map<string, { passed: boolean; message: string | null; at: string; partitionKey: string }>();
   for (const m of recent ?? [])
     for (const c of m.checks) {
@@ -234,7 +234,7 @@ export function ChecksPanel({ asset, recent }: { asset: AssetInfo; recent: reado
   );
 }
 
-export function RecentPanel({ asset, recent, scanned, total }: { asset: AssetInfo; recent: readonly (RecentMaterialization & { status: string })[] | null; scanned: number; total: number }) {
+export function RecentPanel({ asset, recent }: { asset: AssetInfo; recent: readonly (RecentMaterialization & { status: string; superseded: boolean })[] | null }) {
   return (
     <section className="panel" data-testid="recent">
       <h2>Recent materializations</h2>
@@ -263,6 +263,7 @@ export function RecentPanel({ asset, recent, scanned, total }: { asset: AssetInf
                 </td>
                 <td>
                   <StatusBadge status={statusOfEnum(m.status)} />
+                  {m.superseded ? <span className="muted" title="A later materialization of this partition replaced it"> superseded</span> : null}
                 </td>
                 <td>{fmtTime(m.finishedAt)}</td>
                 <td>{fmtDuration(m.durationMs)}</td>
@@ -276,7 +277,6 @@ export function RecentPanel({ asset, recent, scanned, total }: { asset: AssetInf
           </tbody>
         </table>
       )}
-      {total > scanned ? <p className="muted">Among the first {scanned.toLocaleString('en-US')} partitions of {total.toLocaleString('en-US')} (the API lists partitions in order, not by recency).</p> : null}
     </section>
   );
 }

@@ -22,7 +22,7 @@ const RECENT_QUERY = `query AssetRecent($key: String!) {
     __typename
     ... on Asset {
       statusCounts { failed total }
-      partitions(first: 100) { totalCount nodes { key status current { id partitionKey finishedAt dataVersion codeVersion durationMs worker checks { check passed message at dataVersion } } } }
+      recentMaterializations(first: 12) { id partitionKey finishedAt dataVersion codeVersion durationMs worker checks { check passed message at dataVersion } partition { __typename ... on Partition { status current { id } } } }
     }
     ... on Error { message }
   }
@@ -37,7 +37,7 @@ interface RecentData {
     | {
         readonly __typename: 'Asset';
         readonly statusCounts: { readonly failed: number; readonly total: number };
-        readonly partitions: { readonly totalCount: number; readonly nodes: ReadonlyArray<{ readonly key: string; readonly status: string; readonly current: RecentMaterialization | null }> };
+        readonly recentMaterializations: ReadonlyArray<RecentMaterialization & { readonly partition: { readonly __typename: string; readonly status?: string; readonly current?: { readonly id: string } | null } }>;
       }
     | { readonly __typename: string; readonly message: string };
 }
@@ -67,17 +67,8 @@ function AssetView({ assetKey }: { assetKey: string }) {
     reexecuteRecent({ requestPolicy: 'network-only' });
   }, [tick, reexecute, reexecuteRecent]);
 
-  const recentAsset = recentResult.data?.asset.__typename === 'Asset' && 'partitions' in recentResult.data.asset ? recentResult.data.asset : null;
-  const recent = useMemo(
-    () =>
-      recentAsset
-        ? recentAsset.partitions.nodes
-            .flatMap((n) => (n.current ? [{ ...n.current, status: n.status }] : []))
-            .sort((a, b) => (a.finishedAt < b.finishedAt ? 1 : a.finishedAt > b.finishedAt ? -1 : 0))
-            .slice(0, 12)
-        : null,
-    [recentAsset],
-  );
+  const recentAsset = recentResult.data?.asset.__typename === 'Asset' && 'recentMaterializations' in recentResult.data.asset ? recentResult.data.asset : null;
+  const recent = useMemo(() => (recentAsset ? recentAsset.recentMaterializations.map((m) => ({ ...m, status: m.partition.status ?? 'MISSING', superseded: m.partition.current?.id !== m.id })) : null), [recentAsset]);
 
   if (error && !data) return <div className="page"><ErrorBox message={error.message} /></div>;
   if (!data) return <div className="page">{fetching ? <Loading what={`asset ${assetKey}`} /> : null}</div>;
@@ -124,7 +115,7 @@ function AssetView({ assetKey }: { assetKey: string }) {
           <ChecksPanel asset={asset} recent={recent} />
         </div>
       </div>
-      <RecentPanel asset={asset} recent={recent} scanned={recentAsset?.partitions.nodes.length ?? 0} total={recentAsset?.partitions.totalCount ?? 0} />
+      <RecentPanel asset={asset} recent={recent} />
     </div>
   );
 }

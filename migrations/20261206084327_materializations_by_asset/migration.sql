@@ -1,0 +1,1 @@
+CREATE INDEX "weft_materializations_asset_recent_idx" ON "weft_materializations" ("asset_key","id");
