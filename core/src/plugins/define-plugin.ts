@@ -122,7 +122,9 @@ function problems(error: z.ZodError, prefix: string): string {
   return error.issues
     .map((i) => {
       const path = [prefix, ...i.path.map(String)].filter(Boolean).join('.');
-      return `${path || 'options'}: ${i.message}`;
+      // A bad record key (zod's "Invalid key in record") carries the key's own problem inside.
+      const inner = (i as { issues?: ReadonlyArray<{ message: string }> }).issues?.[0]?.message;
+      return `${path || 'options'}: ${i.code === 'invalid_key' && inner ? inner : i.message}`;
     })
     .join('; ');
 }

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { callUserCode, classifyError, redactSecrets, coerceError, ComputeTimeoutError, dataVersionOf, failureFingerprint, failureStack, findCause, StalePlanError, UserCodeError, WeftError, type AssetDefinition, type ComputeProvider, type ComputeContext, type InputSpecs, type ListenedInput, type MaterializationEvent, type PartitionContext, type PlannedBatch, type PlannedPartition, type RetryPolicy } from '@weft/core';
+import { callUserCode, classifyError, redactSecrets, coerceError, ComputeTimeoutError, dataVersionOf, encodePortableValue, failureFingerprint, failureStack, findCause, StalePlanError, UserCodeError, WeftError, type AssetDefinition, type ComputeProvider, type ComputeContext, type InputSpecs, type ListenedInput, type MaterializationEvent, type PartitionContext, type PlannedBatch, type PlannedPartition, type PortableCompute, type RetryPolicy } from '@weft/core';
 import { type CheckResultInput, type FailureInput, type InputRecord, type MaterializationRecord, type ReleaseInput, type RestoreInput } from '@weft/store';
 import { ComputeLog } from '../runtime/compute-log.js';
 import { readInputs } from '../runtime/read-inputs.js';
@@ -320,6 +320,10 @@ async function computeOne(
           partitionKey: partition.partitionKey,
           timeoutMs: limitMs,
           signal: controller.signal,
+          token: partition.token,
+          log,
+          storage: runtime.storage,
+          ...(asset.module === undefined ? {} : { portable: portableCompute(asset, values) }),
           heartbeat,
           run: async (taskSignal: AbortSignal) => {
             lastContext = computeContext(taskSignal);
@@ -365,6 +369,21 @@ async function computeOne(
       inputs: [...inputs.values()].map((v) => v.record),
     },
     checks,
+  };
+}
+
+/**
+ * The asset's compute in a form a remote provider can ship: its module (the runner finds the asset
+ * there by key), the input values (encoded only when a provider asks), the codec to read the value.
+ */
+function portableCompute(asset: AssetDefinition<unknown, InputSpecs>, values: Record<string, unknown>): PortableCompute<unknown> {
+  let input: Uint8Array | undefined;
+  return {
+    module: asset.module!,
+    get input() {
+      return (input ??= encodePortableValue(values));
+    },
+    decode: (bytes) => asset.codec.decode(bytes),
   };
 }
 
