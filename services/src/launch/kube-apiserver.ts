@@ -55,6 +55,8 @@ export interface KubeApiServer {
   readonly version: string;
   /** Where each binary came from, for logs. */
   readonly versions: { readonly kubeApiserver: string; readonly etcd: string; readonly kwok: string };
+  /** The API server's serving certificate and key (PEM files; valid for 127.0.0.1), e.g. for a stand-in kubelet endpoint. */
+  readonly servingCert: { readonly certPath: string; readonly keyPath: string };
   /** Folder holding the logs of every component (`etcd.log`, `kube-apiserver.log`, …) until stop(). */
   readonly logDir: string;
   readonly processes: Readonly<Record<'etcd' | 'kubeApiserver' | 'kubeControllerManager' | 'kubeScheduler' | 'kwok', ManagedProcess>>;
@@ -79,6 +81,14 @@ export interface StartKubeApiServerOptions {
    * must stop following when a watch shows the pod Succeeded or Failed.
    */
   readonly podLogLines?: readonly string[];
+  /**
+   * How a Job's pod ends. `immediately`: kwok ends it at once (after {@link KWOK_ANNOTATIONS}.runFor)
+   * with the annotated exit code, or 0. `when-annotated`: it stays Running until the exit-code
+   * annotation is set on it — by something that plays the container runtime (a test's node agent
+   * that runs the container's command as a local process, then annotates its exit code).
+   * @default 'immediately'
+   */
+  readonly podCompletion?: 'immediately' | 'when-annotated';
   /** Extra kwok Stage documents (YAML), added to the default ones. */
   readonly extraStages?: readonly string[];
   readonly readyTimeoutMs?: number;
@@ -103,7 +113,7 @@ const POD_SELECTOR_JOB_RUNNING = `
  * pod-exit and pod-waiting read {@link KWOK_ANNOTATIONS}. kwok run alone (not through kwokctl) has
  * no default stages. Pods not owned by a Job stay Running until deleted.
  */
-function kwokStages(): string[] {
+function kwokStages(podCompletion: 'immediately' | 'when-annotated'): string[] {
   const a = KWOK_ANNOTATIONS;
   const nodeInitialize = `apiVersion: kwok.x-k8s.io/v1alpha1
 kind: Stage
@@ -416,7 +426,7 @@ spec:
   next:
     delete: true
 `;
-  return [nodeInitialize, nodeHeartbeat, podReady, podWaiting, podComplete, podExit, podDelete];
+  return [nodeInitialize, nodeHeartbeat, podReady, podWaiting, ...(podCompletion === 'immediately' ? [podComplete] : []), podExit, podDelete];
 }
 
 /** A container log line in the CRI format kwok reads (`<RFC3339Nano> stdout F <text>`). */
@@ -616,7 +626,7 @@ spec:
     follow: false
 `;
     const kwokConfig = join(dir, 'kwok.yaml');
-    writeFileSync(kwokConfig, [...kwokStages(), ...(options.extraStages ?? []), clusterLogs].join('---\n'));
+    writeFileSync(kwokConfig, [...kwokStages(options.podCompletion ?? 'immediately'), ...(options.extraStages ?? []), clusterLogs].join('---\n'));
     const kwok = spawn('kwok', tools.kwok.path, [
       `--kubeconfig=${kubeconfigPath}`,
       `--config=${kwokConfig}`,
@@ -672,6 +682,7 @@ spec:
         etcd: describeTool(ETCD, tools.etcd, etcdVersion ?? ''),
         kwok: describeTool(KWOK, tools.kwok, kwokVersion ?? ''),
       },
+      servingCert: { certPath: join(pki, 'apiserver.crt'), keyPath: join(pki, 'apiserver.key') },
       logDir: dir,
       processes: { etcd, kubeApiserver: apiserver, kubeControllerManager: kcm, kubeScheduler: scheduler, kwok },
       request,
