@@ -9,13 +9,15 @@ stream (the process's original stdout; Dagster's own output goes to stderr). Com
                partition (runless events, as an external system reports its data; written through
                the instance's own event batching, 1,000 a batch, so that setting up is not the
                bottleneck)
-  scratch      from there until nothing is left to do: a tick (AutomationCondition.eager() without
-               in_latest_time_window, so every partition is considered, evaluated through
-               dagster.evaluate_automation_conditions), then the runs it requested, executed
-               in-process as single-run backfills (BackfillPolicy.single_run(): one run per set of
-               assets requested over the same partitions, covering them as one range), and so on
-  change       one source partition gets a new materialization; ticks and the runs they request
-               until a tick requests nothing
+  tick         one evaluation of AutomationCondition.eager() (without in_latest_time_window, so
+               every partition is considered) through dagster.evaluate_automation_conditions, the
+               cursor carried from tick to tick
+  runs         the runs the last tick requested, executed in-process as single-run backfills
+               (BackfillPolicy.single_run(): one run per set of assets requested over the same
+               partitions, covering them as one range)
+  decided      every partition requested since the last `decided` (or the start), per asset
+  materialized materialized partitions per asset, as the instance has them
+  change       one source partition gets a new materialization (a runless event)
 
 Every answer carries `maxRssMb` (this process's peak RSS). Partition sets are answered per asset as a
 count and the SHA-256 of the sorted keys joined by newlines (monthly keys as YYYY-MM), which the
@@ -140,19 +142,6 @@ class Workload:
             groups.setdefault((self.is_monthly(name), lo, hi), []).append(by_name[name])
         return [self.run(assets, requested[assets[0].key.to_user_string()]) for assets in groups.values()]
 
-    def until_idle(self, limit=10):
-        """Ticks, each followed by the runs it requested, until a tick requests nothing."""
-        ticks, decided = [], {}
-        while len(ticks) < limit:
-            ms, requested = self.tick()
-            tick = {"evalMs": ms, "requested": self.summary(requested), "runsMs": self.run_requested(requested) if requested else []}
-            ticks.append(tick)
-            for name, keys in requested.items():
-                decided.setdefault(name, []).extend(keys)
-            if not requested:
-                break
-        return ticks, decided
-
     def summary(self, requested):
         """Per asset: the count and a hash of the sorted keys (monthly keys as YYYY-MM)."""
         out = {}
@@ -190,27 +179,33 @@ def setup(cmd):
     return {"definitionsMs": defs_ms, "firstTickMs": first_ms, "firstTickRequested": sum(len(v) for v in first.values()), "storage": type(w.instance.event_log_storage).__name__, "sourceEventsMs": elapsed_ms(t1), "sourceEvents": len(w.sources) * len(w.day_keys), "days": len(w.day_keys), "months": len(w.month_keys), "dagster": dg.__version__, "python": sys.version.split()[0]}
 
 
-def scratch(_cmd):
-    w = STATE["w"]
-    ticks, decided = w.until_idle()
-    return {
-        "planMs": round(sum(t["evalMs"] for t in ticks if t["requested"]), 1),
-        "materializeMs": round(sum(sum(t["runsMs"]) for t in ticks), 1),
-        "idleTickMs": ticks[-1]["evalMs"],
-        "ticks": ticks,
-        "decided": w.summary(decided),
-        "materialized": w.materialized(),
-    }
+def tick(_cmd):
+    ms, requested = STATE["w"].tick()
+    STATE["requested"] = requested
+    for name, keys in requested.items():
+        STATE.setdefault("decided", {}).setdefault(name, []).extend(keys)
+    return {"evalMs": ms, "requested": STATE["w"].summary(requested)}
+
+
+def runs(_cmd):
+    return {"runsMs": STATE["w"].run_requested(STATE.pop("requested", {}))}
+
+
+def materialized(_cmd):
+    return {"materialized": STATE["w"].materialized()}
+
+
+def decided(_cmd):
+    """Every partition requested since the last `decided`, per asset."""
+    return {"decided": STATE["w"].summary(STATE.pop("decided", {}))}
 
 
 def change(cmd):
-    w = STATE["w"]
-    w.instance.report_runless_asset_event(dg.AssetMaterialization(asset_key=cmd["asset"], partition=cmd["partition"]))
-    ticks, recomputed = w.until_idle()
-    return {"ticks": ticks, "recomputed": w.summary(recomputed)}
+    STATE["w"].instance.report_runless_asset_event(dg.AssetMaterialization(asset_key=cmd["asset"], partition=cmd["partition"]))
+    return {}
 
 
-COMMANDS = {"setup": setup, "scratch": scratch, "change": change}
+COMMANDS = {"setup": setup, "tick": tick, "runs": runs, "materialized": materialized, "decided": decided, "change": change}
 
 
 def main():
