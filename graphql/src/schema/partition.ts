@@ -93,6 +93,12 @@ PartitionObject.implement({
         if (d.status === 'failed' && d.failure && !reasons.some((r) => r.kind === 'failed')) reasons.push({ kind: 'failed', fingerprint: d.failure.fingerprint, failureClass: d.failure.failureClass as 'actionable', message: d.failure.message, retryAt: d.failure.retryAt });
         if (d.checkFailure && !reasons.some((r) => r.kind === 'check_failed')) reasons.push({ kind: 'check_failed', check: d.checkFailure.check, message: d.checkFailure.message });
         if (d.status === 'missing' && reasons.length === 0 && d.materializationId === null) reasons.push({ kind: 'never_materialized' });
+        // (A plan that changed more partitions at once than it explains leaves no reasons: the code
+        // change, the commonest cause of that, is still told from the stored and the deployed version.)
+        if (d.status === 'stale' && !reasons.some((r) => r.kind === 'code_changed') && d.codeVersion !== null) {
+          const deployed = (await ctx.deployment(p.ref.location, p.ref.catalog.deploymentId))?.codeVersions[p.ref.asset.key];
+          if (deployed !== undefined && deployed !== d.codeVersion) reasons.push({ kind: 'code_changed', from: d.codeVersion, to: deployed });
+        }
         return reasons;
       },
     }),

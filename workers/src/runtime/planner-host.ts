@@ -83,7 +83,8 @@ export class PlannerHost {
       // Save the plan before starting its batches: the running markers (token, batch, the plan that
       // wants it) are in the store before any attempt can commit, so no outcome ever precedes its
       // marker. A crash in between leaves markers without a workflow: `releaseOrphans` gives them back.
-      await runtime.store.savePlan(result, runtime.graph, planner.context);
+      // With each changed partition, why it is not fresh (the API, the UI and `weft why` read them).
+      await runtime.store.savePlan(result, runtime.graph, planner.context, (assetKey, partitionKey) => planner.state(assetKey, partitionKey).reasons);
       await this.start(result);
     } catch (error) {
       // The cache may now disagree with the store: rebuild it next time.

@@ -148,6 +148,9 @@ describe('e2e: the reconcile loop on real PostgreSQL, Temporal and MinIO', () =>
     const s = await settled();
     expect(s['daily_cleaned 2024-01-01']).toBe('fresh');
     expect(s['rolling_7d 2024-01-03']).toBe('blocked');
+    // Why it is blocked, as the store keeps it for the API: the upstream partition that failed.
+    const [blocked] = await store.explorer.partitionDetails('rolling_7d', ['2024-01-03']);
+    expect(blocked?.reasons).toEqual([expect.objectContaining({ kind: 'upstream_failed', assetKey: 'daily_cleaned', partitions: ['2024-01-03'] })]);
     const attempts = await store.attempts('daily_cleaned', '2024-01-03');
     expect(attempts[0]).toMatchObject({ status: 'failed', failureClass: 'actionable', message: expect.stringContaining('corrupt reading on line 1: "x"') });
     const [group] = await store.failureGroups('daily_cleaned');
