@@ -92,8 +92,12 @@ export async function runDev(options: DevOptions): Promise<number> {
     }
     const weft = new WeftClient({ store, client, location: project.location, taskQueue });
     // Observe every source now rather than at its first interval.
+    const observations: Array<Promise<unknown>> = [];
     for (const def of project.definitions) {
-      if (def.kind === 'source' && def.observe) await client.workflow.start('observeSource', { taskQueue, workflowId: `weft/observe-now/${project.location}/${def.key}/${Date.now()}`, args: [{ location: project.location, sourceKey: def.key }] });
+      if (def.kind === 'source' && def.observe) {
+        const handle = await client.workflow.start('observeSource', { taskQueue, workflowId: `weft/observe-now/${project.location}/${def.key}/${Date.now()}`, args: [{ location: project.location, sourceKey: def.key }] });
+        observations.push(handle.result().catch(() => undefined));
+      }
     }
     const ui = builtUi();
     api = await serveApi({ uiDir: ui.dir, db, client, taskQueue, store, keys: project.definitions.map((d) => d.key), infoFile: join(stateDir, 'dev.json'), port: options.httpPort, auth: options.auth ?? false });
@@ -126,7 +130,9 @@ export async function runDev(options: DevOptions): Promise<number> {
           last = text;
         }
         const busy = report.assets.some((a) => a.counts.running + a.counts.stale + a.counts.missing > 0 && a.kind === 'asset');
-        quietSince = busy ? 0 : quietSince || Date.now();
+        // Settled means more than "nothing to do now": the first observations have landed and the
+        // planner has taken every event of the location into account (before that, nothing looks busy).
+        quietSince = busy || !(await caughtUp(store, observations)) ? 0 : quietSince || Date.now();
         if (options.once && quietSince && Date.now() - quietSince > 1500) {
           const view = await weft.view().catch(() => undefined);
           log(`weft dev: settled after ${view?.ticks ?? '?'} planning passes`);
@@ -152,6 +158,15 @@ export async function runDev(options: DevOptions): Promise<number> {
     await temporal.stop();
     log('weft dev: stopped');
   }
+}
+
+/** Whether the start-up observations have finished and the planner has planned past every event of its location. */
+async function caughtUp(store: ProvenanceStore, observations: ReadonlyArray<Promise<unknown>>): Promise<boolean> {
+  const pending = Symbol('pending');
+  const done = await Promise.race([Promise.all(observations).then(() => true), new Promise((resolve) => setImmediate(() => resolve(pending)))]);
+  if (done === pending) return false;
+  const [events, cursor] = (await store.explorer.stateVersion()).split('/').map(Number);
+  return (cursor ?? -1) >= (events ?? 0);
 }
 
 /**
