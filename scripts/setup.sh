@@ -4,7 +4,10 @@
 #      Chromium (UI tests) — skipped when already present or when DATABASE_URL / CHROMIUM_PATH say so;
 #   2. npm dependencies (npm ci; skipped when node_modules matches package-lock.json);
 #   3. the pinned Temporal CLI and MinIO server, built with `go install` into ~/.cache/weft/bin
-#      unless found on PATH or through TEMPORAL_CLI_PATH / MINIO_PATH (several minutes, once).
+#      unless found on PATH or through TEMPORAL_CLI_PATH / MINIO_PATH (several minutes, once);
+#   4. the Kubernetes test cluster (kube-apiserver, kube-controller-manager, kube-scheduler, etcd,
+#      kwok), built the same way (about 12 minutes on 2 cores, once) — WEFT_SKIP_KUBERNETES=1 skips
+#      it, and then the Kubernetes tests are skipped too, saying so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,9 +42,14 @@ else
   npm ci --no-audit --no-fund
 fi
 
-step "tools (Temporal CLI, MinIO, PostgreSQL, Chromium)"
+step "tools (Temporal CLI, MinIO, PostgreSQL, Chromium, the Kubernetes test cluster)"
 provision_args=()
 [ "${WEFT_SKIP_CHROMIUM:-}" = 1 ] && provision_args+=(--no-chromium)
+if [ "${WEFT_SKIP_KUBERNETES:-}" = 1 ]; then
+  echo "!!! WEFT_SKIP_KUBERNETES=1: the Kubernetes test cluster is not built, and its tests will be SKIPPED"
+else
+  provision_args+=(--kubernetes)
+fi
 node node_modules/tsx/dist/cli.mjs services/src/bin/provision.ts "${provision_args[@]}"
 
 step "the web UI (ui/dist, served by weft dev and weft server)"

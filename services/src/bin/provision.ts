@@ -5,7 +5,8 @@
  *   tsx services/src/bin/provision.ts [--no-chromium] [--kubernetes]
  *
  * `--kubernetes` also builds the test cluster's binaries (kube-apiserver, kube-controller-manager,
- * kube-scheduler, etcd, kwok: ~10 minutes on 2 cores the first time); default provisioning does not.
+ * kube-scheduler, etcd, kwok: ~12 minutes on 2 cores the first time); scripts/setup.sh passes it
+ * unless WEFT_SKIP_KUBERNETES=1.
  */
 import { ToolMissingError } from '../errors.js';
 import { cacheDir } from '../paths.js';

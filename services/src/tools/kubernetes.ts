@@ -10,8 +10,8 @@
  * upstream module and replaces each module that upstream replaces with a local folder (Kubernetes'
  * `./staging/src/k8s.io/*`, etcd's `../api` …) by the same module as published on the Go module proxy.
  *
- * Nothing here is built by default provisioning: `provision --kubernetes` or the first
- * `startKubeApiServer()` builds it (about 10 minutes on 2 cores, each build under `nice -n 19`).
+ * `provision --kubernetes` (which scripts/setup.sh runs unless WEFT_SKIP_KUBERNETES=1) or the first
+ * `startKubeApiServer()` builds them (about 12 minutes on 2 cores, each build under `nice -n 19`).
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
