@@ -55,7 +55,7 @@ afterAll(async () => {
   await sql?.close();
 });
 
-const reasons = async (key: string): Promise<any[]> =>
+const reasons = async (key: string): Promise<any> =>
   (await ok(server.url, `{ partition(assetKey: "down", partitionKey: "${key}") { ... on Partition { status reasons { kind description assetKey partitions fromCodeVersion toCodeVersion } } } }`)).partition;
 
 describe('reasons over the API', () => {
