@@ -30,6 +30,7 @@ export function printTable(result: { days: number; weft: Record<string, unknown>
   const timed = (side: Record<string, unknown>, key: string, step: string): unknown => side[key] ?? side[step];
   const rows: Array<[string, unknown, unknown, unknown]> = [
     ['decide from scratch (ms)', weft['planMs'], timed(dagster, 'planMs', 'scratch'), ratios['plan']],
+    ['  first decision (ms)', weft['firstDecisionMs'], dagster['firstDecisionMs'], ratios['firstDecision']],
     ['replan after 1 change (ms)', weft['replanMs'], timed(dagster, 'replanMs', 'change'), ratios['replan']],
     ['materialize from empty (ms)', weft['materializeMs'], timed(dagster, 'materializeMs', 'scratch'), ratios['materialize']],
     ['change → all fresh (ms)', weft['reactMs'], timed(dagster, 'reactMs', 'change'), ratios['react']],
