@@ -4,13 +4,14 @@
  * shared by every test of the file. 2024-01-05's order file holds a bad row: clean_orders fails
  * there, daily_revenue and monthly_revenue are blocked by it, until the tests fix it and retry.
  */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { useServices } from '@weft/services/harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, FIXTURE, orderFiles, start, weft, weftJson, type Running } from './helpers.js';
+import { eventually, FIXTURE, orderFiles, start, weft, WEFT, weftJson, type Running } from './helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'weft-cli-remote-'));
 const data = join(root, 'data');
@@ -173,6 +174,23 @@ describe('weft materialize and weft backfill', () => {
     const noWait = await weftJson<{ outcome: string; requests: Array<{ id: string }> }>(['materialize', 'daily_revenue', '--partitions', '2024-01-08', '--no-wait', ...S], env);
     expect(noWait.json.outcome).toBe('submitted');
     expect(noWait.json.requests[0]!.id).toMatch(/^req-/);
+  });
+
+  it('materialize draws live progress bars on a terminal (a real pseudo-terminal through script(1))', async () => {
+    const command = [process.execPath, WEFT, 'materialize', 'daily_revenue', '--partitions', '2024-01-02..2024-01-04', ...S].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+    const ran = await new Promise<{ code: number; out: string }>((resolve, reject) => {
+      // script(1) runs the command with its stdout on a pty, and copies what it drew to ours.
+      execFile('script', ['-qefc', command, '/dev/null'], { env: { ...env, COLUMNS: '160', LINES: '40', TERM: 'xterm' }, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout) => {
+        if (error && typeof error.code !== 'number') reject(error);
+        else resolve({ code: error ? (error.code as number) : 0, out: stdout });
+      });
+    });
+    expect(ran.code, ran.out).toBe(0);
+    // cli-progress's bar (block characters), redrawn in place with cursor control codes, hidden cursor restored.
+    expect(ran.out).toContain(String.fromCharCode(27));
+    expect(ran.out).toMatch(/daily_revenue [\u2588\u2591]{24} 9\/9 {2}9 done, 0 running, 0 failed {2}\S+ {2}ETA/);
+    expect(ran.out).toMatch(/weft materialize: daily_revenue: 3 of 3 partitions fresh, 0 failed or blocked/);
+    expect(ran.out).not.toMatch(/^\[\s*\d+s\] daily_revenue/m); // no plain progress lines on a terminal
   });
 
   it('materialize refuses bad input with the reason and an exit code', async () => {
