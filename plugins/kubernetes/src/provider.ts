@@ -100,6 +100,8 @@ export function kubernetesCompute(options: KubernetesOptions | KubernetesSetting
         const started = pod.status?.containerStatuses?.some((c) => c.state?.running || c.state?.terminated);
         if (started && !followers.has(name)) followers.set(name, new PodLogFollower(kube, namespace, name, CONTAINER, (m, f) => log(m, f), (m) => log(m, { level: 'debug' })));
       }
+      const newest = observer.podViews().at(-1)?.pod;
+      task.heartbeat({ job: jobName, pod: newest?.metadata?.name, phase: newest?.status?.phase ?? 'Pending' });
       const verdict = jobVerdict(observer.job, observer.jobGone, observer.podViews(), now, settings.imagePullGraceSeconds * 1000, pullingSince);
       if (verdict.kind === 'pending') return;
       // A pod that went away says little by itself: the Job controller deletes a Job's pods before it

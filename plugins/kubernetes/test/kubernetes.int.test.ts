@@ -11,7 +11,7 @@ import { s3Storage } from '@weft/plugin-s3';
 import { describeComputeConformance } from '@weft/plugin-testkit';
 import { KWOK_ANNOTATIONS } from '@weft/services';
 import { describe, expect, it } from 'vitest';
-import { kubernetesCompute, KubernetesTaskError, type KubernetesComputeProvider, type KubernetesOptions } from '../src/index.js';
+import { kubeClients, kubernetesCompute, KubernetesTaskError, type KubernetesComputeProvider, type KubernetesOptions } from '../src/index.js';
 import { NAMESPACE, NODE_LABELS, NODE_TAINT, REAL_CLUSTER, REPO_ROOT, S3_SECRET, SKIP_KUBERNETES, howToBuild, useTestCluster, type TestCluster } from './test-cluster.js';
 
 if (SKIP_KUBERNETES) console.warn(`\n!!! WEFT_SKIP_KUBERNETES=1: the @weft/plugin-kubernetes tests are SKIPPED (unset it to run them; ${howToBuild()})\n`);
@@ -200,6 +200,53 @@ describe.skipIf(SKIP_KUBERNETES)('@weft/plugin-kubernetes on a real API server',
       const value = await provider.execute({ ...task, log: (m) => lines.push(m) });
       expect(value).toEqual({ day: '2024-05-01', total: 24, first: '2024-05-01-00:00' });
       expect(lines).toContain('summing 24 hours');
+    });
+
+    it('resumes a watch that ends from the last resourceVersion it saw', async () => {
+      const c = cluster.get();
+      const clients = kubeClients({ kubeconfig: c.server ? c.kubeconfigPath : undefined });
+      const calls: Array<{ path: string; resourceVersion: unknown }> = [];
+      const delivered: string[] = [];
+      // Each watch is cut after its first event, as a proxy or the network may cut it.
+      const cutting = {
+        watch: async (path: string, params: Record<string, string | number | boolean | undefined>, callback: (type: string, object: { metadata?: { resourceVersion?: string } }, raw?: unknown) => void, done: (error: unknown) => void) => {
+          calls.push({ path, resourceVersion: params['resourceVersion'] });
+          let cut = false;
+          const controller: AbortController = await clients.watch.watch(path, params, (type, object, raw) => {
+            callback(type, object, raw);
+            if (type === 'BOOKMARK' || cut || !path.endsWith('/pods')) return;
+            cut = true;
+            delivered.push(object.metadata?.resourceVersion ?? '');
+            queueMicrotask(() => controller.abort());
+          }, done);
+          return controller;
+        },
+      };
+      // Polling far apart: the outcome comes through the resumed watches.
+      const provider = kubernetesCompute(optionsFor(c, { pollIntervalMs: 60_000 }), { ...clients, watch: cutting as unknown as typeof clients.watch });
+      const result = await provider.execute(taskOf<{ value: unknown }>(c, 'logsAndReturns', { lines: ['one line'], value: 7 }));
+      expect(result.value).toBe(7);
+      const podWatches = calls.filter((w) => w.path.endsWith('/pods'));
+      expect(podWatches.length).toBeGreaterThan(1);
+      // Every resumed watch starts from the version of the last event the previous one delivered.
+      for (const [i, version] of delivered.slice(0, podWatches.length - 1).entries()) expect(podWatches[i + 1]!.resourceVersion).toBe(version);
+    });
+
+    it('finishes a task when every watch fails, through the poll alone', async () => {
+      const c = cluster.get();
+      const clients = kubeClients({ kubeconfig: c.server ? c.kubeconfigPath : undefined });
+      let refused = 0;
+      const failing = {
+        watch: async (_path: string, _params: unknown, _callback: unknown, done: (error: unknown) => void) => {
+          refused++;
+          setImmediate(() => done(Object.assign(new Error('watch refused (test)'), { statusCode: 503 })));
+          return new AbortController();
+        },
+      };
+      const provider = kubernetesCompute(optionsFor(c, { pollIntervalMs: 500 }), { ...clients, watch: failing as unknown as typeof clients.watch });
+      const result = await provider.execute(taskOf<{ value: unknown }>(c, 'logsAndReturns', { lines: [], value: 'polled' }));
+      expect(result.value).toBe('polled');
+      expect(refused).toBeGreaterThanOrEqual(2);
     });
 
     it('hands the container its secrets through the Kubernetes Secret (secretKeyRef)', async () => {
