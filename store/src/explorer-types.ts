@@ -1,4 +1,4 @@
-import type { PartitionKey, PartitionStatus, Reason } from '@weft/core';
+import type { PartitionKey, PartitionStatus, Reason, StoredPartitionSet } from '@weft/core';
 
 /** A deployment of a code location (its catalog is read apart: it can be large). */
 export interface DeploymentRow {
@@ -76,7 +76,14 @@ export interface InputEdgeDetail {
   /** The upstream materialization read (null for a source, a range, or one pruned). */
   readonly upstreamMaterializationId: number | null;
   readonly dataVersion: string | null;
-  readonly range: { readonly first: PartitionKey; readonly last: PartitionKey; readonly count: number; readonly combinedHash: string } | null;
+  readonly range: {
+    readonly first: PartitionKey;
+    readonly last: PartitionKey;
+    readonly count: number;
+    readonly combinedHash: string;
+    /** The exact partitions read when first…last does not say it (core's `StoredPartitionSet`); null for every partition from first to last. */
+    readonly set: StoredPartitionSet | null;
+  } | null;
 }
 
 /** One stored check result. */

@@ -3,6 +3,7 @@ import { StorePart } from './context.js';
 import { MATERIALIZATION_SELECT, STATE_COLUMNS, materializationDetail, num, partitionDetail, requestDetail, time, type MaterializationRow, type RequestRow, type StateRow } from './explorer-rows.js';
 import type { AuditEntry, ApiTokenRow, CheckResultDetail, CodeVersionStep, DeploymentRow, InputEdgeDetail, MaterializationDetail, PartitionDetail, RequestDetail } from './explorer-types.js';
 import { logsOf } from './log-reader.js';
+import { rangeSetColumn } from './range-edges.js';
 import type { LogLine } from './types.js';
 import { messageText } from './validate.js';
 
@@ -151,8 +152,9 @@ export class Explorer extends StorePart {
       range_last: string | null;
       range_count: number | null;
       combined_hash: string | null;
+      range_set: unknown;
     }>(
-      `SELECT materialization_id, input_name, upstream_asset, upstream_partition, upstream_materialization_id, data_version, range_first, range_last, range_count, combined_hash
+      `SELECT materialization_id, input_name, upstream_asset, upstream_partition, upstream_materialization_id, data_version, range_first, range_last, range_count, combined_hash, range_set
        FROM weft_input_edges WHERE materialization_id = ANY($1::bigint[]) ORDER BY materialization_id, input_name, upstream_partition`,
       [materializationIds],
     );
@@ -163,7 +165,10 @@ export class Explorer extends StorePart {
       upstreamPartition: r.upstream_partition,
       upstreamMaterializationId: num(r.upstream_materialization_id),
       dataVersion: r.data_version,
-      range: r.range_first === null || r.range_last === null ? null : { first: r.range_first, last: r.range_last, count: r.range_count ?? 0, combinedHash: r.combined_hash ?? '' },
+      range:
+        r.range_first === null || r.range_last === null
+          ? null
+          : { first: r.range_first, last: r.range_last, count: r.range_count ?? 0, combinedHash: r.combined_hash ?? '', set: rangeSetColumn(r.range_set) ?? null },
     }));
   }
 

@@ -1,12 +1,14 @@
 import type { AssetGraph, PartitionContext } from '@weft/core';
 import { RangeSet } from '@weft/core';
 import { COLUMNS, node, type EdgeRow, type MaterializationRow, type WalkState } from './lineage-rows.js';
+import { rangeEdgeReads, type RangeEdge } from './range-edges.js';
 import type { SqlDatabase } from './sql-client.js';
 
 /**
  * Downstream provenance, level by level: one query per level for one-partition inputs (which
  * point at the materialization they read) and one per level and downstream asset for range
- * inputs reading a frontier partition (found through the mappings of the asset graph).
+ * inputs reading a frontier partition (candidates found through the mappings of the asset graph,
+ * kept when their stored range holds the partition).
  */
 export async function walkDownstream(db: SqlDatabase, graph: AssetGraph, ctx: PartitionContext, rootId: number, limit: number, state: WalkState): Promise<void> {
   const { nodes, rows, edges } = state;
@@ -33,13 +35,18 @@ export async function walkDownstream(db: SqlDatabase, graph: AssetGraph, ctx: Pa
           const downDef = graph.node(assetKey).partitions;
           const downKeys = [...input.mapping.downstreamFor(RangeSet.range(index, index + 1), { upstream: upNode.partitions, downstream: downDef, partitions: ctx }).values()].map((i) => downDef.keyAt(i, ctx));
           if (downKeys.length === 0) continue;
-          const found = await db.query<MaterializationRow>(
-            `SELECT reader.${COLUMNS.split(', ').join(', reader.')} FROM weft_materializations reader JOIN weft_input_edges edge ON edge.materialization_id = reader.id AND edge.input_name = $3 AND edge.range_count IS NOT NULL
+          const found = await db.query<MaterializationRow & RangeEdge>(
+            `SELECT reader.${COLUMNS.split(', ').join(', reader.')}, edge.upstream_asset, edge.range_first, edge.range_last, edge.range_set
+             FROM weft_materializations reader JOIN weft_input_edges edge ON edge.materialization_id = reader.id AND edge.input_name = $3 AND edge.range_count IS NOT NULL AND edge.upstream_asset = $5
              WHERE reader.asset_key = $1 AND reader.partition_key = ANY($2::text[]) AND reader.inputs_as_of >= $4
                AND reader.inputs_as_of < coalesce((SELECT min(successor.event_id) FROM weft_materializations successor WHERE successor.asset_key = $5 AND successor.partition_key = $6 AND successor.id > $7), 9223372036854775807)`,
             [assetKey, downKeys, input.name, Number(up.event_id ?? 0), up.asset_key, up.partition_key, id],
           );
+          // Only readers whose stored range holds the partition: the mapping's downstream partitions
+          // may read other partitions of its range (one zone's days, not every zone's).
+          const reads = rangeEdgeReads(upNode.partitions, ctx, index);
           for (const f of found) {
+            if (!reads(f)) continue;
             edges.push({ downstreamId: Number(f.id), upstreamId: id, inputName: input.name });
             next.push(f);
           }

@@ -1,18 +1,7 @@
-import type { AssetGraph, PartitionContext, PartitionKey } from '@weft/core';
+import type { AssetGraph, PartitionContext } from '@weft/core';
 import { COLUMNS, node, type EdgeRow, type MaterializationRow, type WalkState } from './lineage-rows.js';
+import { rangeEdgeKeys } from './range-edges.js';
 import type { SqlDatabase } from './sql-client.js';
-
-/** The keys of a range input (first … last in the upstream definition's order). */
-function rangeKeys(graph: AssetGraph, ctx: PartitionContext, assetKey: string, first: PartitionKey, last: PartitionKey): PartitionKey[] {
-  const def = graph.nodes.get(assetKey)?.partitions;
-  if (!def) return [];
-  const a = def.indexOf(first, ctx);
-  const b = def.indexOf(last, ctx);
-  if (a === undefined || b === undefined) return [first, last];
-  const keys: PartitionKey[] = [];
-  for (let i = a; i <= b; i++) keys.push(def.keyAt(i, ctx));
-  return keys;
-}
 
 type WalkRow = MaterializationRow & { depth: number; down: string | null; via: string | null };
 
@@ -63,7 +52,7 @@ export async function walkUpstream(db: SqlDatabase, graph: AssetGraph, ctx: Part
       `${walk}
        reached AS (SELECT walked.depth, walked.down, walked.via, mat.${COLUMNS.split(', ').join(', mat.')} FROM walk walked JOIN weft_materializations mat ON mat.id = walked.id),
        others AS (
-         SELECT edge.materialization_id, edge.input_name, edge.upstream_asset, edge.upstream_partition, edge.upstream_materialization_id, edge.data_version, edge.range_first, edge.range_last
+         SELECT edge.materialization_id, edge.input_name, edge.upstream_asset, edge.upstream_partition, edge.upstream_materialization_id, edge.data_version, edge.range_first, edge.range_last, edge.range_set
          FROM weft_input_edges edge JOIN explored ON edge.materialization_id = explored.id
          WHERE edge.upstream_materialization_id IS NULL
        )
@@ -95,7 +84,7 @@ export async function walkUpstream(db: SqlDatabase, graph: AssetGraph, ctx: Part
       const down = state.rows.get(Number(e.materialization_id));
       if (!down) continue;
       const group = byAsset.get(e.upstream_asset) ?? { down: [], keys: [], asOf: [], input: [] };
-      for (const key of rangeKeys(graph, ctx, e.upstream_asset, e.range_first, e.range_last)) {
+      for (const key of rangeEdgeKeys(graph, ctx, e)) {
         group.down.push(Number(e.materialization_id));
         group.keys.push(key);
         group.asOf.push(Number(down.inputs_as_of));

@@ -2,7 +2,7 @@
  * The rows a batch of materializations becomes (weft_materializations and weft_input_edges), as
  * COPY text lines, and the checks that keep every value storable exactly.
  */
-import { WeftError } from '@weft/core';
+import { parseStoredPartitionSet, storedSetKeys, WeftError } from '@weft/core';
 import { copyLine } from './copy-text.js';
 import type { MaterializationRecord } from './types.js';
 import { checkInteger, checkStoredText, checkText, MAX_INT4, MAX_TIMESTAMP_MS } from './validate.js';
@@ -41,6 +41,7 @@ export const EDGE_COLUMNS = [
   'range_last',
   'range_count',
   'combined_hash',
+  'range_set',
 ] as const;
 
 /** Rejects a record with a value the store cannot keep exactly, naming the asset, partition and field. */
@@ -75,6 +76,12 @@ export function checkRecord(r: MaterializationRecord): void {
       for (const key of [input.range.first, input.range.last]) checkStoredText(key, 'upstream range key', where);
       checkStoredText(input.range.combinedHash, 'upstream range hash', where);
       checkInteger(input.range.count, 'upstream range count', where, 1, MAX_INT4);
+      if (input.range.set != null) {
+        const field = `inputs.${input.name}.range.set`;
+        if (parseStoredPartitionSet(input.range.set) === undefined)
+          throw new WeftError('storage.bad_value', `the partition set of input ${JSON.stringify(input.name)} is not { runs } or { boxes } of key runs`, { ...where, field });
+        for (const key of storedSetKeys(input.range.set)) checkStoredText(key, 'upstream range set key', where);
+      }
     }
   }
 }
@@ -108,15 +115,16 @@ export function* materializationLines(records: readonly MaterializationRecord[],
 
 /**
  * weft_input_edges lines: one per input; a single input names the upstream materialization it
- * read (`upstreamOf`, null when not stored), a range input is one line with its range and hash.
+ * read (`upstreamOf`, null when not stored), a range input is one line with its range and hash
+ * (and its partition set as JSON when first…last does not say it).
  */
 export function* edgeLines(records: readonly MaterializationRecord[], firstId: number, upstreamOf: (asset: string, partition: string, dataVersion: string) => number | null): Generator<string> {
   for (let i = 0; i < records.length; i++) {
     const r = records[i] as MaterializationRecord;
     for (const input of r.inputs) {
       yield 'partitionKey' in input
-        ? copyLine([firstId + i, input.name, input.upstreamAsset, input.partitionKey, upstreamOf(input.upstreamAsset, input.partitionKey, input.dataVersion), input.dataVersion, null, null, null, null])
-        : copyLine([firstId + i, input.name, input.upstreamAsset, null, null, null, input.range.first, input.range.last, input.range.count, input.range.combinedHash]);
+        ? copyLine([firstId + i, input.name, input.upstreamAsset, input.partitionKey, upstreamOf(input.upstreamAsset, input.partitionKey, input.dataVersion), input.dataVersion, null, null, null, null, null])
+        : copyLine([firstId + i, input.name, input.upstreamAsset, null, null, null, input.range.first, input.range.last, input.range.count, input.range.combinedHash, input.range.set == null ? null : JSON.stringify(input.range.set)]);
     }
   }
 }

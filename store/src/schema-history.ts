@@ -120,7 +120,11 @@ export const logs = pgTable(
 /**
  * One row per input of a materialization. A one-partition input names the upstream partition, the
  * data version read and the upstream materialization; a range input is one row with its first and
- * last keys, count and combined hash (expanded on demand, never a row per partition).
+ * last keys, count and combined hash (expanded on demand, never a row per partition), and in
+ * `range_set` the exact set read when first…last does not say it (a multi-dimensional selection
+ * such as one zone's days, a one-dimensional one with holes: core's `StoredPartitionSet`, keys
+ * per dimension). NULL there means every partition from first to last (and every row older than
+ * the column).
  */
 export const inputEdges = pgTable(
   'weft_input_edges',
@@ -135,6 +139,7 @@ export const inputEdges = pgTable(
     rangeLast: text('range_last'),
     rangeCount: integer('range_count'),
     combinedHash: text('combined_hash'),
+    rangeSet: jsonb('range_set'),
   },
   (t) => [primaryKey({ columns: [t.materializationId, t.inputName] }), index('weft_input_edges_upstream_idx').on(t.upstreamMaterializationId)],
 );

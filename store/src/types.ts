@@ -1,5 +1,5 @@
 import type { FailureClass } from '@weft/core';
-import type { PartitionKey } from '@weft/core';
+import type { PartitionKey, StoredPartitionSet } from '@weft/core';
 import type { PartitionStatus, Reason, WeftEvent } from '@weft/core';
 
 /** A log event before the store gives it its id. */
@@ -17,7 +17,17 @@ export type InputRecord =
   | {
       readonly name: string;
       readonly upstreamAsset: string;
-      readonly range: { readonly first: PartitionKey; readonly last: PartitionKey; readonly count: number; readonly combinedHash: string };
+      readonly range: {
+        readonly first: PartitionKey;
+        readonly last: PartitionKey;
+        readonly count: number;
+        readonly combinedHash: string;
+        /**
+         * The exact partitions read when first…last does not say it (core's `encodePartitionSet`:
+         * a multi-dimensional selection, or runs with holes); absent for every partition from first to last.
+         */
+        readonly set?: StoredPartitionSet | null;
+      };
     };
 
 /** A successful materialization to record (with everything that made it). */

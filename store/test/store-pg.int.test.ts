@@ -4,6 +4,7 @@ import { pgDatabase, ProvenanceStore, type SqlDatabase } from '../src/index.js';
 import { DAY, jan, mat, NOW, readOne, resetStoreTables } from './fixtures.js';
 import { describeExplorer } from './explorer-suite.js';
 import { describeLogs } from './logs-suite.js';
+import { describeRangeLineage } from './range-lineage-suite.js';
 import { describeStore } from './store-suite.js';
 
 const database = useTestDatabase();
@@ -18,6 +19,7 @@ const freshDatabase = async (): Promise<SqlDatabase> => {
 describeStore('PostgreSQL', freshDatabase);
 describeExplorer('PostgreSQL', freshDatabase);
 describeLogs('PostgreSQL', freshDatabase);
+describeRangeLineage('PostgreSQL', freshDatabase);
 
 /**
  * Runs `statement` in a transaction on `db` and keeps the transaction open until `release()`;

@@ -4,6 +4,7 @@ import { migrate, pgliteDatabase } from '../src/index.js';
 import { resetStoreTables } from './fixtures.js';
 import { describeExplorer } from './explorer-suite.js';
 import { describeLogs } from './logs-suite.js';
+import { describeRangeLineage } from './range-lineage-suite.js';
 import { describeStore } from './store-suite.js';
 
 // One PGlite per file (it takes seconds to start), migrated once; each test starts from empty tables.
@@ -27,3 +28,4 @@ const freshDatabase = async () => {
 describeStore('PGlite', freshDatabase);
 describeExplorer('PGlite', freshDatabase);
 describeLogs('PGlite', freshDatabase);
+describeRangeLineage('PGlite', freshDatabase);

@@ -210,7 +210,7 @@ export async function loadDataset(url: string, shape: DatasetShape, log: (line: 
       return { id, dv };
     };
     const edge = (mid: number, name: string, upstream: string, partition: string | null, upstreamId: number | null, dv: string | null, first: string | null, last: string | null, count: number | null, hash: string | null): void => {
-      eText += `${mid}\t${name}\t${upstream}\t${partition ?? '\\N'}\t${upstreamId ?? '\\N'}\t${dv ?? '\\N'}\t${first ?? '\\N'}\t${last ?? '\\N'}\t${count ?? '\\N'}\t${hash ?? '\\N'}\n`;
+      eText += `${mid}\t${name}\t${upstream}\t${partition ?? '\\N'}\t${upstreamId ?? '\\N'}\t${dv ?? '\\N'}\t${first ?? '\\N'}\t${last ?? '\\N'}\t${count ?? '\\N'}\t${hash ?? '\\N'}\t\\N\n`; // (range_set: these ranges are one-dimensional and contiguous)
       edges++;
     };
     const flush = async (): Promise<void> => {

@@ -1,6 +1,11 @@
-import { ABSENT_INPUT, rangeInputHashOf, StalePlanError, TransientError, WeftError, type PartitionContext, type PartitionKey, type PlannedInput } from '@weft/core';
+import { ABSENT_INPUT, encodePartitionSet, PartitionSet, RangeSet, rangeInputHashOf, StalePlanError, TransientError, WeftError, type PartitionContext, type PartitionKey, type PlannedInput } from '@weft/core';
 import type { InputRecord } from '@weft/store';
+import { mapConcurrent } from './concurrent.js';
+import type { InputRowReader } from './input-rows.js';
 import type { WeftRuntime } from './runtime.js';
+
+/** Values of a range input read at once. */
+const RANGE_READS = 8;
 
 /** What an input of a partition resolved to: the values for the compute and the edge to record. */
 export interface ResolvedInputValue {
@@ -11,16 +16,23 @@ export interface ResolvedInputValue {
 /**
  * Reads the inputs of a planned partition: finds the current data version and stored object of
  * every upstream partition, proves they are the versions the token was computed from (else the
- * partition must be replanned: a transient failure), and decodes the values.
+ * partition must be replanned: a transient failure), and decodes the values. `readRows` finds the
+ * rows (a batch reads them for many partitions at once); the values of a range are read a few at once.
  */
-export async function readInputs(runtime: WeftRuntime, ctx: PartitionContext, inputs: readonly PlannedInput[], signal: AbortSignal): Promise<Map<string, ResolvedInputValue>> {
+export async function readInputs(
+  runtime: WeftRuntime,
+  ctx: PartitionContext,
+  inputs: readonly PlannedInput[],
+  signal: AbortSignal,
+  readRows: InputRowReader = (input, keys) => runtime.store.currentValues(input.assetKey, keys),
+): Promise<Map<string, ResolvedInputValue>> {
   const out = new Map<string, ResolvedInputValue>();
   for (const input of inputs) {
     const node = runtime.graph.node(input.assetKey);
     const def = node.partitions;
     const keys: PartitionKey[] = [];
     for (const [a, b] of input.ranges) for (let i = a; i < b; i++) keys.push(def.keyAt(i, ctx));
-    const rows = await runtime.store.currentValues(input.assetKey, keys);
+    const rows = await readRows(input, keys);
     const versions = rows.map((r) => r.dataVersion ?? undefined);
     if (input.cardinality === 'many') {
       const runs = input.ranges.map(([a, b], k) => {
@@ -30,11 +42,13 @@ export async function readInputs(runtime: WeftRuntime, ctx: PartitionContext, in
       });
       const hash = rangeInputHashOf(runs);
       if (hash !== input.expected) throw new StalePlanError(`input ${input.name} (${input.assetKey}) changed since it was planned: replanning`, { assetKey: input.assetKey, field: `inputs.${input.name}` });
-      const values = new Map<PartitionKey, unknown>();
-      for (const [k, key] of keys.entries()) values.set(key, await readValue(runtime, input.assetKey, key, rows[k]?.storageUri ?? null, signal));
+      const read = await mapConcurrent(keys, RANGE_READS, (key, k) => readValue(runtime, input.assetKey, key, rows[k]?.storageUri ?? null, signal));
+      const values = new Map<PartitionKey, unknown>(keys.map((key, k) => [key, read[k]]));
       const first = input.rangeKeys[0]?.[0] ?? '';
       const last = input.rangeKeys.at(-1)?.[1] ?? '';
-      out.set(input.name, { value: values, record: { name: input.name, upstreamAsset: input.assetKey, range: { first, last, count: keys.length, combinedHash: hash } } });
+      // The exact set read when first…last does not say it (one zone's days of a zone × day asset).
+      const set = encodePartitionSet(PartitionSet.fromIndices(def, RangeSet.fromRanges(input.ranges)), ctx);
+      out.set(input.name, { value: values, record: { name: input.name, upstreamAsset: input.assetKey, range: { first, last, count: keys.length, combinedHash: hash, ...(set ? { set } : {}) } } });
     } else {
       const key = keys[0];
       if (key === undefined) {

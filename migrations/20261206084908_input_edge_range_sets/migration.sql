@@ -1,0 +1,1 @@
+ALTER TABLE "weft_input_edges" ADD COLUMN "range_set" jsonb;
