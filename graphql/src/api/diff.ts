@@ -1,3 +1,4 @@
+import { describeStoredPartitionSet } from '@weft/core';
 import type { InputEdgeDetail, MaterializationDetail } from '@weft/store';
 
 /** How one input differs between two materializations. */
@@ -10,7 +11,7 @@ export interface InputDiff {
   readonly changedPartitions: ReadonlyArray<{ readonly partitionKey: string; readonly fromDataVersion: string | null; readonly toDataVersion: string | null; readonly fromMaterializationId: number | null; readonly toMaterializationId: number | null }>;
   readonly addedPartitions: readonly string[];
   readonly removedPartitions: readonly string[];
-  /** A range input whose range or combined hash moved: `{ from, to }` of `first…last (count, hash)`. */
+  /** A range input whose range or combined hash moved: `{ from, to }` of `first…last (count, hash)` (the exact set in place of first…last when that does not say it). */
   readonly range: { readonly from: string | null; readonly to: string | null } | null;
 }
 
@@ -24,7 +25,9 @@ export interface MaterializationDiff {
   readonly inputs: readonly InputDiff[];
 }
 
-const rangeText = (e: InputEdgeDetail | undefined): string | null => (e?.range ? `${e.range.first}…${e.range.last} (${e.range.count}, ${e.range.combinedHash.slice(0, 12)})` : null);
+/** `first…last (count, hash)`, or the exact set read when first…last does not say it (one zone's days). */
+const rangeText = (e: InputEdgeDetail | undefined): string | null =>
+  e?.range ? `${e.range.set ? describeStoredPartitionSet(e.range.set) : `${e.range.first}…${e.range.last}`} (${e.range.count}, ${e.range.combinedHash.slice(0, 12)})` : null;
 
 /** Compares what two materializations read, input by input (edges as the store keeps them). */
 export function diffMaterializations(from: MaterializationDetail, fromEdges: readonly InputEdgeDetail[], to: MaterializationDetail, toEdges: readonly InputEdgeDetail[]): MaterializationDiff {

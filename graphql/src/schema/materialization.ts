@@ -1,7 +1,7 @@
 import { LOCATION_DOC } from './location-arg.js';
-import type { CheckResultDetail, InputEdgeDetail, MaterializationDetail } from '@weft/store';
+import { rangeEdgeKeys, type CheckResultDetail, type InputEdgeDetail, type MaterializationDetail } from '@weft/store';
 import { diffMaterializations, type InputDiff, type MaterializationDiff } from '../api/diff.js';
-import { InvalidInputError, NotFoundError } from '../api/errors.js';
+import { InvalidInputError, NotFoundError, UnavailableError } from '../api/errors.js';
 import { DEFAULT_LOG_LINES, groupOf, type RequestScope } from '../api/request-scope.js';
 import { DEFAULT_GROUP } from '../api/viewer.js';
 import { builder } from '../builder.js';
@@ -44,9 +44,33 @@ const ReadObject = builder.objectRef<{ location: string; edge: InputEdgeDetail }
   }),
 });
 
-const RangeObject = builder.objectRef<NonNullable<InputEdgeDetail['range']>>('ReadRange').implement({
+const RangeObject = builder.objectRef<{ location: string; upstreamAsset: string; range: NonNullable<InputEdgeDetail['range']> }>('ReadRange').implement({
   description: 'A range of upstream partitions read as one (their data versions hashed together).',
-  fields: (t) => ({ first: t.exposeString('first'), last: t.exposeString('last'), count: t.exposeInt('count'), combinedHash: t.exposeString('combinedHash') }),
+  fields: (t) => ({
+    first: t.string({ description: 'The first partition read, in the upstream definition’s order.', resolve: (r) => r.range.first }),
+    last: t.string({ description: 'The last partition read. Every partition from first to last was read unless `set` says otherwise.', resolve: (r) => r.range.last }),
+    count: t.int({ description: 'How many partitions were read.', resolve: (r) => r.range.count }),
+    combinedHash: t.string({ resolve: (r) => r.range.combinedHash }),
+    set: t.field({
+      type: 'JSON',
+      nullable: true,
+      description:
+        'The exact partitions read when first…last does not say it: `{ boxes: [{ <dimension>: [[first, last], …], … }] }` (a multi-dimensional upstream: each box the product of its dimensions’ key runs, e.g. one zone’s days) or `{ runs: [[first, last], …] }`. Null when every partition from first to last was read.',
+      resolve: (r) => r.range.set,
+    }),
+    partitionKeys: t.stringList({
+      description: 'The keys of the partitions read, in the upstream definition’s order (a page of them).',
+      args: { first: t.arg.int({ defaultValue: 100 }), offset: t.arg.int({ defaultValue: 0 }) },
+      resolve: async (r, args, { scope: ctx }) => {
+        const limit = pageSize(args.first, 100);
+        const offset = args.offset ?? 0;
+        if (!Number.isSafeInteger(offset) || offset < 0) throw new InvalidInputError('offset', `offset must be a non-negative integer, got ${offset}`);
+        const catalog = await ctx.catalog(r.location);
+        if (!catalog?.graph) throw new UnavailableError(`the asset graph of code location ${r.location} cannot be rebuilt here: ${catalog?.graphProblem ?? 'no deployment'}`);
+        return rangeEdgeKeys(catalog.graph, await ctx.partitionContext(r.location), { upstream_asset: r.upstreamAsset, range_first: r.range.first, range_last: r.range.last, range_set: r.range.set }, { offset, limit });
+      },
+    }),
+  }),
 });
 
 const InputObject = builder.objectRef<{ location: string; name: string; edges: InputEdgeDetail[] }>('MaterializationInput').implement({
@@ -55,7 +79,14 @@ const InputObject = builder.objectRef<{ location: string; name: string; edges: I
     name: t.exposeString('name'),
     upstreamAsset: t.string({ resolve: (i) => i.edges[0]?.upstreamAsset ?? '' }),
     partitions: t.field({ type: [ReadObject], resolve: (i) => i.edges.filter((e) => !e.range).map((edge) => ({ location: i.location, edge })) }),
-    range: t.field({ type: RangeObject, nullable: true, resolve: (i) => i.edges.find((e) => e.range)?.range ?? null }),
+    range: t.field({
+      type: RangeObject,
+      nullable: true,
+      resolve: (i) => {
+        const edge = i.edges.find((e) => e.range);
+        return edge?.range ? { location: i.location, upstreamAsset: edge.upstreamAsset, range: edge.range } : null;
+      },
+    }),
   }),
 });
 
