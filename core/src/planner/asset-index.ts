@@ -56,6 +56,14 @@ export class AssetIndex {
     this.definition = node.partitions;
   }
 
+  private currentId = -1;
+
+  /** Id of the current code version (interned on first use). */
+  get currentCodeId(): number {
+    if (this.currentId < 0) this.currentId = this.codeId(this.currentCodeVersion);
+    return this.currentId;
+  }
+
   /** Id of a code version string (interned). */
   codeId(version: string): number {
     let id = this.codeVersionIds.get(version);

@@ -1,9 +1,10 @@
 import type { ResolvedInput } from '../definitions/graph.js';
 import { computeToken } from '../hashing/token.js';
 import type { MappingContext } from '../partitions/mappings/types.js';
-import { RangeSet } from '../partitions/sets/range-set.js';
+import type { RangeSet } from '../partitions/sets/range-set.js';
 import type { PartitionContext } from '../partitions/types.js';
 import type { AssetIndex } from './asset-index.js';
+import type { InputReader } from './input-reader.js';
 import { S, type StatusCode } from './status-codes.js';
 import { tokenInput, type RangeTrees } from './token-inputs.js';
 
@@ -17,6 +18,8 @@ export interface EvaluationEnv {
   readonly stats: PlannerStats;
   index(assetKey: string): AssetIndex;
   mappingContext(input: ResolvedInput, downstream: AssetIndex): MappingContext;
+  /** Readers of the inputs of `index`, in the order of `index.node.inputs`, for this context. */
+  readers(index: AssetIndex): readonly InputReader[];
 }
 
 /** How one upstream partition stands for a downstream input. */
@@ -62,12 +65,10 @@ export function tokenOf(index: AssetIndex, i: number, reads: readonly InputRead[
 
 /** What partition `i` reads, or undefined when a required upstream partition is missing. */
 export function readsOf(index: AssetIndex, i: number, env: EvaluationEnv): InputRead[] | undefined {
-  const single = RangeSet.range(i, i + 1);
   const reads: InputRead[] = [];
-  for (const input of index.node.inputs) {
-    const r = input.mapping.upstreamFor(single, env.mappingContext(input, index));
-    if (!r.missing.isEmpty() || r.missingKeys.length > 0) return undefined;
-    reads.push({ input, up: env.index(input.upstreamKey), existing: r.existing });
+  for (const reader of env.readers(index)) {
+    if (!reader.read(i)) return undefined;
+    reads.push({ input: reader.input, up: reader.up, existing: reader.existing() });
   }
   return reads;
 }
@@ -78,31 +79,30 @@ export function readsOf(index: AssetIndex, i: number, env: EvaluationEnv): Input
  * in `index.ready`.
  */
 export function evaluatePartition(index: AssetIndex, i: number, env: EvaluationEnv): StatusCode {
-  if (index.running.has(i)) return S.RUNNING;
+  if (index.running.size > 0 && index.running.has(i)) return S.RUNNING;
   const previous = index.status[i];
-  let candidate = index.materialized[i] !== 1 || index.codeVersionId[i] !== index.codeId(index.currentCodeVersion) || (previous !== S.FRESH && previous !== S.CHECK_FAILED);
+  let candidate = index.materialized[i] !== 1 || index.codeVersionId[i] !== index.currentCodeId || (previous !== S.FRESH && previous !== S.CHECK_FAILED);
   let waiting = false;
   const verifiedSeq = index.verifiedSeq[i] as number;
-  const single = RangeSet.range(i, i + 1);
-  const reads: InputRead[] = [];
-  for (const input of index.node.inputs) {
-    const up = env.index(input.upstreamKey);
-    const r = input.mapping.upstreamFor(single, env.mappingContext(input, index));
-    if (!r.missing.isEmpty() || r.missingKeys.length > 0) return S.BLOCKED;
-    for (const [a, b] of r.existing.ranges()) {
-      for (let u = a; u < b; u++) {
+  // A scan of what the inputs read, without allocating: most partitions evaluated are fresh or waiting.
+  for (const reader of env.readers(index)) {
+    if (!reader.read(i)) return S.BLOCKED;
+    const { up, input, bounds } = reader;
+    for (let k = 0; k < reader.rangeCount; k++) {
+      const b = bounds[2 * k + 1] as number;
+      for (let u = bounds[2 * k] as number; u < b; u++) {
         const state = upstreamState(up, u, input);
         if (state === UPSTREAM.BLOCKED) return S.BLOCKED;
         if (state === UPSTREAM.WAITING) waiting = true;
         else if ((up.changedSeq[u] as number) > verifiedSeq) candidate = true;
       }
     }
-    reads.push({ input, up, existing: r.existing });
   }
   if (waiting) return S.WAITING;
-  const checkFailed = index.checkFailures.has(i);
+  const checkFailed = index.checkFailures.size > 0 && index.checkFailures.has(i);
   if (!candidate) return checkFailed ? S.CHECK_FAILED : S.FRESH;
 
+  const reads = readsOf(index, i, env) as InputRead[];
   const token = tokenOf(index, i, reads, env);
   if (index.tokenEquals(i, token)) {
     index.verifiedSeq[i] = env.cursor;

@@ -6,6 +6,7 @@ import { RangeSet, RangeSetBuilder } from '../partitions/sets/range-set.js';
 import type { PartitionContext, PartitionKey, PartitionsDefinition } from '../partitions/types.js';
 import { AssetIndex } from './asset-index.js';
 import { evaluatePartition, readsOf, tokenOf, type EvaluationEnv, type PlannerStats } from './evaluate.js';
+import { InputReader } from './input-reader.js';
 import { explainPartition } from './explain.js';
 import { selectBatches } from './select.js';
 import { S, isReady, publicStatus } from './status-codes.js';
@@ -64,6 +65,9 @@ export class Planner {
   private readonly changedData = new Map<AssetIndex, RangeSetBuilder>();
   private readonly changes = new Map<AssetIndex, Map<PartitionStatus, RangeSetBuilder>>();
   private readonly mappingContexts = new Map<ResolvedInput, MappingContext>();
+  /** Input readers per asset, for the context `readersCtx` (rebuilt when the context changes). */
+  private readonly inputReaders = new Map<AssetIndex, InputReader[]>();
+  private readersCtx: PartitionContext | undefined;
   private readonly dynamicKeys = new Map<string, PartitionKey[]>();
   private readonly requests = new Map<string, RequestState>();
   private readonly trees = new RangeTrees();
@@ -127,6 +131,19 @@ export class Planner {
       this.mappingContexts.set(input, ctx);
     }
     return ctx;
+  }
+
+  private readers(index: AssetIndex): InputReader[] {
+    if (this.readersCtx !== this.ctxValue) {
+      this.inputReaders.clear();
+      this.readersCtx = this.ctxValue;
+    }
+    let readers = this.inputReaders.get(index);
+    if (!readers) {
+      readers = index.node.inputs.map((input) => new InputReader(input, this.index(input.upstreamKey), this.mappingContext(input, index)));
+      this.inputReaders.set(index, readers);
+    }
+    return readers;
   }
 
   private markDirty(index: AssetIndex, i: number): void {
@@ -529,6 +546,7 @@ export class Planner {
       stats: this.stats,
       index: (key) => this.index(key),
       mappingContext: (input, down) => this.mappingContext(input, down),
+      readers: (index) => this.readers(index),
     };
   }
 
@@ -552,7 +570,7 @@ export class Planner {
     const dirty = (dirtyBuilder?.build() ?? RangeSet.EMPTY).clamp(0, index.count);
     const changed = new RangeSetBuilder();
     const dataChanged = dataBuilder?.build() ?? RangeSet.EMPTY;
-    const selfInputs = index.node.inputs.filter((input) => input.self);
+    const selfInputs = this.readers(index).filter((reader) => reader.input.self);
     if (selfInputs.length === 0) {
       for (const i of dirty.values()) if (this.evaluate(index, i, env)) changed.add(i);
     } else if (!dirty.isEmpty()) {
@@ -565,10 +583,10 @@ export class Planner {
         const statusChanged = this.evaluate(index, i, env);
         if (!statusChanged && !dataChanged.has(i)) continue;
         changed.add(i);
-        for (const input of selfInputs) {
-          for (const [a, b] of input.mapping.downstreamFor(RangeSet.range(i, i + 1), this.mappingContext(input, index)).ranges()) {
-            flags.fill(1, Math.max(a, lo) - lo, Math.min(b, index.count) - lo);
-          }
+        for (const reader of selfInputs) {
+          reader.readDown(i);
+          const bounds = reader.downBounds;
+          for (let k = 0; k < reader.downCount; k++) flags.fill(1, Math.max(bounds[2 * k] as number, lo) - lo, Math.min(bounds[2 * k + 1] as number, index.count) - lo);
         }
       }
     }

@@ -1,8 +1,8 @@
 import { RangeSet } from '../sets/range-set.js';
 import type { PartitionsDefinition } from '../types.js';
-import { sameDefinition, splitByExistence } from './support.js';
+import { clampInto, prepareSplit, sameDefinition, splitByExistence } from './support.js';
 import { timeIdentity, type TimeMappingOptions } from './time-overlap.js';
-import type { MappingContext, PartitionMapping, UpstreamPartitions } from './types.js';
+import type { MappingContext, PartitionMapping, PreparedMapping, UpstreamPartitions } from './types.js';
 
 const KEYED = new Set(['static', 'dynamic']);
 
@@ -67,8 +67,33 @@ export function identity(options: TimeMappingOptions = {}): PartitionMapping<'on
       if (sameDefinition(ctx.upstream, ctx.downstream)) return upstream.clamp(0, ctx.downstream.count(ctx.partitions));
       return byKeyDown(upstream, ctx);
     },
+    prepare(ctx) {
+      if (ctx.upstream.kind === 'time') return time.prepare?.(ctx);
+      if (!sameDefinition(ctx.upstream, ctx.downstream)) return undefined;
+      const split = prepareSplit(ctx.upstream, ctx.partitions, strict);
+      const downCount = ctx.downstream.count(ctx.partitions);
+      return {
+        upstreamOf: (i, out) => split(i, i + 1, out),
+        downstreamOf: (u, out) => clampInto(u, u + 1, downCount, out),
+      };
+    },
     describe: () => 'the partition with the same key',
     toSpec: () => ({ kind: 'identity', strict }),
+  };
+}
+
+/** A prepared mapping where every downstream partition reads upstream `[0, upCount)` and nothing is missing. */
+function wholeRanges(upCount: number, downCount: number): PreparedMapping {
+  return {
+    upstreamOf(_i, out) {
+      out[0] = 0;
+      out[1] = upCount;
+      return true;
+    },
+    downstreamOf(_u, out) {
+      out[0] = 0;
+      out[1] = downCount;
+    },
   };
 }
 
@@ -81,6 +106,7 @@ export function all(): PartitionMapping<'many'> {
     validate: () => undefined,
     upstreamFor: (downstream, ctx) => ({ existing: downstream.isEmpty() ? RangeSet.EMPTY : RangeSet.range(0, ctx.upstream.count(ctx.partitions)), missing: RangeSet.EMPTY, missingKeys: [] }),
     downstreamFor: (upstream, ctx) => (upstream.isEmpty() ? RangeSet.EMPTY : RangeSet.range(0, ctx.downstream.count(ctx.partitions))),
+    prepare: (ctx) => wholeRanges(ctx.upstream.count(ctx.partitions), ctx.downstream.count(ctx.partitions)),
     describe: () => 'all upstream partitions',
     toSpec: () => ({ kind: 'all' }),
   };
@@ -98,6 +124,7 @@ export function fromUnpartitioned(): PartitionMapping<'one'> {
     validate: (up) => (up.kind === 'unpartitioned' ? undefined : `fromUnpartitioned() needs an unpartitioned upstream (upstream is ${up.describe()})`),
     upstreamFor: (downstream) => ({ existing: downstream.isEmpty() ? RangeSet.EMPTY : RangeSet.range(0, 1), missing: RangeSet.EMPTY, missingKeys: [] }),
     downstreamFor: (upstream, ctx) => (upstream.isEmpty() ? RangeSet.EMPTY : RangeSet.range(0, ctx.downstream.count(ctx.partitions))),
+    prepare: (ctx) => wholeRanges(1, ctx.downstream.count(ctx.partitions)),
     describe: () => 'the unpartitioned upstream value',
     toSpec: () => ({ kind: 'fromUnpartitioned' }),
   };

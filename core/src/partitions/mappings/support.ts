@@ -20,6 +20,34 @@ export function splitByExistence(up: PartitionsDefinition, candidates: RangeSet,
   return { existing, missing: notYet.union(outside), missingKeys: NO_KEYS };
 }
 
+/**
+ * {@link splitByExistence} of one candidate range `[start, end)`, with the upstream's count and end
+ * computed once: the returned function writes the existing part to `out` and returns false when
+ * a required index is missing (not closed yet, or outside the definition of a strict mapping).
+ */
+export function prepareSplit(up: PartitionsDefinition, ctx: PartitionContext, strict: boolean): (start: number, end: number, out: Float64Array) => boolean {
+  const count = up.count(ctx);
+  const endIndex = up.kind === 'time' && up.endMs !== undefined ? up.indexAtInstant(up.endMs - 1) + 1 : Number.MAX_SAFE_INTEGER;
+  const outsideFrom = Math.max(endIndex, count);
+  return (start, end, out) => {
+    const a = start > 0 ? start : 0;
+    const b = end < count ? end : count;
+    out[0] = a;
+    out[1] = b > a ? b : a;
+    if (end <= start || (a === start && b === end)) return true;
+    if ((end < endIndex ? end : endIndex) > (start > count ? start : count)) return false;
+    return !(strict && (start < 0 || end > outsideFrom));
+  };
+}
+
+/** Writes `[start, end)` clamped to `[0, count)` to `out` (the downstream side of a prepared mapping). */
+export function clampInto(start: number, end: number, count: number, out: Float64Array): void {
+  const a = start > 0 ? start : 0;
+  const b = end < count ? end : count;
+  out[0] = a;
+  out[1] = b > a ? b : a;
+}
+
 /** Builds a RangeSet by mapping each range of `source` to one range (empty ranges skipped). */
 export function mapRanges(source: RangeSet, map: (start: number, end: number) => readonly [number, number]): RangeSet {
   const out: Array<readonly [number, number]> = [];

@@ -1,5 +1,5 @@
 import type { PartitionsDefinition, TimeWindowPartitions } from '../types.js';
-import { GRANULARITY_ORDER, mapRanges, overlappingWindows, splitByExistence } from './support.js';
+import { GRANULARITY_ORDER, clampInto, mapRanges, overlappingWindows, prepareSplit, splitByExistence } from './support.js';
 import type { MappingCardinality, MappingContext, PartitionMapping, UpstreamPartitions } from './types.js';
 
 type Relation = 'same' | 'finer' | 'coarser' | 'any';
@@ -72,6 +72,22 @@ function overlapMapping<C extends MappingCardinality>(kind: string, relation: Re
       const down = ctx.downstream as TimeWindowPartitions;
       return mapRanges(upstream, (a, b) => overlappingWindows(down, up, a, b)).clamp(0, down.count(ctx.partitions));
     },
+    prepare(ctx) {
+      const up = ctx.upstream as TimeWindowPartitions;
+      const down = ctx.downstream as TimeWindowPartitions;
+      const split = prepareSplit(up, ctx.partitions, strict);
+      const downCount = down.count(ctx.partitions);
+      return {
+        upstreamOf(i, out) {
+          const [a, b] = overlappingWindows(up, down, i, i + 1);
+          return split(a, b, out);
+        },
+        downstreamOf(u, out) {
+          const [a, b] = overlappingWindows(down, up, u, u + 1);
+          clampInto(a, b, downCount, out);
+        },
+      };
+    },
     describe: () => describe,
     toSpec: () => ({ kind, strict }),
   };
@@ -122,6 +138,15 @@ function shifted<C extends MappingCardinality>(kind: string, cardinality: C, siz
     downstreamFor(upstream, ctx) {
       const d = delta(ctx) + shift;
       return mapRanges(upstream, (a, b) => [a - d, b - d + size - 1]).clamp(0, ctx.downstream.count(ctx.partitions));
+    },
+    prepare(ctx) {
+      const d = delta(ctx) + shift;
+      const split = prepareSplit(ctx.upstream, ctx.partitions, strict);
+      const downCount = ctx.downstream.count(ctx.partitions);
+      return {
+        upstreamOf: (i, out) => split(i + d - size + 1, i + d + 1, out),
+        downstreamOf: (u, out) => clampInto(u - d, u + 1 - d + size - 1, downCount, out),
+      };
     },
     describe: () => describe,
     toSpec: () => ({ kind, size, offset: shift, strict }),

@@ -57,4 +57,27 @@ export interface PartitionMapping<C extends MappingCardinality = MappingCardinal
   /** A short human description, e.g. `rolling window of 7 days`. */
   describe(): string;
   toSpec(): MappingSpec;
+  /**
+   * Optional fast path for one partition at a time: the mapping prepared for one context, or
+   * undefined when one partition's image may be more than one range. It must answer exactly like
+   * `upstreamFor`/`downstreamFor` of a single partition; the planner calls it once per plan and
+   * then once per partition it evaluates (without allocating).
+   */
+  prepare?(ctx: MappingContext): PreparedMapping | undefined;
+}
+
+/**
+ * A mapping prepared for one {@link MappingContext} (see `PartitionMapping.prepare`), for mappings
+ * whose image of one partition is always one contiguous range. Results are written to `out`
+ * (`[out[0], out[1])`, empty when `out[1] <= out[0]`).
+ */
+export interface PreparedMapping {
+  /**
+   * The existing upstream partitions downstream partition `i` reads (`upstreamFor({i}).existing`);
+   * returns false when a required upstream partition is missing (`missing` or `missingKeys` of
+   * `upstreamFor({i})` not empty).
+   */
+  upstreamOf(i: number, out: Float64Array): boolean;
+  /** The existing downstream partitions that read upstream partition `u` (`downstreamFor({u})`). */
+  downstreamOf(u: number, out: Float64Array): void;
 }

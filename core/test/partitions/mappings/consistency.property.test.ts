@@ -137,6 +137,25 @@ describe.each(SCENARIOS)('$name', (s) => {
     );
   });
 
+  it('its prepared form (the planner\'s fast path) answers like upstreamFor and downstreamFor, partition by partition', () => {
+    const prepared = s.mapping.prepare?.(ctx);
+    const byKey = ['staticMap', 'perDimension', 'dimension'].includes(s.mapping.kind) || (s.mapping.kind === 'identity' && s.up.kind !== 'time' && JSON.stringify(s.up.toSpec()) !== JSON.stringify(s.down.toSpec()));
+    expect(prepared === undefined).toBe(byKey);
+    if (!prepared) return;
+    const out = new Float64Array(2);
+    const asSet = (): RangeSet => RangeSet.range(out[0] as number, Math.max(out[0] as number, out[1] as number));
+    for (let d = 0; d < downCount; d++) {
+      const r = s.mapping.upstreamFor(RangeSet.range(d, d + 1), ctx);
+      const complete = prepared.upstreamOf(d, out);
+      expect(complete, `downstream ${d}: missing ${r.missing.toString()} ${r.missingKeys.join(',')}`).toBe(r.missing.isEmpty() && r.missingKeys.length === 0);
+      expect(asSet().toJSON(), `downstream ${d}`).toEqual(r.existing.toJSON());
+    }
+    for (let u = 0; u < upCount; u++) {
+      prepared.downstreamOf(u, out);
+      expect(asSet().toJSON(), `upstream ${u}`).toEqual(s.mapping.downstreamFor(RangeSet.range(u, u + 1), ctx).toJSON());
+    }
+  });
+
   it('a set maps to the union of what its members map to (batches plan like single partitions)', () => {
     const members = (count: number) => fc.uniqueArray(fc.integer({ min: 0, max: count - 1 }), { minLength: 0, maxLength: 6 });
     fc.assert(
