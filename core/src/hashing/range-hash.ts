@@ -392,11 +392,39 @@ export function combinedHashOf(versions: Iterable<DataVersion | undefined>, star
   const kinds = new Uint8Array(n);
   const digests = new Uint8Array(n * 32);
   list.forEach((version, i) => (kinds[i] = encodeLeaf(version, digests, i * 32)));
-  const node = new NodeInput();
+  return combineLeaves(kinds, digests, start, n);
+}
+
+/**
+ * {@link combinedHashOf} of `n` leaves held as raw digests, placed at indices `0 … n - 1`: leaf j is
+ * missing where `present[first + j]` is not 1, else the data version whose 32 bytes are
+ * `digests[(first + j) · 32 …]` (the same leaf as its 64-hex string). For a caller that keeps data
+ * versions as bytes (the planner): no hex strings, nothing allocated per leaf.
+ */
+export function combinedHashOfDigests(digests: Uint8Array, present: Uint8Array, first: number, n: number): string {
+  checkBounds(0, n);
+  const kinds = n <= leafKinds.length ? leafKinds : (leafKinds = new Uint8Array(Math.max(n, 2 * leafKinds.length)));
+  for (let j = 0; j < n; j++) kinds[j] = present[first + j] === 1 ? LEAF_DIGEST : LEAF_MISSING;
+  // A missing leaf's digest is zeros: copy the present ones, zero the others.
+  const leaves = n * 32 <= leafDigests.length ? leafDigests : (leafDigests = new Uint8Array(Math.max(n * 32, 2 * leafDigests.length)));
+  leaves.set(digests.subarray(first * 32, (first + n) * 32));
+  for (let j = 0; j < n; j++) if (kinds[j] === LEAF_MISSING) leaves.fill(0, j * 32, j * 32 + 32);
+  return combineLeaves(kinds, leaves, 0, n);
+}
+
+/** Scratch leaves of {@link combinedHashOfDigests} (grown on demand, reused). */
+let leafKinds = new Uint8Array(64);
+let leafDigests = new Uint8Array(64 * 32);
+const sharedNode = new NodeInput();
+
+/** The range hash of leaves `[start, start + n)`, leaf `start + k` of kind `kinds[k]` with digest `digests[k·32 …]`. */
+function combineLeaves(kinds: Uint8Array, digests: Uint8Array, start: number, n: number): string {
+  const node = sharedNode;
   /** Digest and flags of the aligned block (level, index), which lies entirely inside the range. */
   const block = (level: number, index: number, out: Uint8Array, offset: number): number => {
-    const childDigests = new Uint8Array(B * 32);
-    const childFlags = new Uint8Array(B);
+    // (Children are computed before this node's input begins: the shared node input is free again.)
+    const childDigests = level > 1 ? new Uint8Array(B * 32) : ZERO;
+    const childFlags = level > 1 ? new Uint8Array(B) : ZERO;
     if (level > 1) for (let c = 0; c < B; c++) childFlags[c] = block(level - 1, index * B + c, childDigests, c * 32);
     node.begin(level);
     for (let c = 0; c < B; c++) {

@@ -1,6 +1,6 @@
 import type { ResolvedInput } from '../definitions/graph.js';
 import { hashCanonical } from '../hashing/canonical-encoding.js';
-import { RangeHashTree, combinedHashOf } from '../hashing/range-hash.js';
+import { RangeHashTree, combinedHashOf, combinedHashOfDigests } from '../hashing/range-hash.js';
 import type { TokenInput } from '../hashing/token.js';
 import type { RangeSet } from '../partitions/sets/range-set.js';
 import type { PartitionContext } from '../partitions/types.js';
@@ -66,9 +66,7 @@ export function rangeInputHash(up: AssetIndex, ranges: RangeSet, ctx: PartitionC
     if (a === 0 && b > TREE_THRESHOLD) {
       hash = trees.get(up).rangeHash(0, b);
     } else {
-      const versions: Array<string | undefined> = [];
-      for (let i = a; i < b; i++) versions.push(up.materialized[i] === 1 ? up.dataVersionHex(i) : undefined);
-      hash = combinedHashOf(versions, 0);
+      hash = combinedHashOfDigests(up.dataVersion, up.materialized, a, b - a);
     }
     parts.push(up.definition.keyAt(a, ctx), up.definition.keyAt(b - 1, ctx), b - a, hash);
   }

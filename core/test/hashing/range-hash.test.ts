@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   canonicalEncode,
   combinedHashOf,
+  combinedHashOfDigests,
   dataVersionOf,
   forEachRangePiece,
   RangeHashTree,
@@ -313,5 +314,39 @@ describe('combinedHashOf', () => {
     expect(combinedHashOf(hours, 48)).toBe(refRangeHash([...Array<undefined>(48), ...hours], 48, 72));
     expect(combinedHashOf(hours.slice(0, 7), 100)).not.toBe(combinedHashOf(hours.slice(0, 7), 101));
     expect(combinedHashOf([], 5)).toBe(refRangeHash([], 5, 5));
+  });
+});
+
+describe('combinedHashOfDigests (data versions held as bytes, as the planner keeps them)', () => {
+  /** Data versions of `n` partitions as the planner stores them: 32 bytes each and a presence flag. */
+  const stored = (versions: ReadonlyArray<string | undefined>): { digests: Uint8Array; present: Uint8Array } => {
+    const digests = new Uint8Array(versions.length * 32);
+    const present = new Uint8Array(versions.length);
+    versions.forEach((v, i) => {
+      // Bytes left behind where a partition is not present must not count.
+      digests.set(v === undefined ? Buffer.alloc(32, 0xab) : Buffer.from(v, 'hex'), i * 32);
+      present[i] = v === undefined ? 0 : 1;
+    });
+    return { digests, present };
+  };
+  const digestVersion = fc.option(fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('hex')), { nil: undefined });
+
+  it('equals combinedHashOf of the same versions as hex, for any run of them', () => {
+    fc.assert(
+      fc.property(fc.array(digestVersion, { maxLength: 200 }), fc.nat(200), fc.nat(200), (versions, x, y) => {
+        const { digests, present } = stored(versions);
+        const a = Math.min(x, versions.length);
+        const b = Math.min(a + y, versions.length);
+        expect(combinedHashOfDigests(digests, present, a, b - a)).toBe(combinedHashOf(versions.slice(a, b), 0));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('handles whole aligned blocks and scratch buffers grown past their first size (4,160 leaves)', () => {
+    const versions = Array.from({ length: 4096 + 64 + 3 }, (_, i) => (i % 5 === 0 ? undefined : dv(i)));
+    const { digests, present } = stored(versions);
+    expect(combinedHashOfDigests(digests, present, 3, 4096 + 64)).toBe(combinedHashOf(versions.slice(3), 0));
+    expect(combinedHashOfDigests(digests, present, 0, 24)).toBe(combinedHashOf(versions.slice(0, 24), 0));
   });
 });
