@@ -6,57 +6,18 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
-import { classifyError, ComputeTimeoutError, encodePortableValue, decodePortableValue, env, type ComputeTask, type ObjectStorage } from '@weft/core';
-import { s3Storage } from '@weft/plugin-s3';
+import { classifyError, ComputeTimeoutError, encodePortableValue, decodePortableValue, type ComputeTask } from '@weft/core';
 import { describeComputeConformance } from '@weft/plugin-testkit';
 import { KWOK_ANNOTATIONS } from '@weft/services';
 import { describe, expect, it } from 'vitest';
-import { kubeClients, kubernetesCompute, KubernetesTaskError, type KubernetesComputeProvider, type KubernetesOptions } from '../src/index.js';
+import { kubeClients, kubernetesCompute, KubernetesTaskError, type KubernetesComputeProvider } from '../src/index.js';
+import { optionsFor, storageOf } from './options-for.js';
 import { NAMESPACE, NODE_LABELS, NODE_TAINT, REAL_CLUSTER, REPO_ROOT, S3_SECRET, SKIP_KUBERNETES, howToBuild, useTestCluster, type TestCluster } from './test-cluster.js';
 
 if (SKIP_KUBERNETES) console.warn(`\n!!! WEFT_SKIP_KUBERNETES=1: the @weft/plugin-kubernetes tests are SKIPPED (unset it to run them; ${howToBuild()})\n`);
 
 const cluster = useTestCluster();
 const COMPUTES = join(REPO_ROOT, 'plugins/kubernetes/test/fixtures/computes.ts');
-
-function storageOf(c: TestCluster): ObjectStorage {
-  const { endPoint, port, useSSL, bucket, prefix, accessKey, secretKey } = c.s3;
-  return s3Storage({ bucket, prefix, client: { endPoint, port, useSSL, accessKey, secretKey } });
-}
-
-/** The plugin's options for the test cluster (plus `extra`). */
-function optionsFor(c: TestCluster, extra: Partial<KubernetesOptions> = {}): KubernetesOptions {
-  const { endPoint, port, useSSL, bucket, prefix } = c.s3;
-  return {
-    image: c.image,
-    imagePullPolicy: 'IfNotPresent',
-    namespace: NAMESPACE,
-    // KUBECONFIG (a real cluster) is read by the client itself; the launched one has its own file.
-    ...(c.server ? { kubeconfig: c.kubeconfigPath } : {}),
-    configPath: join(c.codeRoot, 'plugins/kubernetes/test/fixtures/weft.config.ts'),
-    workingDir: c.codeRoot,
-    ...(c.codeRoot === REPO_ROOT ? {} : { codeRoot: { worker: REPO_ROOT.replace(/\/$/, ''), image: c.codeRoot } }),
-    // The kwok node is labelled and tainted: only the selector and toleration get pods onto it.
-    ...(REAL_CLUSTER ? {} : { nodeSelector: NODE_LABELS }),
-    tolerations: [{ key: NODE_TAINT.key, operator: 'Equal', value: NODE_TAINT.value, effect: NODE_TAINT.effect }],
-    resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
-    env: {
-      WEFT_TEST_S3_ENDPOINT: endPoint,
-      WEFT_TEST_S3_PORT: String(port),
-      WEFT_TEST_S3_USE_SSL: useSSL ? '1' : '0',
-      WEFT_TEST_S3_BUCKET: bucket,
-      WEFT_TEST_S3_PREFIX: prefix,
-      WEFT_TEST_S3_ACCESS_KEY: env('WEFT_TEST_S3_ACCESS_KEY'),
-      WEFT_TEST_S3_SECRET_KEY: env('WEFT_TEST_S3_SECRET_KEY'),
-    },
-    envSecret: S3_SECRET,
-    labels: { 'example.com/team': 'analytics' },
-    annotations: { 'example.com/owner': 'data-platform' },
-    pollIntervalMs: 1000,
-    imagePullGraceSeconds: 0,
-    ...extra,
-  };
-}
 
 type TestTask<T> = ComputeTask<T> & { lines: Array<{ message: string; fields: Readonly<Record<string, unknown>> | undefined }>; controller: AbortController };
 
