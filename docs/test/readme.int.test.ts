@@ -75,6 +75,30 @@ describe('the README main command on the taxi example', () => {
       const blocked = await graphql<{ partition: { status: string } }>(url, '{ partition(assetKey: "zone_rolling_7d", partitionKey: "date=2024-02-05|zone=midtown") { ... on Partition { status } } }');
       expect(blocked.partition.status).toBe('BLOCKED');
 
+      // A zone's month was made from that zone's days only (zone × day is numbered time first, so
+      // one zone's days are not one run of its order): the lineage, the range read, `weft lineage`.
+      const midtownDays = Array.from({ length: 10 }, (_, i) => `date=2024-01-${22 + i}|zone=midtown`);
+      const monthLineage = await graphql<{ lineage: { nodes: Array<{ partitionKey: string; depth: number }>; unresolved: unknown[] } }>(
+        url,
+        '{ lineage(assetKey: "zone_monthly", partitionKey: "date=2024-01|zone=midtown", depth: 1) { ... on Lineage { nodes { partitionKey depth } unresolved { partitionKey } } } }',
+      );
+      expect(monthLineage.lineage.nodes.filter((n) => n.depth === 1).map((n) => n.partitionKey)).toEqual(midtownDays);
+      expect(monthLineage.lineage.unresolved).toEqual([]);
+      const monthRead = await graphql<{ partition: { current: { inputs: Array<{ range: unknown }> } } }>(
+        url,
+        '{ partition(assetKey: "zone_monthly", partitionKey: "date=2024-01|zone=midtown") { ... on Partition { current { inputs { range { count set partitionKeys } } } } } }',
+      );
+      expect(monthRead.partition.current.inputs).toEqual([{ range: { count: 10, set: { boxes: [{ date: [['2024-01-22', '2024-01-31']], zone: [['midtown', 'midtown']] }] }, partitionKeys: midtownDays } }]);
+      const cliLineage = await exec('node', ['cli/bin/weft.js', 'lineage', 'zone_monthly', 'date=2024-01|zone=midtown', '--depth', '1', '--json', '--url', url], { cwd: REPO });
+      const cliNodes = (JSON.parse(cliLineage.stdout) as { nodes: Array<{ assetKey: string; partitionKey: string }> }).nodes.filter((n) => n.assetKey === 'zone_daily');
+      expect(cliNodes.map((n) => n.partitionKey).sort()).toEqual(midtownDays);
+      const dayReaders = await graphql<{ lineage: { nodes: Array<{ assetKey: string; partitionKey: string; depth: number }> } }>(
+        url,
+        '{ lineage(assetKey: "zone_daily", partitionKey: "date=2024-01-25|zone=midtown", depth: 1, direction: DOWNSTREAM) { ... on Lineage { nodes { assetKey partitionKey depth } } } }',
+      );
+      expect(dayReaders.lineage.nodes.filter((n) => n.depth === 1 && n.assetKey === 'zone_monthly').map((n) => n.partitionKey)).toEqual(['date=2024-01|zone=midtown']);
+      expect(dayReaders.lineage.nodes.filter((n) => n.depth === 1).every((n) => n.partitionKey.endsWith('|zone=midtown'))).toBe(true);
+
       // Every `sh server` block of the docs, against this weft dev.
       for (const block of allShellBlocks().filter((b) => b.annotations.includes('server'))) {
         const code = block.code.replaceAll('examples/taxi', copy);
