@@ -27,6 +27,10 @@ const COMMANDS: ReadonlyArray<readonly [string[], string, string]> = [
   [['token', 'create'], 'Creates a token with a role per asset group', '$ DATABASE_URL=postgres://… weft token create --name ops --role "*=admin"'],
   [['token', 'list'], 'Lists the tokens (never their secrets)', '$ weft token list --url https://weft.example.com --json'],
   [['token', 'revoke'], 'Revokes a token at once', '$ weft token revoke --id tok_3f9c0a1b'],
+  [['requests'], 'Requests and backfills (what materialize, backfill and retry submit)', 'follow [options] <ids...>'],
+  [['requests', 'list'], 'Lists requests, newest first', '$ weft requests list --status open --asset daily_total --json'],
+  [['requests', 'follow'], 'Follows requests already submitted until they are done', '$ weft requests follow req-3f9c0a1b2c'],
+  [['requests', 'cancel'], 'Cancels an open request', '$ weft requests cancel req-3f9c0a1b2c'],
 ];
 
 /** Runs at most `n` at once (each run starts a Node process). */

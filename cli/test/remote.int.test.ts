@@ -225,6 +225,31 @@ describe('weft materialize and weft backfill', () => {
   });
 });
 
+describe('weft requests', () => {
+  it('lists the requests with their progress, follows a finished one again, and refuses to cancel what is done', async () => {
+    const { code, json } = await weftJson<{ requests: Array<{ id: string; action: string; assetKey: string; status: string; done: boolean; progress: { fresh: number } | null }> }>(['requests', 'list', '--asset', 'daily_revenue', ...S], env);
+    expect(code).toBe(0);
+    const backfills = json.requests.filter((r) => r.action === 'BACKFILL');
+    expect(backfills.length).toBeGreaterThanOrEqual(2);
+    expect(backfills.every((r) => r.assetKey === 'daily_revenue' && r.status === 'DONE' && r.done)).toBe(true);
+    const latest = backfills[0]!;
+    const text = await weft(['requests', 'list', '--status', 'done', ...S], env);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(new RegExp(`^${latest.id}\\s+backfill\\s+daily_revenue\\s+done\\s+\\d+/\\d+`, 'm'));
+    expect((await weft(['requests', 'list', '--status', 'nope', ...S], env)).code).toBe(2);
+    // Following the 2024-01-04…06 backfill again: it is done, partly failed (2024-01-05), exit code 3.
+    const followed = await weft(['requests', 'follow', latest.id, ...S], env);
+    expect(followed.code, followed.stdout + followed.stderr).toBe(3);
+    expect(followed.stdout).toContain(`daily_revenue: 2 of 3 partitions fresh, 1 failed or blocked (request ${latest.id})`);
+    const done = await weft(['requests', 'cancel', latest.id, ...S], env);
+    expect(done.code).toBe(1);
+    expect(done.stderr).toContain(`request ${latest.id} (backfill of daily_revenue) was already done: nothing to cancel`);
+    const unknown = await weft(['requests', 'cancel', 'req-000000000000', ...S], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/request "req-000000000000" does not exist|no request/i);
+  });
+});
+
 describe('weft retry', () => {
   it('a retry that fails again exits 1; once fixed, a retry by fingerprint makes everything fresh', async () => {
     const again = await weftJson<{ outcome: string; requests: Array<{ action: string; partitions: unknown }> }>(['retry', '--asset', 'clean_orders', '--partition', '2024-01-05', ...S], env);

@@ -1,7 +1,7 @@
 /**
  * Commands that talk to the GraphQL API of a running `weft dev` (found through --dir) or of
  * `weft server` (--url/WEFT_URL, --token/WEFT_TOKEN): materialize, backfill, status, lineage,
- * why, failures, retry, token.
+ * why, failures, retry, token, requests.
  */
 import type { Command } from 'commander';
 import { processOutput } from '../database.js';
@@ -13,6 +13,7 @@ import type { LineageOptions } from '../commands/lineage.js';
 import type { WhyOptions } from '../commands/why.js';
 import type { FailuresOptions } from '../commands/failures.js';
 import type { RetryOptions } from '../commands/retry.js';
+import type { RequestsCancelOptions, RequestsFollowOptions, RequestsListOptions } from '../commands/requests.js';
 
 const WAIT_NOTE =
   'Progress is followed live (a bar per asset on a terminal, a plain line per change otherwise): done, running and failed partitions ' +
@@ -129,6 +130,51 @@ export function registerRemoteCommands(program: Command, run: Runner): void {
   );
 
   registerToken(program, run);
+  registerRequests(program, run);
+}
+
+function registerRequests(program: Command, run: Runner): void {
+  const requests = program
+    .command('requests')
+    .summary('list, follow and cancel requests and backfills')
+    .description('Requests and backfills (what materialize, backfill and retry submit): list them with their progress, follow open ones again (after Ctrl-C or --timeout), cancel one.');
+  const list = requests
+    .command('list')
+    .description('Lists requests, newest first, with their action, asset, status and progress (fresh of all, running, failed).')
+    .option('--status <status>', 'only open, done or cancelled ones')
+    .option('--asset <key>', 'only requests of this asset')
+    .option('--first <n>', 'how many (1–1000)', intParser(1, 1000), 50);
+  examples(jsonOption(remoteOptions(list)), ['weft requests list', 'weft requests list --status open --asset daily_total --json']);
+  list.action(
+    run.with(async (o: RequestsListOptions) => {
+      const { runRequestsList } = await import('../commands/requests.js');
+      return runRequestsList(o, processOutput);
+    }),
+  );
+  const follow = requests
+    .command('follow')
+    .description(`Follows requests already submitted until they are done. ${WAIT_NOTE}`)
+    .argument('<ids...>', 'request ids (req-…; `weft requests list` shows them)')
+    .option('--timeout <age>', 'stop following after this long (30s, 10m, 2h): exit code 4, the requests go on')
+    .option('--poll', 'poll the API each second instead of a live subscription', false);
+  examples(jsonOption(remoteOptions(follow)), ['weft requests follow req-3f9c0a1b2c', 'weft requests follow req-3f9c0a1b2c req-77aa01de90 --timeout 1h']);
+  follow.action(
+    run.with(async (ids: string[], o: RequestsFollowOptions) => {
+      const { runRequestsFollow } = await import('../commands/requests.js');
+      return runRequestsFollow(ids, o, processOutput);
+    }),
+  );
+  const cancel = requests
+    .command('cancel')
+    .description('Cancels an open request: nothing more is started for it; what is running finishes.')
+    .argument('<id>', 'the request id');
+  examples(jsonOption(remoteOptions(cancel)), ['weft requests cancel req-3f9c0a1b2c']);
+  cancel.action(
+    run.with(async (id: string, o: RequestsCancelOptions) => {
+      const { runRequestsCancel } = await import('../commands/requests.js');
+      return runRequestsCancel(id, o, processOutput);
+    }),
+  );
 }
 
 function registerToken(program: Command, run: Runner): void {

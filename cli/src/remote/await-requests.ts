@@ -84,7 +84,7 @@ export async function awaitRequests(command: string, client: GraphQLClient, subm
   if (why) {
     const code = why === 'timeout' ? EXIT.timeout : EXIT.interrupted;
     if (options.json) out.log(JSON.stringify({ outcome: why, woken, requests: states }));
-    else out.error(`weft ${command}: ${why === 'timeout' ? `still running after ${options.timeout}` : 'interrupted'}; the requests go on (${states.map((s) => s.id).join(', ')}): follow them in the UI`);
+    else out.error(`weft ${command}: ${why === 'timeout' ? `still running after ${options.timeout}` : 'interrupted'}; the requests go on (${states.map((s) => s.id).join(', ')}): follow them again with \`weft requests follow ${states.map((s) => s.id).join(' ')}\`, or in the UI`);
     return code;
   }
   const counts = await Promise.all(states.map((s) => ownCounts(client, s, options.location)));

@@ -75,6 +75,8 @@ const AttemptObject = builder.objectRef<AttemptRow>('Attempt').implement({
   }),
 });
 
+const PLANNED_STATUSES: ReadonlySet<string> = new Set(['stale', 'missing', 'blocked']);
+
 const detail = (p: PartitionRef, ctx: { partitionDetail(ref: AssetRef, key: string): Promise<PartitionDetail> }): Promise<PartitionDetail> => ctx.partitionDetail(p.ref, p.key);
 
 PartitionObject.implement({
@@ -89,7 +91,9 @@ PartitionObject.implement({
       description: 'Why it is not fresh, as the planner saw it at its last plan.',
       resolve: async (p, _a, { scope: ctx }) => {
         const d = await detail(p, ctx);
-        const reasons = [...(d.reasons ?? [])];
+        // Stored reasons are the plan's, for the status the plan gave (stale, missing, blocked); a
+        // recording since (running, fresh, failed, check failed) has its own reasons, made below.
+        const reasons = PLANNED_STATUSES.has(d.status) ? [...(d.reasons ?? [])] : [];
         if (d.status === 'failed' && d.failure && !reasons.some((r) => r.kind === 'failed')) reasons.push({ kind: 'failed', fingerprint: d.failure.fingerprint, failureClass: d.failure.failureClass as 'actionable', message: d.failure.message, retryAt: d.failure.retryAt });
         if (d.checkFailure && !reasons.some((r) => r.kind === 'check_failed')) reasons.push({ kind: 'check_failed', check: d.checkFailure.check, message: d.checkFailure.message });
         if (d.status === 'missing' && reasons.length === 0 && d.materializationId === null) reasons.push({ kind: 'never_materialized' });
