@@ -67,12 +67,16 @@ export function apiMessage(error: unknown): string {
 
 /**
  * An API call's failure as a task failure: 5xx, 408, 429 and network errors are transient (the API
- * server is busy or away); other statuses (403 forbidden, 422 invalid, 404 namespace) actionable.
+ * server is busy or away); other statuses (403 forbidden, 422 invalid, 404 namespace) and errors
+ * that are no answer at all (a bug) are actionable.
  */
 export function apiFailure(what: string, error: unknown, context: { readonly namespace: string; readonly job: string; readonly assetKey?: string; readonly partitionKey?: string }): KubernetesTaskError {
   const status = statusOf(error);
-  const network = status === undefined || status === 0;
-  const transient = network || TRANSIENT_STATUS.has(status);
+  const code = (error as { code?: unknown })?.code;
+  const name = error instanceof Error ? error.name : '';
+  // No HTTP answer: the network (node-fetch's FetchError with ECONNREFUSED, a reset, a timeout) is transient; a bug is not.
+  const network = (status === undefined || status === 0) && (typeof code === 'string' || ['FetchError', 'AbortError', 'TimeoutError'].includes(name));
+  const transient = network || (status !== undefined && TRANSIENT_STATUS.has(status));
   const message = `kubernetes: ${what} failed${status ? ` (HTTP ${status})` : ''}: ${apiMessage(error)}`;
   return new KubernetesTaskError(message, { ...context, reason: 'api', ...(status === undefined ? {} : { status }) }, transient ? 'transient' : 'actionable', { cause: error });
 }

@@ -103,6 +103,7 @@ export class JobObserver {
     let failures = 0;
     while (!this.stopped) {
       const version = kind === 'pods' ? this.podsVersion : this.jobsVersion;
+      const startedAt = Date.now();
       let current: AbortController | undefined;
       const ended = await new Promise<unknown>((resolve) => {
         this.options.clients.watch
@@ -146,6 +147,9 @@ export class JobObserver {
         this.options.debug?.(`watch of ${kind} ended: ${ended instanceof Error ? ended.message : String(ended)} (HTTP ${statusOf(ended) ?? '-'})`);
         // Back off on repeated failures (the poll keeps the outcome coming meanwhile).
         await new Promise((r) => setTimeout(r, Math.min(10_000, 250 * 2 ** Math.min(failures, 6))));
+      } else if (Date.now() - startedAt < 1000) {
+        // Closed at once without an error (a proxy that does not stream): no hot loop.
+        await new Promise((r) => setTimeout(r, 1000));
       }
       const stale = kind === 'pods' ? this.podsVersion === undefined : this.jobsVersion === undefined;
       if (stale) await this.poll();

@@ -2,6 +2,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { env, PluginError } from '@weft/core';
 import { describe, expect, it } from 'vitest';
+import { apiFailure } from '../src/errors.js';
 import { jobManifest, jobNameFor, kubernetes, labelValueOf, parseKubernetesOptions, podVerdict, timestampNanos, type KubernetesOptions } from '../src/index.js';
 
 const base: KubernetesOptions = { image: 'registry.example.com/acme/project:1' };
@@ -118,5 +119,24 @@ describe('classifying a pod', () => {
     expect(timestampNanos('2024-01-01T00:00:00.000000001Z')! - timestampNanos('2024-01-01T00:00:00Z')!).toBe(1n);
     expect(timestampNanos('2024-01-01T00:00:00.5Z')! > timestampNanos('2024-01-01T00:00:00.499999999Z')!).toBe(true);
     expect(timestampNanos('not a time')).toBeUndefined();
+  });
+});
+
+describe('classifying an API failure', () => {
+  const answer = (code: number, message: string): Error => Object.assign(new Error(`HTTP-Code: ${code}`), { code, body: JSON.stringify({ kind: 'Status', message }) });
+  const cases: Array<[string, unknown, 'transient' | 'actionable', RegExp]> = [
+    ['503 from an overloaded API server', answer(503, 'the server is currently unable to handle the request'), 'transient', /HTTP 503.*unable to handle/],
+    ['429 throttled', answer(429, 'too many requests'), 'transient', /HTTP 429/],
+    ['500 etcd timeout', answer(500, 'etcdserver: request timed out'), 'transient', /etcdserver/],
+    ['403 forbidden', answer(403, 'jobs.batch is forbidden: User "weft" cannot create resource "jobs"'), 'actionable', /HTTP 403.*forbidden/],
+    ['422 invalid Job', answer(422, 'Job.batch "x" is invalid: spec.template.spec.containers[0].image: Required value'), 'actionable', /HTTP 422.*Required value/],
+    ['connection refused', Object.assign(new Error('request to https://10.0.0.1/apis failed, reason: connect ECONNREFUSED'), { name: 'FetchError', code: 'ECONNREFUSED' }), 'transient', /ECONNREFUSED/],
+    ['a bug (no answer, no network code)', new TypeError('cannot read properties of undefined'), 'actionable', /cannot read properties/],
+  ];
+  it.each(cases)('%s', (_what, error, failureClass, message) => {
+    const failure = apiFailure('creating Job weft/x', error, { namespace: 'weft', job: 'x' });
+    expect(failure.failureClass).toBe(failureClass);
+    expect(failure.message).toMatch(message);
+    expect(failure.context.reason).toBe('api');
   });
 });
