@@ -15,7 +15,7 @@ export { checkStoredText, MAX_STACK_BYTES } from './validate.js';
 export { copyField, copyLine, copyStatement, type CopyValue } from './copy-text.js';
 export { EDGE_COLUMNS, MATERIALIZATION_COLUMNS, edgeLines, materializationLines } from './materialization-rows.js';
 export { Explorer } from './explorer.js';
-export { rangeEdgeKeys, type RangeEdge } from './range-edges.js';
+export { rangeEdgeKeys, type RangeEdge, type RangeReader } from './range-edges.js';
 export { LOG_LEVELS, MAX_LOG_MESSAGE_BYTES } from './log-writer.js';
 export { MAX_LOG_PAGE } from './log-reader.js';
 export type * from './explorer-types.js';

@@ -36,7 +36,7 @@ export async function walkDownstream(db: SqlDatabase, graph: AssetGraph, ctx: Pa
           const downKeys = [...input.mapping.downstreamFor(RangeSet.range(index, index + 1), { upstream: upNode.partitions, downstream: downDef, partitions: ctx }).values()].map((i) => downDef.keyAt(i, ctx));
           if (downKeys.length === 0) continue;
           const found = await db.query<MaterializationRow & RangeEdge>(
-            `SELECT reader.${COLUMNS.split(', ').join(', reader.')}, edge.upstream_asset, edge.range_first, edge.range_last, edge.range_set
+            `SELECT reader.${COLUMNS.split(', ').join(', reader.')}, edge.upstream_asset, edge.range_first, edge.range_last, edge.range_count, edge.range_set
              FROM weft_materializations reader JOIN weft_input_edges edge ON edge.materialization_id = reader.id AND edge.input_name = $3 AND edge.range_count IS NOT NULL AND edge.upstream_asset = $5
              WHERE reader.asset_key = $1 AND reader.partition_key = ANY($2::text[]) AND reader.inputs_as_of >= $4
                AND reader.inputs_as_of < coalesce((SELECT min(successor.event_id) FROM weft_materializations successor WHERE successor.asset_key = $5 AND successor.partition_key = $6 AND successor.id > $7), 9223372036854775807)`,
@@ -44,9 +44,9 @@ export async function walkDownstream(db: SqlDatabase, graph: AssetGraph, ctx: Pa
           );
           // Only readers whose stored range holds the partition: the mapping's downstream partitions
           // may read other partitions of its range (one zone's days, not every zone's).
-          const reads = rangeEdgeReads(upNode.partitions, ctx, index);
+          const reads = rangeEdgeReads(graph, upNode.partitions, ctx, index);
           for (const f of found) {
-            if (!reads(f)) continue;
+            if (!reads(f, { assetKey, partitionKey: f.partition_key, inputName: input.name })) continue;
             edges.push({ downstreamId: Number(f.id), upstreamId: id, inputName: input.name });
             next.push(f);
           }

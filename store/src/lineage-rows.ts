@@ -24,6 +24,7 @@ export interface EdgeRow {
   data_version: string | null;
   range_first: string | null;
   range_last: string | null;
+  range_count?: number | null;
   /** The exact partition set of a range input when first…last does not say it (see range-edges.ts). */
   range_set?: unknown;
 }

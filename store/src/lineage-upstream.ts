@@ -52,7 +52,7 @@ export async function walkUpstream(db: SqlDatabase, graph: AssetGraph, ctx: Part
       `${walk}
        reached AS (SELECT walked.depth, walked.down, walked.via, mat.${COLUMNS.split(', ').join(', mat.')} FROM walk walked JOIN weft_materializations mat ON mat.id = walked.id),
        others AS (
-         SELECT edge.materialization_id, edge.input_name, edge.upstream_asset, edge.upstream_partition, edge.upstream_materialization_id, edge.data_version, edge.range_first, edge.range_last, edge.range_set
+         SELECT edge.materialization_id, edge.input_name, edge.upstream_asset, edge.upstream_partition, edge.upstream_materialization_id, edge.data_version, edge.range_first, edge.range_last, edge.range_count, edge.range_set
          FROM weft_input_edges edge JOIN explored ON edge.materialization_id = explored.id
          WHERE edge.upstream_materialization_id IS NULL
        )
@@ -84,7 +84,7 @@ export async function walkUpstream(db: SqlDatabase, graph: AssetGraph, ctx: Part
       const down = state.rows.get(Number(e.materialization_id));
       if (!down) continue;
       const group = byAsset.get(e.upstream_asset) ?? { down: [], keys: [], asOf: [], input: [] };
-      for (const key of rangeEdgeKeys(graph, ctx, e)) {
+      for (const key of rangeEdgeKeys(graph, ctx, e, { reader: { assetKey: down.asset_key, partitionKey: down.partition_key, inputName: e.input_name } })) {
         group.down.push(Number(e.materialization_id));
         group.keys.push(key);
         group.asOf.push(Number(down.inputs_as_of));

@@ -112,6 +112,19 @@ export function describeRangeLineage(name: string, factory: StoreFactory): void 
       expect(up.nodes.slice(1).map((n) => n.partitionKey)).toEqual([jan(1), jan(2), jan(3), jan(4)]);
     });
 
+    it('a zone’s month stored before range_set (first…last spanning every zone) is narrowed through the mapping', async () => {
+      const { months } = await zoneMonths(['midtown']);
+      await db.query('UPDATE weft_input_edges SET range_set = NULL');
+      const midtownDays = Array.from({ length: 31 }, (_, i) => dayKey('midtown', i + 1));
+      const up = await store.lineage(graph, CTX, { assetKey: 'zm', partitionKey: monthKey('midtown'), direction: 'upstream', depth: 1 });
+      expect(up.nodes.filter((n) => n.depth === 1).map((n) => n.partitionKey)).toEqual(midtownDays);
+      // The mapping in force does not give its count (it changed since): first…last is all that is known.
+      await db.query('UPDATE weft_input_edges SET range_count = 30');
+      const span = await store.lineage(graph, CTX, { assetKey: 'zm', partitionKey: monthKey('midtown'), direction: 'upstream', depth: 1 });
+      expect(span.nodes.filter((n) => n.depth === 1)).toHaveLength(31 * 3 - 2); // midtown 1st … midtown 31st, every zone between
+      expect(span.root?.token).toBe(months.get('midtown')?.token);
+    });
+
     it('rejects a malformed set, naming the input, and writes nothing of its batch', async () => {
       const digest = await tableDigest(db);
       const good = mat('zd', dayKey('midtown', 1));

@@ -1,5 +1,5 @@
 import { LOCATION_DOC } from './location-arg.js';
-import { rangeEdgeKeys, type CheckResultDetail, type InputEdgeDetail, type MaterializationDetail } from '@weft/store';
+import { rangeEdgeKeys, type CheckResultDetail, type InputEdgeDetail, type MaterializationDetail, type RangeReader } from '@weft/store';
 import { diffMaterializations, type InputDiff, type MaterializationDiff } from '../api/diff.js';
 import { InvalidInputError, NotFoundError, UnavailableError } from '../api/errors.js';
 import { DEFAULT_LOG_LINES, groupOf, type RequestScope } from '../api/request-scope.js';
@@ -44,7 +44,7 @@ const ReadObject = builder.objectRef<{ location: string; edge: InputEdgeDetail }
   }),
 });
 
-const RangeObject = builder.objectRef<{ location: string; upstreamAsset: string; range: NonNullable<InputEdgeDetail['range']> }>('ReadRange').implement({
+const RangeObject = builder.objectRef<{ location: string; upstreamAsset: string; range: NonNullable<InputEdgeDetail['range']>; reader: RangeReader }>('ReadRange').implement({
   description: 'A range of upstream partitions read as one (their data versions hashed together).',
   fields: (t) => ({
     first: t.string({ description: 'The first partition read, in the upstream definition’s order.', resolve: (r) => r.range.first }),
@@ -67,13 +67,13 @@ const RangeObject = builder.objectRef<{ location: string; upstreamAsset: string;
         if (!Number.isSafeInteger(offset) || offset < 0) throw new InvalidInputError('offset', `offset must be a non-negative integer, got ${offset}`);
         const catalog = await ctx.catalog(r.location);
         if (!catalog?.graph) throw new UnavailableError(`the asset graph of code location ${r.location} cannot be rebuilt here: ${catalog?.graphProblem ?? 'no deployment'}`);
-        return rangeEdgeKeys(catalog.graph, await ctx.partitionContext(r.location), { upstream_asset: r.upstreamAsset, range_first: r.range.first, range_last: r.range.last, range_set: r.range.set }, { offset, limit });
+        return rangeEdgeKeys(catalog.graph, await ctx.partitionContext(r.location), { upstream_asset: r.upstreamAsset, range_first: r.range.first, range_last: r.range.last, range_count: r.range.count, range_set: r.range.set }, { reader: r.reader, page: { offset, limit } });
       },
     }),
   }),
 });
 
-const InputObject = builder.objectRef<{ location: string; name: string; edges: InputEdgeDetail[] }>('MaterializationInput').implement({
+const InputObject = builder.objectRef<{ location: string; name: string; edges: InputEdgeDetail[]; reader: MaterializationDetail }>('MaterializationInput').implement({
   description: 'What one input of a materialization read.',
   fields: (t) => ({
     name: t.exposeString('name'),
@@ -84,7 +84,7 @@ const InputObject = builder.objectRef<{ location: string; name: string; edges: I
       nullable: true,
       resolve: (i) => {
         const edge = i.edges.find((e) => e.range);
-        return edge?.range ? { location: i.location, upstreamAsset: edge.upstreamAsset, range: edge.range } : null;
+        return edge?.range ? { location: i.location, upstreamAsset: edge.upstreamAsset, range: edge.range, reader: { assetKey: i.reader.assetKey, partitionKey: i.reader.partitionKey, inputName: i.name } } : null;
       },
     }),
   }),
@@ -204,7 +204,7 @@ MaterializationObject.implement({
       resolve: async (r, _a, { scope: ctx }) => {
         const edges = await ctx.edges.load(r.m.id);
         const names = [...new Set(edges.map((e) => e.inputName))];
-        return names.map((name) => ({ location: r.location, name, edges: edges.filter((e) => e.inputName === name) }));
+        return names.map((name) => ({ location: r.location, name, edges: edges.filter((e) => e.inputName === name), reader: r.m }));
       },
     }),
     logs: t.field({
