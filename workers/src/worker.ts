@@ -10,6 +10,7 @@ import { deploymentCode } from './code-versions.js';
 import { localCompute } from './local-compute.js';
 import { ListenerBus } from './runtime/listeners.js';
 import { PlannerHost } from './runtime/planner-host.js';
+import { RecentValues } from './runtime/recent-values.js';
 import type { WeftRuntime } from './runtime/runtime.js';
 import { deploymentQueue, observeScheduleId, reconcileWorkflowId, retentionScheduleId, retentionWorkflowId, type WakeReason } from './workflows/ids.js';
 
@@ -38,6 +39,8 @@ export interface WeftWorkerOptions {
   readonly limits?: ConcurrencyLimits;
   /** @default 1 */
   readonly batchSize?: number;
+  /** Partitions of one batch computed at once (1: one after another). @default 16 */
+  readonly batchConcurrency?: number;
   /** Start (or poke) the reconcile loop. @default true */
   readonly startReconciler?: boolean;
   /** Create a Temporal schedule per source with a connector. @default true */
@@ -100,11 +103,13 @@ export async function startWeftWorker(options: WeftWorkerOptions): Promise<WeftW
     deploymentId,
     store: options.store,
     storage: options.storage,
+    recentValues: new RecentValues(),
     // `default` runs in the worker unless the config names another provider so.
     compute: { default: localCompute(), ...options.compute },
     listeners: new ListenerBus(options.listeners ?? []),
     limits: options.limits ?? {},
     batchSize: options.batchSize ?? 1,
+    ...(options.batchConcurrency === undefined ? {} : { batchConcurrency: options.batchConcurrency }),
     client: options.client,
     taskQueue,
     batchQueue,

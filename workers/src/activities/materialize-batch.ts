@@ -2,7 +2,10 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { callUserCode, classifyError, redactSecrets, coerceError, ComputeTimeoutError, dataVersionOf, encodePortableValue, failureFingerprint, failureStack, findCause, StalePlanError, UserCodeError, WeftError, type AssetDefinition, type ComputeProvider, type ComputeContext, type InputSpecs, type ListenedInput, type MaterializationEvent, type PartitionContext, type PlannedBatch, type PlannedPartition, type PortableCompute, type RetryPolicy } from '@weft/core';
 import { type CheckResultInput, type FailureInput, type InputRecord, type MaterializationRecord, type ReleaseInput, type RestoreInput } from '@weft/store';
+import { getMaxListeners, setMaxListeners } from 'node:events';
 import { ComputeLog } from '../runtime/compute-log.js';
+import { mapConcurrent } from '../runtime/concurrent.js';
+import { BatchInputRows, type InputRowReader } from '../runtime/input-rows.js';
 import { readInputs } from '../runtime/read-inputs.js';
 import { ACTIONABLE_FAILURE, TRANSIENT_FAILURE } from '../workflows/ids.js';
 import { contextAt, type WeftRuntime } from '../runtime/runtime.js';
@@ -26,6 +29,16 @@ export interface MaterializeBatchResult {
   readonly released?: number;
 }
 
+/** Partitions of a batch computed at once when the worker sets no `batchConcurrency`. */
+export const DEFAULT_BATCH_CONCURRENCY = 16;
+/** Partitions whose input rows are read from the store in one query per upstream asset. */
+const INPUT_WINDOW = 128;
+
+/** What became of one partition of a batch (folded into the batch's outcome in the batch's order). */
+type PartitionOutcome =
+  | { readonly kind: 'done'; readonly record: MaterializationRecord; readonly checks: readonly CheckResultInput[] }
+  | { readonly kind: 'thrown'; readonly thrown: unknown; readonly startedAt: number; readonly finishedAt: number }
+  | { readonly kind: 'not started' };
 
 /**
  * Values are stored by content: `<asset>/<first two hex digits>/<data version>`. Equal bytes are
@@ -155,41 +168,57 @@ async function runBatch(
   let transient: UserCodeError | WeftError | undefined;
   const { workflowId, runId } = executionIds();
   const event = lifecycle(runtime, batch, asset, workflowId, runId);
-  for (const partition of todo) {
+  const rows = new BatchInputRows(runtime, todo, ctx, INPUT_WINDOW);
+  const lanes = Math.max(1, runtime.batchConcurrency ?? DEFAULT_BATCH_CONCURRENCY);
+  // Every partition in flight listens to the activity's cancellation (twice: here and in its provider).
+  if (lanes > 4) setMaxListeners(Math.max(getMaxListeners(signal), 2 * lanes + 10), signal);
+  // Partitions of one batch never read each other (the planner starts a partition only once its
+  // inputs are fresh), so a few run at once; outcomes are kept in the batch's order.
+  const outcomes = await mapConcurrent(todo, lanes, async (partition, index): Promise<PartitionOutcome> => {
     heartbeat({ partition: partition.partitionKey });
-    if (signal.aborted) break;
+    if (signal.aborted) return { kind: 'not started' };
     const startedAt = Date.now();
     runtime.listeners.emit(() => event('start', partition.partitionKey, partition.token, startedAt));
     try {
-      const outcome = await runOne(runtime, asset, batch, partition, ctx, signal, provider, log);
-      records.push({ ...outcome.record, startedAt, finishedAt: Date.now(), attempt: attemptNumber() });
-      checks.push(...outcome.checks);
+      const outcome = await runOne(runtime, asset, batch, partition, ctx, signal, provider, log, rows.readerFor(index));
+      return { kind: 'done', record: { ...outcome.record, startedAt, finishedAt: Date.now(), attempt: attemptNumber() }, checks: outcome.checks };
     } catch (thrown) {
-      const stale = findCause(thrown, StalePlanError);
-      if (stale) {
-        // The plan is out of date: the planner plans it again with the new token (not a failure).
-        released.push({ assetKey: batch.assetKey, partitionKey: partition.partitionKey, token: partition.token, attempt: attemptNumber(), worker: runtime.workerName, workflowId, runId });
-        staleReason ||= stale.message;
-        continue;
-      }
-      const timeout = findCause(thrown, ComputeTimeoutError);
-      if (timeout) {
-        timedOut.push({ partition, error: timeout, startedAt });
-        continue;
-      }
-      // (Everything user and plugin code throws arrives classified; anything else is classified here:
-      // a network error or an unavailable service is transient, never a reason to give up on a partition.)
-      const error =
-        thrown instanceof WeftError
-          ? thrown
-          : new UserCodeError(`materializing ${batch.assetKey} ${partition.partitionKey} failed: ${String(thrown)}`, { assetKey: batch.assetKey, partitionKey: partition.partitionKey }, classifyError(coerceError(thrown)), thrown);
-      if (error.failureClass === 'transient') {
-        transient ??= error;
-        continue;
-      }
-      const cause = error.cause instanceof Error ? error.cause : error;
-      failures.push({ token: partition.token, assetKey: batch.assetKey, partitionKey: partition.partitionKey, attempt: attemptNumber(), failureClass: 'actionable', fingerprint: failureFingerprint(cause), message: error.message, stack: failureStack(cause), retryAt: null, startedAt, finishedAt: Date.now(), worker: runtime.workerName, workflowId, runId });
+      return { kind: 'thrown', thrown, startedAt, finishedAt: Date.now() };
     }
+  });
+  for (const [index, outcome] of outcomes.entries()) {
+    const partition = todo[index] as PlannedPartition;
+    if (outcome.kind === 'not started') continue;
+    if (outcome.kind === 'done') {
+      records.push(outcome.record);
+      checks.push(...outcome.checks);
+      continue;
+    }
+    const { thrown, startedAt } = outcome;
+    const stale = findCause(thrown, StalePlanError);
+    if (stale) {
+      // The plan is out of date: the planner plans it again with the new token (not a failure).
+      released.push({ assetKey: batch.assetKey, partitionKey: partition.partitionKey, token: partition.token, attempt: attemptNumber(), worker: runtime.workerName, workflowId, runId });
+      staleReason ||= stale.message;
+      continue;
+    }
+    const timeout = findCause(thrown, ComputeTimeoutError);
+    if (timeout) {
+      timedOut.push({ partition, error: timeout, startedAt });
+      continue;
+    }
+    // (Everything user and plugin code throws arrives classified; anything else is classified here:
+    // a network error or an unavailable service is transient, never a reason to give up on a partition.)
+    const error =
+      thrown instanceof WeftError
+        ? thrown
+        : new UserCodeError(`materializing ${batch.assetKey} ${partition.partitionKey} failed: ${String(thrown)}`, { assetKey: batch.assetKey, partitionKey: partition.partitionKey }, classifyError(coerceError(thrown)), thrown);
+    if (error.failureClass === 'transient') {
+      transient ??= error;
+      continue;
+    }
+    const cause = error.cause instanceof Error ? error.cause : error;
+    failures.push({ token: partition.token, assetKey: batch.assetKey, partitionKey: partition.partitionKey, attempt: attemptNumber(), failureClass: 'actionable', fingerprint: failureFingerprint(cause), message: error.message, stack: failureStack(cause), retryAt: null, startedAt, finishedAt: outcome.finishedAt, worker: runtime.workerName, workflowId, runId });
   }
   if (timedOut.length > 0) {
     // A partition past its limit fails alone, as a transient failure the planner retries later with
@@ -266,11 +295,12 @@ async function runOne(
   signal: AbortSignal,
   provider: ComputeProvider,
   log: ComputeLog,
+  readRows: InputRowReader,
 ): Promise<{ record: Omit<MaterializationRecord, 'finishedAt'>; checks: CheckResultInput[] }> {
   const context = { assetKey: batch.assetKey, partitionKey: partition.partitionKey };
   const logger = log.logger({ ...context, token: partition.token, attempt: attemptNumber() });
   try {
-    return await computeOne(runtime, asset, batch, partition, ctx, signal, provider, logger.log);
+    return await computeOne(runtime, asset, batch, partition, ctx, signal, provider, logger.log, readRows);
   } finally {
     logger.close();
   }
@@ -285,9 +315,10 @@ async function computeOne(
   signal: AbortSignal,
   provider: ComputeProvider,
   log: ComputeContext['log'],
+  readRows: InputRowReader,
 ): Promise<{ record: Omit<MaterializationRecord, 'finishedAt'>; checks: CheckResultInput[] }> {
   const context = { assetKey: batch.assetKey, partitionKey: partition.partitionKey };
-  const inputs = await callUserCode('reading inputs', context, () => readInputs(runtime, ctx, partition.inputs, signal));
+  const inputs = await callUserCode('reading inputs', context, () => readInputs(runtime, ctx, partition.inputs, signal, readRows));
   const values = Object.fromEntries([...inputs].map(([name, v]) => [name, v.value]));
   const def = asset.partitions;
   const window = def.kind === 'time' ? (() => {
@@ -338,6 +369,7 @@ async function computeOne(
   const bytes = await callUserCode('encoding the value', context, () => asset.codec.encode(value));
   const dataVersion = dataVersionOf(bytes);
   const storageUri = await callUserCode('storing the value', context, () => runtime.storage.put(objectKey(batch.assetKey, dataVersion), bytes));
+  runtime.recentValues?.set(storageUri, bytes);
   const checks: CheckResultInput[] = [];
   for (const check of asset.checks) {
     let passed: boolean;

@@ -56,6 +56,11 @@ export class PlannerHost {
   private async tickNow(): Promise<PlanSummary> {
     const { runtime } = this;
     const now = runtime.now();
+    const began = performance.now();
+    const phases: Array<[string, number]> = [];
+    const lap = (name: string): void => {
+      phases.push([name, performance.now()]);
+    };
     let rebuilt = false;
     if (!this.planner) {
       const planner = new Planner(runtime.graph, { codeVersions: runtime.codeVersions, limits: runtime.limits, defaultBatchSize: runtime.batchSize });
@@ -65,7 +70,9 @@ export class PlannerHost {
       rebuilt = true;
     }
     const planner = this.planner;
+    lap('snapshot');
     await this.catchUp(planner, now);
+    lap('catch-up');
     if (rebuilt) this.announced = await runtime.store.latestDeployment();
     if (this.announced !== undefined && this.announced !== runtime.deploymentId && Date.now() - this.handOverCheckedAt >= HAND_OVER_CHECK_MS) {
       // Another deployment was announced after this one: hand planning to it once a worker of it runs.
@@ -77,15 +84,19 @@ export class PlannerHost {
       }
     }
     const orphansReleased = await this.releaseOrphans(planner, now);
+    lap('orphans');
     let result: PlanResult;
     try {
       result = planner.plan(now);
+      lap('plan');
       // Save the plan before starting its batches: the running markers (token, batch, the plan that
       // wants it) are in the store before any attempt can commit, so no outcome ever precedes its
       // marker. A crash in between leaves markers without a workflow: `releaseOrphans` gives them back.
       // With each changed partition, why it is not fresh (the API, the UI and `weft why` read them).
       await runtime.store.savePlan(result, runtime.graph, planner.context, (assetKey, partitionKey) => planner.state(assetKey, partitionKey).reasons);
+      lap('save');
       await this.start(result);
+      lap('start');
     } catch (error) {
       // The cache may now disagree with the store: rebuild it next time.
       this.planner = undefined;
@@ -102,7 +113,11 @@ export class PlannerHost {
       await runtime.store.saveRequestProgress(progress);
       for (const p of progress) if ((p.byStatus.running ?? 0) + (p.byStatus.stale ?? 0) + (p.byStatus.missing ?? 0) === 0) planner.forgetRequest(p.id);
     }
-    if (process.env['WEFT_DEBUG_TIMING']) process.stderr.write(`[weft] plan at cursor ${result.cursor}: ${result.batches.length} batches\n`);
+    if (process.env['WEFT_DEBUG_TIMING']) {
+      lap('progress');
+      const laps = phases.map(([name, at], k) => `${name} ${(at - (phases[k - 1]?.[1] ?? began)).toFixed(1)}`).join(', ');
+      process.stderr.write(`[weft] plan at cursor ${result.cursor}: ${result.batches.length} batches (ms: ${laps}; started at ${Date.now() - Math.round(performance.now() - began)})\n`);
+    }
     const changed = result.changes.reduce((n, c) => n + c.ranges.reduce((m, [a, b]) => m + b - a, 0), 0);
     const oldest = Math.min(...[...this.watched.values()].map((w) => Math.max(w.seen, w.checked)));
     return {

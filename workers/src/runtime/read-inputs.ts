@@ -73,7 +73,7 @@ async function readValue(runtime: WeftRuntime, assetKey: string, partitionKey: P
     bytes = await def.observe.read(partitionKey, { sourceKey: assetKey, signal });
   } else {
     if (uri === null) throw new TransientError(`${assetKey} partition ${JSON.stringify(partitionKey)} has no stored value yet`);
-    bytes = await runtime.storage.get(uri);
+    bytes = runtime.recentValues?.get(uri) ?? (await runtime.storage.get(uri));
   }
   return def.codec.decode(bytes);
 }

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { AssetGraph, ComputeProvider, ConcurrencyLimits, ObjectStorage, PartitionContext, PartitionKey } from '@weft/core';
 import type { ProvenanceStore } from '@weft/store';
 import type { ListenerBus } from './listeners.js';
+import type { RecentValues } from './recent-values.js';
 
 /** Everything a worker's activities need: definitions, store, storage, compute and Temporal. */
 export interface WeftRuntime {
@@ -13,10 +14,17 @@ export interface WeftRuntime {
   readonly deploymentId: string;
   readonly store: ProvenanceStore;
   readonly storage: ObjectStorage;
+  /** The values this worker stored last (read back from memory by the assets downstream). */
+  readonly recentValues?: RecentValues;
   readonly compute: Readonly<Record<string, ComputeProvider>>;
   readonly limits: ConcurrencyLimits;
   /** Partitions per batch for assets without `batchSize`. */
   readonly batchSize: number;
+  /**
+   * Partitions of one batch computed at once (each still holds its own slot of the concurrency
+   * limits: the planner never puts more in a batch than the limits leave free). @default 16
+   */
+  readonly batchConcurrency?: number;
   readonly client: Client;
   /** The location's shared task queue (the reconcile loop, source observation, retention). */
   readonly taskQueue: string;
