@@ -113,6 +113,7 @@ describe('weft why, weft failures, weft lineage', () => {
         firstSeen: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
         lastSeen: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
         sampleMessage: expect.stringContaining('bad row in 2024-01-05'),
+        lastStack: expect.stringMatching(/^Error: bad row in 2024-01-05.*\n\s+at .*shop\.ts:\d+:\d+/),
         partitions: ['2024-01-05'],
       },
     ]);
@@ -122,6 +123,12 @@ describe('weft why, weft failures, weft lineage', () => {
     expect(text.stdout).toContain(`clean_orders  fingerprint ${fp}  actionable`);
     expect(text.stdout).toMatch(/1 partition failing now, 1 failed attempt in all; first seen \d{4}-.*, last seen \d{4}-/);
     expect(text.stdout).toContain('partitions: 2024-01-05');
+    // The top frames of the latest stack trace (the fixture's asset module first), all of them with --stack.
+    expect(text.stdout).toMatch(/ {2}stack \(latest, top frames; --stack for all\):\n {4}Error: bad row in 2024-01-05.*\n {4}at .*shop\.ts:\d+:\d+/);
+    const frames = (out: string) => out.split('\n').filter((l) => /^ {4}at /.test(l)).length;
+    expect(frames(text.stdout)).toBe(4);
+    const full = await weft(['failures', '--asset', 'clean_orders', '--stack', ...S], env);
+    expect(frames(full.stdout)).toBe((json.failures[0]!['lastStack'] as string).split('\n').filter((l) => /^\s+at /.test(l)).length);
     expect(text.stdout).toContain(`once fixed: weft retry --fingerprint ${fp} --asset clean_orders`);
     const none = await weft(['failures', '--asset', 'daily_revenue', ...S], env);
     expect(none.stdout.trim()).toBe('no partition of daily_revenue is failed now (--all shows past failures too)');

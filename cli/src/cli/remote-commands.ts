@@ -104,8 +104,9 @@ export function registerRemoteCommands(program: Command, run: Runner): void {
     .summary('failures grouped by fingerprint')
     .description('Lists failures grouped by fingerprint (one problem each, most recent first): the asset, how many partitions fail with it now, how many attempts failed with it, first and last seen, the message and sample partitions.')
     .option('--asset <key>', 'only failures of this asset')
-    .option('--all', 'also groups no partition fails with any more', false);
-  examples(jsonOption(remoteOptions(failures)), ['weft failures', 'weft failures --asset daily_total --json']);
+    .option('--all', 'also groups no partition fails with any more', false)
+    .option('--stack', 'print the whole stack trace of each group\'s latest failure (default: its top frames)', false);
+  examples(jsonOption(remoteOptions(failures)), ['weft failures', 'weft failures --asset daily_total --stack', 'weft failures --asset daily_total --json']);
   failures.action(
     run.with(async (o: FailuresOptions) => {
       const { runFailures } = await import('../commands/failures.js');

@@ -12,6 +12,8 @@ export interface FailuresOptions extends RemoteOptions {
   readonly asset?: string | undefined;
   /** Also groups no partition fails with any more. */
   readonly all?: boolean | undefined;
+  /** The whole stack trace, not only its top frames. */
+  readonly stack?: boolean | undefined;
   readonly json: boolean;
 }
 
@@ -25,12 +27,14 @@ export interface FailureGroup {
   readonly firstSeen: string;
   readonly lastSeen: string;
   readonly sampleMessage: string;
+  /** The stack trace of its latest failure that had one. */
+  readonly lastStack: string | null;
   readonly partitions: string[];
 }
 
 const QUERY = `query Failures($asset: String, $location: String, $onlyCurrent: Boolean) {
   failures(assetKey: $asset, location: $location, onlyCurrent: $onlyCurrent) {
-    assetKey fingerprint failureClass occurrences partitionCount firstSeen lastSeen sampleMessage partitions(first: 10)
+    assetKey fingerprint failureClass occurrences partitionCount firstSeen lastSeen sampleMessage lastStack partitions(first: 10)
   }
 }`;
 
@@ -58,6 +62,8 @@ export async function runFailures(options: FailuresOptions, out: Output): Promis
     out.log(`${f.assetKey}  fingerprint ${f.fingerprint}  ${f.failureClass.toLowerCase()}`);
     out.log(`  ${plural(f.partitionCount, 'partition')} failing now, ${plural(f.occurrences, 'failed attempt')} in all; first seen ${when(f.firstSeen)}, last seen ${when(f.lastSeen)}`);
     out.log(`  message: ${oneLine(f.sampleMessage, 300)}`);
+    const frames = stackHead(f.lastStack, options.stack ? Infinity : 4);
+    if (frames.length > 0) out.log(`  stack (latest${options.stack ? '' : ', top frames; --stack for all'}):\n${frames.map((l) => `    ${l.trim()}`).join('\n')}`);
     if (f.partitions.length > 0) out.log(`  partitions: ${f.partitions.join(', ')}${f.partitionCount > f.partitions.length ? ` and ${f.partitionCount - f.partitions.length} more` : ''}`);
     if (f.partitionCount > 0) {
       out.log(
@@ -68,4 +74,20 @@ export async function runFailures(options: FailuresOptions, out: Output): Promis
     }
   }
   return 0;
+}
+
+/** The error line and the first `frames` frames of a stack trace (every line with Infinity). */
+function stackHead(stack: string | null, frames: number): string[] {
+  if (!stack) return [];
+  const lines = stack.split('\n').filter((l) => l.trim() !== '');
+  const out: string[] = [];
+  let seen = 0;
+  for (const line of lines) {
+    const frame = /^\s+at /.test(line);
+    if (frame && seen >= frames) continue;
+    if (frame) seen++;
+    out.push(line);
+    if (!frame && out.length > 1 && seen >= frames) break;
+  }
+  return out;
 }
