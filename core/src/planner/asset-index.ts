@@ -1,7 +1,7 @@
 import type { GraphNode } from '../definitions/graph.js';
 import type { PartitionsDefinition } from '../partitions/types.js';
 import { S } from './status-codes.js';
-import type { AssetSnapshot, FailureRecord, TokenHex } from './types.js';
+import { PARTITION_STATUSES, type AssetSnapshot, type FailureRecord, type TokenHex } from './types.js';
 
 /** What the planner knows of a partition it started. */
 export interface Running {
@@ -95,11 +95,17 @@ export class AssetIndex {
   /**
    * Loads the columns of a snapshot. The index takes the snapshot's typed arrays over without
    * copying them (they must not be used afterwards); they are reallocated when partitions are added.
+   * `status` still holds public status codes: the planner turns them into internal ones in place.
    */
   load(snapshot: AssetSnapshot): void {
     const n = snapshot.count;
     this.count = n;
-    this.status = new Uint8Array(n);
+    if (snapshot.status.length >= n) this.status = snapshot.status.subarray(0, n);
+    else {
+      // (A short column: the partitions it lacks have no status known, like missing ones.)
+      this.status = new Uint8Array(n).fill(PARTITION_STATUSES.indexOf('missing'));
+      this.status.set(snapshot.status);
+    }
     this.materialized = snapshot.materialized.subarray(0, n);
     this.token = snapshot.token.subarray(0, n * DIGEST);
     this.dataVersion = snapshot.dataVersion.subarray(0, n * DIGEST);

@@ -197,18 +197,20 @@ export class Planner {
 
   private loadAsset(index: AssetIndex, data: AssetSnapshot): void {
     index.load(data);
-    const current = index.codeId(index.currentCodeVersion);
+    const current = index.currentCodeId;
     const fresh = PARTITION_STATUSES.indexOf('fresh');
     const checkFailed = PARTITION_STATUSES.indexOf('check_failed');
     const builder = new RangeSetBuilder();
-    const status = index.status;
-    for (let i = 0; i < data.count; i++) {
-      const code = data.status[i];
-      if (code === fresh && (index.isSource || index.codeVersionId[i] === current)) status[i] = S.FRESH;
-      else if (code === checkFailed && index.codeVersionId[i] === current) status[i] = S.CHECK_FAILED;
+    // The snapshot's public statuses become internal codes in place (the index took the array over).
+    const { status, codeVersionId, materialized, isSource, count } = index;
+    for (let i = 0; i < count; i++) {
+      const code = status[i];
+      if (code === fresh && (isSource || codeVersionId[i] === current)) status[i] = S.FRESH;
+      else if (code === checkFailed && codeVersionId[i] === current) status[i] = S.CHECK_FAILED;
+      else if (isSource) status[i] = materialized[i] === 1 ? S.FRESH : S.MISSING;
       else {
-        status[i] = index.isSource ? (index.materialized[i] === 1 ? S.FRESH : S.MISSING) : S.NEW;
-        if (!index.isSource) builder.add(i);
+        status[i] = S.NEW;
+        builder.add(i);
       }
     }
     this.markDirtySet(index, builder.build());
@@ -511,7 +513,9 @@ export class Planner {
    */
   settle(now: number): number | null {
     if (now > this.now) this.now = now;
-    this.ctxValue = this.makeContext();
+    // A new context only when the clock moved (dynamic key events make their own): mapping contexts
+    // and input readers prepared for the current one stay valid from plan to plan.
+    if (this.ctxValue.now !== this.now) this.ctxValue = this.makeContext();
     now = this.now;
     const env = this.env();
     let wakeAt: number | null = null;
@@ -575,10 +579,24 @@ export class Planner {
       for (const i of dirty.values()) if (this.evaluate(index, i, env)) changed.add(i);
     } else if (!dirty.isEmpty()) {
       // Reading earlier partitions of itself: evaluate in order, so a change reaches later partitions in this pass.
+      // Flags of [lo, hi): partitions to evaluate; they grow as changes reach later partitions.
       const lo = dirty.min() as number;
-      const flags = new Uint8Array(index.count - lo);
-      for (const [a, b] of dirty.ranges()) flags.fill(1, a - lo, b - lo);
-      for (let i = lo; i < index.count; i++) {
+      let hi = lo;
+      let flags = new Uint8Array(Math.min(index.count - lo, Math.max(64, (dirty.max() as number) + 1 - lo)));
+      const mark = (a: number, b: number): void => {
+        a = Math.max(a, lo);
+        b = Math.min(b, index.count);
+        if (b <= a) return;
+        if (b - lo > flags.length) {
+          const grown = new Uint8Array(Math.min(index.count - lo, Math.max(b - lo, 2 * flags.length)));
+          grown.set(flags);
+          flags = grown;
+        }
+        flags.fill(1, a - lo, b - lo);
+        if (b > hi) hi = b;
+      };
+      dirty.forEachRange(mark);
+      for (let i = lo; i < hi; i++) {
         if (flags[i - lo] !== 1) continue;
         const statusChanged = this.evaluate(index, i, env);
         if (!statusChanged && !dataChanged.has(i)) continue;
@@ -586,7 +604,7 @@ export class Planner {
         for (const reader of selfInputs) {
           reader.readDown(i);
           const bounds = reader.downBounds;
-          for (let k = 0; k < reader.downCount; k++) flags.fill(1, Math.max(bounds[2 * k] as number, lo) - lo, Math.min(bounds[2 * k + 1] as number, index.count) - lo);
+          for (let k = 0; k < reader.downCount; k++) mark(bounds[2 * k] as number, bounds[2 * k + 1] as number);
         }
       }
     }

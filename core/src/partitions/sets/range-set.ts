@@ -386,7 +386,9 @@ export class RangeSet implements Iterable<number> {
  * ```
  */
 export class RangeSetBuilder {
-  private bounds: Float64Array = new Float64Array(16);
+  // (Four ranges to start with: 64 bytes, which V8 keeps on its heap; a larger typed array is an
+  // off-heap allocation, costly when a planner makes thousands of small builders per second.)
+  private bounds: Float64Array = new Float64Array(8);
   private length = 0;
   private sorted = true;
   /** Every accumulated range holds one integer (`add` out of order): sorting starts alone suffices. */
@@ -476,7 +478,7 @@ export class RangeSetBuilder {
       for (let k = 0; k < count; k++) order[k] = k;
       order.sort((x, y) => bounds[2 * x]! - bounds[2 * y]!);
     }
-    const out = new Float64Array(Math.max(16, this.length));
+    const out = new Float64Array(Math.max(8, this.length));
     let n = 0;
     for (let k = 0; k < count; k++) {
       const r = order === undefined ? -1 : order[k]!;
