@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { type Client, ScheduleOverlapPolicy, WorkflowIdConflictPolicy } from '@temporalio/client';
+import { Client, ScheduleOverlapPolicy, WorkflowIdConflictPolicy } from '@temporalio/client';
 import { type NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { catalogOf, loadDefinitions, type ComputeProvider, type ConcurrencyLimits, type Definition, type MaterializationListener, type ObjectStorage, type RetentionPolicy } from '@weft/core';
 import { type ProvenanceStore } from '@weft/store';
@@ -111,6 +111,7 @@ export async function startWeftWorker(options: WeftWorkerOptions): Promise<WeftW
     batchSize: options.batchSize ?? 1,
     ...(options.batchConcurrency === undefined ? {} : { batchConcurrency: options.batchConcurrency }),
     client: options.client,
+    batchStarter: new Client({ connection: options.connection, namespace: options.client.options.namespace, dataConverter: options.client.options.dataConverter }),
     taskQueue,
     batchQueue,
     deploymentGoneMs: options.deploymentGoneMs ?? 180_000,

@@ -86,6 +86,7 @@ export const reactionBench: Benchmark = {
         while (!starts.has(key) && Date.now() < clock + TIMEOUT_MS) await sleep(1);
         const at = starts.get(key);
         if (at === undefined) throw new Error(`no materialization of doubled ${key} started within ${TIMEOUT_MS / 1000} s of the push`);
+        if (process.env['WEFT_DEBUG_TIMING']) process.stderr.write(`[reaction] ${key}: push at ${clock}, returned +${returned - clock} ms, activity started +${at - clock} ms\n`);
         if (k >= WARMUP) {
           latencies.push(at - clock);
           pushMs.push(returned - clock);

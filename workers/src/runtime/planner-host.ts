@@ -214,7 +214,7 @@ export class PlannerHost {
         const def = runtime.graph.node(batch.assetKey).definition;
         const options = def.kind === 'asset' ? def.options : {};
         try {
-          await runtime.client.workflow.start('materialize', {
+          await (runtime.batchStarter ?? runtime.client).workflow.start('materialize', {
             taskQueue: runtime.batchQueue,
             workflowId: materializeWorkflowId(runtime.location, batch.id),
             args: [{ location: runtime.location, batch, heartbeatTimeoutMs: runtime.heartbeatTimeoutMs, ...(options.retry ? { retry: options.retry } : {}), ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) }],
@@ -223,6 +223,7 @@ export class PlannerHost {
             // ones current; the store's one success per token stays the final word.
             workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
             workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+            ...(runtime.batchStarter ? { requestEagerStart: true } : {}),
           });
         } catch (error) {
           // (Not expected with these policies; a batch that truly cannot start is given back by `releaseOrphans`.)

@@ -26,6 +26,12 @@ export interface WeftRuntime {
    */
   readonly batchConcurrency?: number;
   readonly client: Client;
+  /**
+   * A client on the worker's own connection, to start batches with eager start: when this process
+   * polls the batch queue and has room, the server hands it the new workflow's first task in the
+   * answer to the start (no round trip through the queue). Without it, `client` starts them.
+   */
+  readonly batchStarter?: Client;
   /** The location's shared task queue (the reconcile loop, source observation, retention). */
   readonly taskQueue: string;
   /**
