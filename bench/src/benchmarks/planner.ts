@@ -8,9 +8,11 @@ import { checked, type Benchmark } from '../benchmark.js';
 import { percentile } from '../support.js';
 import { coldFullPlan } from '../planner/cold-plan.js';
 import { plannerGraph } from '../planner/graph.js';
-import { peakRssMb, startedSet, statusCounts, warmPlans } from '../planner/warm-plan.js';
+import type { WarmOutput } from '../planner/warm-main.js';
+import { peakRssMb, startedSet, statusCounts } from '../planner/warm-plan.js';
 
 const GENERATOR = fileURLToPath(new URL('../planner/generate.ts', import.meta.url));
+const WARM = fileURLToPath(new URL('../planner/warm-main.ts', import.meta.url));
 const TSX = fileURLToPath(new URL('../../../node_modules/tsx/dist/cli.mjs', import.meta.url));
 /** Bump when the generated state changes shape. */
 const FORMAT = 'v1';
@@ -23,6 +25,28 @@ const TARGETS = [
   { from: 1_000_000, fullPlanMs: 2000, incrementalPlanMs: 10, rssMb: 2048 },
   { from: 100_000, fullPlanMs: 1000, incrementalPlanMs: 10, rssMb: 300 },
 ] as const;
+
+/**
+ * The warm path in a child process (see `warm-main.ts`): its peak RSS is the planner's own. The
+ * child's stderr (progress) passes through; its stdout is the result.
+ */
+function warmInChild(scale: number, path: string): Promise<WarmOutput> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [TSX, WARM, String(scale), path], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`the planner's warm path exited with ${code}`));
+      const line = out.trim().split('\n').at(-1) ?? '';
+      try {
+        resolve(JSON.parse(line) as WarmOutput);
+      } catch {
+        reject(new Error(`the planner's warm path printed no result: ${JSON.stringify(out.slice(-500))}`));
+      }
+    });
+  });
+}
 
 function generate(scale: number, path: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -49,7 +73,8 @@ const ms = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 10 
  *   every partition that makes ready in turn, until nothing is left to run;
  * - incremental replans: one more source partition changes, plan (timed); then its work completes
  *   the same way (not timed) before the next change;
- * - a change in the middle of the hourly source (a running state reaches half of two assets);
+ * - a change in the middle of the hourly source (a running state reaches half of two assets)
+ *   — these warm steps run in a process of their own, whose peak RSS is the planner's (`rssMb`);
  * - cold full plan: the same state written into PostgreSQL's partition state, read back by
  *   `ProvenanceStore.loadSnapshot` (timed), every status dropped, so every token is computed again
  *   from the stored data versions, then the same change and plan. It must start exactly what the
@@ -75,7 +100,9 @@ export const plannerBench: Benchmark = {
     const problems: string[] = [];
     const graph = loadDefinitions(plannerGraph(scale));
     const codeVersions = Object.fromEntries(graph.order.map((k) => [k, 'v1']));
-    const warm = warmPlans(graph, path, scale, codeVersions, log, problems);
+    const warmOut = await warmInChild(scale, path);
+    const warm = { ...warmOut, started: new Set(warmOut.started) };
+    problems.push(...warmOut.problems);
 
     // ─── cold full plan: from the store's snapshot, every token computed ──────────────────────
     const cold = await coldFullPlan(graph, path, codeVersions, warm.firstChange, log);
