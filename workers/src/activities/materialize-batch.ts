@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { callUserCode, classifyError, redactSecrets, coerceError, ComputeTimeoutError, dataVersionOf, encodePortableValue, failureFingerprint, failureStack, findCause, StalePlanError, UserCodeError, WeftError, type AssetDefinition, type ComputeProvider, type ComputeContext, type InputSpecs, type ListenedInput, type MaterializationEvent, type PartitionContext, type PlannedBatch, type PlannedPartition, type PortableCompute, type RetryPolicy } from '@weft/core';
+import { callUserCode, classifyError, redactSecrets, coerceError, ComputeTimeoutError, dataVersionOf, describeStoredPartitionSet, encodePortableValue, failureFingerprint, failureStack, findCause, StalePlanError, UserCodeError, WeftError, type AssetDefinition, type ComputeProvider, type ComputeContext, type InputSpecs, type ListenedInput, type MaterializationEvent, type PartitionContext, type PlannedBatch, type PlannedPartition, type PortableCompute, type RetryPolicy } from '@weft/core';
 import { type CheckResultInput, type FailureInput, type InputRecord, type MaterializationRecord, type ReleaseInput, type RestoreInput } from '@weft/store';
 import { getMaxListeners, setMaxListeners } from 'node:events';
 import { ComputeLog } from '../runtime/compute-log.js';
@@ -454,7 +454,9 @@ function listenedInputs(runtime: WeftRuntime, inputs: readonly InputRecord[]): L
       entry = { input: i.name, assetKey: i.upstreamAsset, isSource: upstream?.kind === 'source', partitions: [] };
       byName.set(i.name, entry);
     }
-    if ('range' in i) entry.partitions.push({ partitionKey: `${i.range.first}..${i.range.last}`, dataVersion: i.range.combinedHash });
+    // A range reads first..last, unless its set says which partitions exactly (a multi-dimensional
+    // selection: one zone's days; runs with holes).
+    if ('range' in i) entry.partitions.push({ partitionKey: i.range.set ? describeStoredPartitionSet(i.range.set) : `${i.range.first}..${i.range.last}`, dataVersion: i.range.combinedHash });
     else entry.partitions.push({ partitionKey: i.partitionKey, dataVersion: i.dataVersion });
   }
   return [...byName.values()];

@@ -24,6 +24,8 @@ const ZONES = ['downtown', 'midtown', 'uptown'];
 const objects = mkdtempSync(join(tmpdir(), 'weft-multi-range-'));
 const number: Codec<number> = { name: 'number', encode: (n) => new TextEncoder().encode(String(n)), decode: (b) => Number(new TextDecoder().decode(b)) };
 
+/** What listeners (OpenLineage) were told each zone_month materialization read, by partition. */
+const completed = new Map<string, ReadonlyArray<{ input: string; partitions: ReadonlyArray<{ partitionKey: string }> }>>();
 /** The upstream keys each compute was given, by asset and partition. */
 const given = new Map<string, string[]>();
 const ctx = { now: NOW, dynamicKeys: () => [] };
@@ -76,6 +78,7 @@ beforeAll(async () => {
     workflowBundle: temporal.workflowBundle,
     scheduleSources: false,
     now: () => NOW,
+    listeners: [{ name: 'inputs-seen', onEvent: (e) => void (e.kind === 'complete' && e.assetKey === 'zone_month' && completed.set(e.partitionKey, e.inputs ?? [])) }],
   });
 }, 180_000);
 
@@ -116,6 +119,9 @@ describe('range inputs over a zone × day asset, on the real workers', () => {
       "SELECT m.partition_key, e.range_count, e.range_set FROM weft_input_edges e JOIN weft_materializations m ON m.id = e.materialization_id WHERE m.asset_key = 'zone_month' AND m.partition_key = 'date=2024-01|zone=midtown'",
     );
     expect(edges).toEqual([{ partition_key: 'date=2024-01|zone=midtown', range_count: 31, range_set: { boxes: [{ date: [['2024-01-01', '2024-01-31']], zone: [['midtown', 'midtown']] }] } }]);
+
+    // Listeners (OpenLineage) are told the same: midtown's January days, not the first..last span.
+    await expect.poll(() => completed.get('date=2024-01|zone=midtown')?.[0]?.partitions.map((p) => p.partitionKey), { timeout: 30_000 }).toEqual(['date=2024-01-01…2024-01-31 × zone=midtown']);
 
     // A rolling window of one zone, near the start (2 days) and in the middle (3).
     for (const key of ['date=2024-01-02|zone=uptown', 'date=2024-01-20|zone=downtown']) {
