@@ -5,6 +5,24 @@ import type { Sources } from './sources.js';
 import type { SqlDatabase } from './sql-client.js';
 
 const DIGEST = 32;
+/** Partition-state rows read per query when a snapshot is loaded. */
+const STATE_PAGE = 50_000;
+
+/** A partition-state row as a snapshot reads it. */
+interface StateRow {
+  partition_key: string;
+  status: PartitionStatus;
+  token: string | null;
+  data_version: string | null;
+  code_version: string | null;
+  verified_seq: string;
+  changed_seq: string;
+  failure: { token: string; failureClass: 'transient' | 'actionable'; fingerprint: string; message: string; retryAt: number | null } | null;
+  running_token: string | null;
+  running_since: Date | null;
+  running_batch: string | null;
+  check_failure: { check: string; message: string } | null;
+}
 
 /** What the planner persists and rebuilds from: the snapshot of partition state, plans and the cursor. */
 export class PlannerState extends StorePart {
@@ -47,39 +65,27 @@ export class PlannerState extends StorePart {
         running: [] as RunningMarker[],
         checkFailures: [] as Array<{ index: number; check: string; message: string }>,
       };
-      const rows = await this.db.query<{
-        partition_key: string;
-        status: PartitionStatus;
-        token: string | null;
-        data_version: string | null;
-        code_version: string | null;
-        verified_seq: string;
-        changed_seq: string;
-        failure: { token: string; failureClass: 'transient' | 'actionable'; fingerprint: string; message: string; retryAt: number | null } | null;
-        running_token: string | null;
-        running_since: Date | null;
-        running_batch: string | null;
-        check_failure: { check: string; message: string } | null;
-      }>('SELECT partition_key, status, token, data_version, code_version, verified_seq, changed_seq, failure, running_token, running_since, running_batch, check_failure FROM weft_partition_state WHERE location = $2 AND asset_key = $1', [key, this.location]);
-      for (const r of rows) {
-        const i = def.indexOf(r.partition_key, ctx);
-        if (i === undefined || i >= count) continue;
-        a.status[i] = Math.max(0, PARTITION_STATUSES.indexOf(r.status));
-        if (r.data_version && /^[0-9a-f]{64}$/.test(r.data_version)) {
-          a.materialized[i] = 1;
-          a.dataVersion.set(Buffer.from(r.data_version, 'hex'), i * DIGEST);
+      for await (const rows of this.statePages(key)) {
+        for (const r of rows) {
+          const i = def.indexOf(r.partition_key, ctx);
+          if (i === undefined || i >= count) continue;
+          a.status[i] = Math.max(0, PARTITION_STATUSES.indexOf(r.status));
+          if (r.data_version && /^[0-9a-f]{64}$/.test(r.data_version)) {
+            a.materialized[i] = 1;
+            a.dataVersion.set(Buffer.from(r.data_version, 'hex'), i * DIGEST);
+          }
+          if (r.token && /^[0-9a-f]{64}$/.test(r.token)) a.token.set(Buffer.from(r.token, 'hex'), i * DIGEST);
+          if (r.code_version !== null) {
+            let id = codeIds.get(r.code_version);
+            if (id === undefined) codeIds.set(r.code_version, (id = codeVersions.push(r.code_version) - 1));
+            a.codeVersionId[i] = id;
+          }
+          a.verifiedSeq[i] = Number(r.verified_seq);
+          a.changedSeq[i] = Number(r.changed_seq);
+          if (r.failure) a.failures.push({ index: i, ...r.failure });
+          if (r.running_token) a.running.push({ index: i, token: r.running_token, since: r.running_since ? new Date(r.running_since).getTime() : 0, batchId: r.running_batch });
+          if (r.check_failure) a.checkFailures.push({ index: i, ...r.check_failure });
         }
-        if (r.token && /^[0-9a-f]{64}$/.test(r.token)) a.token.set(Buffer.from(r.token, 'hex'), i * DIGEST);
-        if (r.code_version !== null) {
-          let id = codeIds.get(r.code_version);
-          if (id === undefined) codeIds.set(r.code_version, (id = codeVersions.push(r.code_version) - 1));
-          a.codeVersionId[i] = id;
-        }
-        a.verifiedSeq[i] = Number(r.verified_seq);
-        a.changedSeq[i] = Number(r.changed_seq);
-        if (r.failure) a.failures.push({ index: i, ...r.failure });
-        if (r.running_token) a.running.push({ index: i, token: r.running_token, since: r.running_since ? new Date(r.running_since).getTime() : 0, batchId: r.running_batch });
-        if (r.check_failure) a.checkFailures.push({ index: i, ...r.check_failure });
       }
       assets.push(a);
     }
@@ -89,6 +95,24 @@ export class PlannerState extends StorePart {
     );
     const requests: PlannerRequest[] = requestRows.map((r) => ({ id: r.id, action: r.action, assetKey: r.asset_key, partitionKeys: r.partition_keys, priority: r.priority }));
     return { cursor, dynamicKeys, assets, requests };
+  }
+
+  /**
+   * The partition-state rows of one asset, in pages of {@link STATE_PAGE} in key order (keyset
+   * paging on the primary key): a worker rebuilding its planner never holds more rows than that.
+   */
+  private async *statePages(assetKey: string): AsyncGenerator<StateRow[]> {
+    const columns = 'partition_key, status, token, data_version, code_version, verified_seq, changed_seq, failure, running_token, running_since, running_batch, check_failure';
+    let after: string | undefined;
+    for (;;) {
+      const rows =
+        after === undefined
+          ? await this.db.query<StateRow>(`SELECT ${columns} FROM weft_partition_state WHERE location = $2 AND asset_key = $1 ORDER BY partition_key LIMIT ${STATE_PAGE}`, [assetKey, this.location])
+          : await this.db.query<StateRow>(`SELECT ${columns} FROM weft_partition_state WHERE location = $2 AND asset_key = $1 AND partition_key > $3 ORDER BY partition_key LIMIT ${STATE_PAGE}`, [assetKey, this.location, after]);
+      if (rows.length > 0) yield rows;
+      if (rows.length < STATE_PAGE) return;
+      after = (rows[rows.length - 1] as StateRow).partition_key;
+    }
   }
 
   /**
