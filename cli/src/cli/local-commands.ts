@@ -17,19 +17,22 @@ export function registerLocalCommands(program: Command, run: Runner): void {
       'Runs the project in one process on the embedded default: the Temporal dev server (state in <state>/temporal.db; ' +
         'a cluster named by TEMPORAL_ADDRESS is used instead), PGlite in <state>/pglite, objects in <state>/objects, a worker with the ' +
         'reconcile loop, and the GraphQL API with the UI on one HTTP port of 127.0.0.1 (written to <state>/dev.json, where the other ' +
-        'commands find it). Serves until Ctrl-C.',
+        'commands find it). Watches the project (weft.config.ts, the asset modules and the project files they import) and redeploys on save: ' +
+        'a new deployment with the new definitions, whose changed code versions reconcile at once; a project that does not load is reported ' +
+        'and the running definitions keep serving. Serves until Ctrl-C.',
     )
     .option('--dir <folder>', 'the project folder (holding weft.config.ts)', '.')
-    .option('--once', 'exit once every partition has settled, instead of serving', false)
+    .option('--once', 'exit once every partition has settled, instead of serving (implies --no-watch)', false)
+    .option('--no-watch', 'do not watch the project files or redeploy on save')
     .option('--port <port>', 'Temporal dev server gRPC port (default: a free one)', portParser())
     .option('--state <folder>', 'where the state lives (default <dir>/.weft)')
     .option('--http-port <port>', 'port of the GraphQL API and the UI (default: a free one; printed at start)', portParser())
     .option('--auth', 'require API tokens (off by default in dev: every request on 127.0.0.1 is admin)', false);
-  examples(dev, ['weft dev --dir examples/readings', 'weft dev --http-port 4000 --auth', 'weft dev --once          # settle everything, then exit (CI)']);
+  examples(dev, ['weft dev --dir examples/readings', 'weft dev --http-port 4000 --auth', 'weft dev --once          # settle everything, then exit (CI)', 'weft dev --no-watch      # keep the definitions loaded at start']);
   dev.action(
-    run.with(async (o: { dir: string; once: boolean; port?: number; state?: string; httpPort?: number; auth: boolean }) => {
+    run.with(async (o: { dir: string; once: boolean; watch: boolean; port?: number; state?: string; httpPort?: number; auth: boolean }) => {
       const { runDev } = await import('../commands/dev.js');
-      return runDev({ dir: o.dir, once: o.once, port: o.port, httpPort: o.httpPort, auth: o.auth, stateDir: o.state === undefined ? undefined : resolve(o.state) });
+      return runDev({ dir: o.dir, once: o.once, watch: o.watch, port: o.port, httpPort: o.httpPort, auth: o.auth, stateDir: o.state === undefined ? undefined : resolve(o.state) });
     }),
   );
 

@@ -2,8 +2,8 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PGlite } from '@electric-sql/pglite';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { retentionSchedule } from '@weft/core';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import type { Definition } from '@weft/core';
 import type { Client } from '@temporalio/client';
 import { startApiServer, type ApiServer } from '@weft/graphql';
 import { builtUi } from '../ui.js';
@@ -11,7 +11,10 @@ import { describeProvides } from './plugins.js';
 import { migrate, pgliteDatabase, ProvenanceStore, type SqlDatabase } from '@weft/store';
 import { fsStorage } from '@weft/plugin-fs';
 import { startTemporal } from '@weft/services';
-import { connectTemporal, startWeftWorker, temporalSettings, WeftClient } from '@weft/workers';
+import { bundleWorkflows, connectionOptions, connectTemporal, temporalSettings, WeftClient } from '@weft/workers';
+import { startDevWorker, type DevShared } from '../dev/dev-worker.js';
+import { Redeployer } from '../dev/redeployer.js';
+import { watchProject, type ProjectWatch } from '../dev/watch-project.js';
 import { loadProject } from '../project.js';
 import { statusCounts, formatStatus, type StatusReport } from '../status.js';
 
@@ -29,6 +32,11 @@ export interface DevOptions {
   readonly httpPort?: number | undefined;
   /** Require API tokens (off by default in dev, and said so at start). @default false */
   readonly auth?: boolean;
+  /**
+   * Watch the project's files and redeploy on save (see {@link Redeployer}); `once` never watches.
+   * @default true
+   */
+  readonly watch?: boolean;
   readonly log?: (line: string) => void;
 }
 
@@ -36,11 +44,14 @@ export interface DevOptions {
  * `weft dev`: the whole loop on the embedded default, in one process: the Temporal dev server
  * (state in `.weft/temporal.db`), PGlite in `.weft/pglite` (one process per data folder: this one),
  * objects in `.weft/objects`, a worker running the planner and the materializations, and a local
- * endpoint (`.weft/dev.json`) that `weft status` asks.
+ * endpoint (`.weft/dev.json`) that `weft status` asks. Unless `once` or `watch: false`, it watches
+ * the project's files and redeploys on save: the planner reconciles changed code versions at once.
  */
 export async function runDev(options: DevOptions): Promise<number> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const project = await loadProject(options.dir);
+  const watching = !options.once && (options.watch ?? true);
+  // Watching loads generation 1 of the project's modules: each reload loads the next, afresh.
+  const project = await loadProject(options.dir, watching ? { generation: 1 } : {});
   const stateDir = options.stateDir ?? join(project.root, '.weft');
   mkdirSync(stateDir, { recursive: true });
   log(`weft dev: ${project.definitions.length} definitions from ${project.configPath}; state in ${stateDir}`);
@@ -64,26 +75,27 @@ export async function runDev(options: DevOptions): Promise<number> {
   for (const p of project.plugins.plugins) log(`  plugin ${p.name} ${p.version}: ${describeProvides(p.provides)}`);
 
   Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const { native: nativeConnection, connection, client } = await connectTemporal({ ...settings, address: temporal.address, namespace: temporal.namespace });
+  const temporalAt = { ...settings, address: temporal.address, namespace: temporal.namespace };
+  const { native: nativeConnection, connection, client } = await connectTemporal(temporalAt);
   const taskQueue = `weft-${project.location}`;
   let api: ApiServer | undefined;
-  let worker: Awaited<ReturnType<typeof startWeftWorker>> | undefined;
+  let redeployer: Redeployer | undefined;
+  let watch: ProjectWatch | undefined;
   try {
-    worker = await startWeftWorker({
-      definitions: project.definitions,
-      location: project.location,
-      store,
-      storage,
-      ...(Object.keys(compute).length > 0 ? { compute } : {}),
-      ...(listeners.length > 0 ? { listeners } : {}),
-      ...(project.config.concurrency ? { limits: project.config.concurrency } : {}),
-      ...(project.config.batchSize ? { batchSize: project.config.batchSize } : {}),
-      ...(project.config.retention ? { retention: retentionSchedule(project.config.retention) } : {}),
-      connection: nativeConnection,
-      client,
-      taskQueue,
-      projectRoot: project.root,
-    });
+    const shared: DevShared = { location: project.location, store, storage, compute, listeners, client, taskQueue, workflowBundle: await bundleWorkflows(), connect: () => NativeConnection.connect(connectionOptions(temporalAt)) };
+    // Observe every source now rather than at its first interval (and each source a reload adds).
+    const observations: Array<Promise<unknown>> = [];
+    const observeNow = async (sources: readonly Definition[]): Promise<void> => {
+      for (const def of sources) {
+        if (def.kind === 'source' && def.observe) {
+          const handle = await client.workflow.start('observeSource', { taskQueue, workflowId: `weft/observe-now/${project.location}/${def.key}/${Date.now()}`, args: [{ location: project.location, sourceKey: def.key }] });
+          observations.push(handle.result().catch(() => undefined));
+        }
+      }
+    };
+    const worker = await startDevWorker(project, shared, nativeConnection);
+    redeployer = new Redeployer({ project, worker, connection: nativeConnection }, 1, shared, log, (_now, added) => observeNow(added));
+    const deployed = redeployer;
     log(`  worker on task queue ${taskQueue} (deployment ${worker.deploymentId})`);
     const retention = project.config.retention;
     if (retention) {
@@ -91,16 +103,10 @@ export async function runDev(options: DevOptions): Promise<number> {
       log(`  retention every ${retention.every ?? '1h'}: ${ages.join(', ')}`);
     }
     const weft = new WeftClient({ store, client, location: project.location, taskQueue });
-    // Observe every source now rather than at its first interval.
-    const observations: Array<Promise<unknown>> = [];
-    for (const def of project.definitions) {
-      if (def.kind === 'source' && def.observe) {
-        const handle = await client.workflow.start('observeSource', { taskQueue, workflowId: `weft/observe-now/${project.location}/${def.key}/${Date.now()}`, args: [{ location: project.location, sourceKey: def.key }] });
-        observations.push(handle.result().catch(() => undefined));
-      }
-    }
+    await observeNow(project.definitions);
+    const keys = (): string[] => deployed.current.project.definitions.map((d) => d.key);
     const ui = builtUi();
-    api = await serveApi({ uiDir: ui.dir, db, client, taskQueue, store, keys: project.definitions.map((d) => d.key), infoFile: join(stateDir, 'dev.json'), port: options.httpPort, auth: options.auth ?? false });
+    api = await serveApi({ uiDir: ui.dir, db, client, taskQueue, store, keys, infoFile: join(stateDir, 'dev.json'), port: options.httpPort, auth: options.auth ?? false });
     log(ui.dir ? `  UI: ${api.url}/` : `  UI: not served: ${ui.reason}`);
     log(`  GraphQL: ${api.url}/graphql (GraphiQL in a browser)`);
     if (options.auth) {
@@ -115,6 +121,16 @@ export async function runDev(options: DevOptions): Promise<number> {
         log(`  admin token dev-admin (shown once; log in to the UI with it, or send "Authorization: Bearer <secret>"; more: the createApiToken mutation):\n    ${secret}`);
       } else log(`  admin tokens exist (${usable.map((t) => t.name).join(', ')}); their secrets were shown when they were made`);
     } else log('  API auth off: every request on 127.0.0.1 is admin (start with --auth to require tokens)');
+    if (watching) {
+      watch = watchProject({
+        root: project.root,
+        ignore: [stateDir],
+        onChange: (changes) => void deployed.reload(changes),
+        onError: (error) => log(`weft dev: watching ${project.root} failed: ${error.message} (edits are not picked up until weft dev restarts)`),
+      });
+      await watch.ready;
+      log(`  watching ${project.root} for changes (a save redeploys; --no-watch turns this off)`);
+    }
     const stop = new AbortController();
     const onSignal = (): void => stop.abort();
     process.once('SIGINT', onSignal);
@@ -123,7 +139,7 @@ export async function runDev(options: DevOptions): Promise<number> {
       let last = '';
       let quietSince = 0;
       for (;;) {
-        const report = await statusCounts(store, project.definitions.map((d) => d.key));
+        const report = await statusCounts(store, keys());
         const text = formatStatus(report);
         if (text !== last) {
           log(text);
@@ -148,12 +164,16 @@ export async function runDev(options: DevOptions): Promise<number> {
     }
     return 0;
   } finally {
+    await watch?.close();
     await api?.close();
     rmSync(join(stateDir, 'dev.json'), { force: true });
-    await worker?.shutdown();
+    await redeployer?.close();
+    await redeployer?.current.worker.shutdown();
+    // (The first worker's connection, or the one of the worker that replaced it last; replaced ones are closed.)
+    const workerConnection = redeployer?.current.connection ?? nativeConnection;
     await client.workflow.getHandle(`weft/reconcile/${project.location}`).terminate('weft dev stopped').catch(() => {});
     await connection.close();
-    await nativeConnection.close();
+    await workerConnection.close();
     await db.close();
     await temporal.stop();
     log('weft dev: stopped');
@@ -173,7 +193,7 @@ async function caughtUp(store: ProvenanceStore, observations: ReadonlyArray<Prom
  * The GraphQL API on the dev store (GraphiQL on, errors unmasked) and the local endpoint `weft
  * status` asks (GET /status → the status report as JSON), on one port of 127.0.0.1.
  */
-async function serveApi(o: { uiDir: string | null; db: SqlDatabase; client: Client; taskQueue: string; store: ProvenanceStore; keys: string[]; infoFile: string; port: number | undefined; auth: boolean }): Promise<ApiServer> {
+async function serveApi(o: { uiDir: string | null; db: SqlDatabase; client: Client; taskQueue: string; store: ProvenanceStore; keys: () => string[]; infoFile: string; port: number | undefined; auth: boolean }): Promise<ApiServer> {
   const api = await startApiServer({
     db: o.db,
     auth: o.auth ? 'tokens' : 'off',
@@ -186,7 +206,7 @@ async function serveApi(o: { uiDir: string | null; db: SqlDatabase; client: Clie
     port: o.port ?? 0,
     extra: (req, res) => {
       if (req.method !== 'GET' || req.url !== '/status') return false;
-      statusCounts(o.store, o.keys).then(
+      statusCounts(o.store, o.keys()).then(
         (report: StatusReport) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(report)),
         (error: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(String(error)),
       );
