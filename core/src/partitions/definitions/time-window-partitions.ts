@@ -40,6 +40,9 @@ const ADJECTIVES: Record<TimeGranularity, string> = {
   cron: 'cron',
 };
 
+/** Slots of the formatted-key cache of a definition (a power of two). */
+const KEY_CACHE_SIZE = 256;
+
 /** Throws a RangeError unless `index` is a safe integer. */
 function assertIndex(index: number): void {
   if (!Number.isSafeInteger(index)) throw new RangeError(`partition index ${index} is not an integer`);
@@ -53,6 +56,10 @@ export class TimeWindowDefinition implements TimeWindowPartitions {
   readonly startMs: number;
   readonly endMs: number | undefined;
   readonly lagMs: number;
+  private countNow = Number.NaN;
+  private countValue = 0;
+  private readonly cachedIndex = new Float64Array(KEY_CACHE_SIZE).fill(Number.NaN);
+  private readonly cachedKey: Array<PartitionKey | undefined> = new Array<PartitionKey | undefined>(KEY_CACHE_SIZE);
 
   constructor(private readonly config: TimeWindowConfig) {
     this.granularity = config.granularity;
@@ -71,7 +78,16 @@ export class TimeWindowDefinition implements TimeWindowPartitions {
   }
 
   count(ctx: PartitionContext): number {
-    const closedBy = ctx.now - this.lagMs;
+    // (A pure function of the clock: the last answer is kept, a planner asks at one `now` many times.)
+    if (ctx.now === this.countNow) return this.countValue;
+    const count = this.countAt(ctx.now);
+    this.countNow = ctx.now;
+    this.countValue = count;
+    return count;
+  }
+
+  private countAt(now: number): number {
+    const closedBy = now - this.lagMs;
     if (!(closedBy >= this.startMs)) return 0;
     const { layout } = this.config;
     const closed = layout.indexAt(closedBy);
@@ -131,8 +147,15 @@ export class TimeWindowDefinition implements TimeWindowPartitions {
   }
 
   formatKey(index: number): PartitionKey {
+    // Keys formatted recently, direct-mapped by index: a planner hashing tokens asks for the same
+    // keys again and again (a partition's own, its window's first and last upstream keys).
+    const slot = index & (KEY_CACHE_SIZE - 1);
+    if (this.cachedIndex[slot] === index) return this.cachedKey[slot] as PartitionKey;
     assertIndex(index);
-    return this.config.codec.format(this.startOf(index));
+    const key = this.config.codec.format(this.startOf(index));
+    this.cachedIndex[slot] = index;
+    this.cachedKey[slot] = key;
+    return key;
   }
 
   parseKey(key: PartitionKey): number | undefined {
