@@ -14,12 +14,31 @@ export const RESTART_FIELDS = ['location', 'temporal', 'storage', 'compute', 'pl
 export interface ConfigChanges {
   readonly reloaded: string[];
   readonly needRestart: string[];
+  /**
+   * Restart fields that look the same but hold code (a provider's methods close over the options
+   * it was made with, which no comparison can see): when weft.config.ts itself was edited, they
+   * may have changed.
+   */
+  readonly mayNeedRestart: string[];
 }
 
-/** Compares two loads of weft.config.ts field by field (see {@link fingerprint} for how). */
-export function configChanges(before: WeftConfig, after: WeftConfig): ConfigChanges {
+/**
+ * Compares two loads of weft.config.ts field by field (see {@link fingerprint} for how).
+ * `configEdited`: weft.config.ts itself was among the files changed.
+ */
+export function configChanges(before: WeftConfig, after: WeftConfig, configEdited = false): ConfigChanges {
   const differs = (field: keyof WeftConfig): boolean => fingerprint(before[field]) !== fingerprint(after[field]);
-  return { reloaded: RELOADED_FIELDS.filter(differs), needRestart: RESTART_FIELDS.filter(differs) };
+  const needRestart = RESTART_FIELDS.filter(differs);
+  const mayNeedRestart = configEdited ? RESTART_FIELDS.filter((f) => !needRestart.includes(f) && holdsCode(after[f])) : [];
+  return { reloaded: RELOADED_FIELDS.filter(differs), needRestart, mayNeedRestart };
+}
+
+/** Whether a value holds functions anywhere (whose closures a fingerprint cannot see). */
+function holdsCode(value: unknown, depth = 0): boolean {
+  if (typeof value === 'function') return true;
+  if (value === null || typeof value !== 'object' || depth > 8) return false;
+  if (Object.getPrototypeOf(value) !== Object.prototype && !Array.isArray(value)) return true;
+  return Object.values(value).some((v) => holdsCode(v, depth + 1));
 }
 
 /**

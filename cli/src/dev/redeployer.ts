@@ -5,6 +5,7 @@
  * project that does not load (a syntax error, an import that fails, a `DefinitionError`) is
  * reported and the running worker keeps serving the definitions it has: nothing half-deployed.
  */
+import { relative, sep } from 'node:path';
 import type { NativeConnection } from '@temporalio/worker';
 import { catalogOf, loadDefinitions, type Definition } from '@weft/core';
 import { deploymentCode, type WeftWorker } from '@weft/workers';
@@ -67,9 +68,13 @@ export class Redeployer {
       this.log(`weft dev: not redeployed: ${describeLoadError(error, root)}\n  (${keep}; save a fix to try again)`);
       return;
     }
-    const config = configChanges(before.project.config, next.config);
+    const configFile = relative(root, before.project.configPath).split(sep).join('/');
+    const config = configChanges(before.project.config, next.config, changes.some((c) => c.path === configFile));
     if (config.needRestart.length > 0) {
       this.log(`weft dev: weft.config.ts changed ${config.needRestart.join(', ')}: restart weft dev for ${config.needRestart.length > 1 ? 'these' : 'this'} to take effect (the running ones stay)`);
+    }
+    if (config.mayNeedRestart.length > 0) {
+      this.log(`weft dev: ${config.mayNeedRestart.join(', ')} in weft.config.ts ${config.mayNeedRestart.length > 1 ? 'are' : 'is'} made once at start: if you changed ${config.mayNeedRestart.length > 1 ? 'them' : 'it'}, restart weft dev`);
     }
     const oldVersions = before.worker.runtime.codeVersions;
     const keys = (defs: readonly Definition[]): Set<string> => new Set(defs.map((d) => d.key));
