@@ -3,6 +3,7 @@
  *
  *   npm run bench -- <name> [--json] [--scale N]   one benchmark; with --json the last line is its JSON result
  *   npm run bench -- all --smoke                   every benchmark at its toy scale (CI's smoke test)
+ *   npm run bench -- all                           every benchmark; both write bench/results/latest.json
  *   npm run bench -- --list                        names and descriptions
  *
  * Exits non-zero when a benchmark throws or its own correctness check fails (its result says
@@ -11,6 +12,7 @@
 import { parseArgs } from 'node:util';
 import { CheckFailed, type Benchmark } from './benchmark.js';
 import { benchmarks } from './benchmarks/index.js';
+import { load, writeLatest } from './results-file.js';
 
 function usage(): string {
   return `usage: npm run bench -- <name>|all [--json] [--scale N] [--smoke]\n\nbenchmarks:\n${benchmarks
@@ -28,8 +30,8 @@ function print(result: Record<string, unknown>, json: boolean): void {
   else for (const [key, value] of Object.entries(result)) process.stdout.write(`${key.padEnd(24)} ${typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value)}\n`);
 }
 
-/** Runs one benchmark and prints its result; returns whether it ran and its checks passed. */
-async function runOne(bench: Benchmark, scale: number, json: boolean): Promise<boolean> {
+/** Runs one benchmark and prints its result; returns whether it ran and its checks passed, and the result. */
+async function runOne(bench: Benchmark, scale: number, json: boolean): Promise<{ passed: boolean; result: Record<string, unknown> }> {
   const log = (line: string): void => void process.stderr.write(`[${bench.name}] ${line}\n`);
   log(`scale ${scale}`);
   const started = performance.now();
@@ -40,7 +42,7 @@ async function runOne(bench: Benchmark, scale: number, json: boolean): Promise<b
   } catch (error) {
     if (!(error instanceof CheckFailed)) {
       log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      return false;
+      return { passed: false, result: { bench: bench.name, scale, threw: error instanceof Error ? error.message : String(error) } };
     }
     measured = { ...error.result, ok: false };
     failure = error.message;
@@ -49,7 +51,7 @@ async function runOne(bench: Benchmark, scale: number, json: boolean): Promise<b
   print(result, json);
   if (failure === undefined && failedCheck(result)) failure = `its result says ${result['ok'] === false ? 'ok: false' : 'exact: false'}`;
   if (failure !== undefined) log(`CHECK FAILED: ${failure}`);
-  return failure === undefined;
+  return { passed: failure === undefined, result };
 }
 
 async function main(): Promise<number> {
@@ -77,7 +79,18 @@ async function main(): Promise<number> {
     return 2;
   }
   const failed: string[] = [];
-  for (const bench of selected) if (!(await runOne(bench, scale ?? (values.smoke ? bench.smokeScale : bench.defaultScale), values.json ?? false))) failed.push(bench.name);
+  const results: Array<Record<string, unknown>> = [];
+  const startedAt = new Date();
+  const loadAtStart = load();
+  for (const bench of selected) {
+    const { passed, result } = await runOne(bench, scale ?? (values.smoke ? bench.smokeScale : bench.defaultScale), values.json ?? false);
+    results.push(result);
+    if (!passed) failed.push(bench.name);
+  }
+  if (name === 'all') {
+    const path = writeLatest({ startedAt, loadAtStart, smoke: values.smoke ?? false, scale, results, failed });
+    process.stderr.write(`bench: results written to ${path}\n`);
+  }
   if (failed.length > 0) {
     process.stderr.write(`bench: ${failed.length} of ${selected.length} failed: ${failed.join(', ')}\n`);
     return 1;
