@@ -69,8 +69,9 @@ export class Explorer extends StorePart {
   async partitionDetails(assetKey: string, partitionKeys: readonly PartitionKey[]): Promise<PartitionDetail[]> {
     if (partitionKeys.length === 0) return [];
     const rows = await this.db.query<StateRow>(
+      // (One key lookup per partition, whatever the statistics say: see KEYED_LOOKUP in context.ts.)
       `SELECT $1::text AS asset_key, given.k AS partition_key, ${STATE_COLUMNS} FROM unnest($2::text[]) WITH ORDINALITY AS given(k, n)
-       LEFT JOIN weft_partition_state ps ON ps.location = $3 AND ps.asset_key = $1 AND ps.partition_key = given.k ORDER BY given.n`,
+       LEFT JOIN LATERAL (SELECT * FROM weft_partition_state state WHERE state.location = $3 AND state.asset_key = $1 AND state.partition_key = given.k LIMIT 1) ps ON true ORDER BY given.n`,
       [assetKey, partitionKeys, this.location],
     );
     return rows.map(partitionDetail);
@@ -81,7 +82,7 @@ export class Explorer extends StorePart {
     if (partitions.length === 0) return [];
     const rows = await this.db.query<StateRow>(
       `SELECT given.a AS asset_key, given.k AS partition_key, ${STATE_COLUMNS} FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS given(a, k, n)
-       LEFT JOIN weft_partition_state ps ON ps.location = $3 AND ps.asset_key = given.a AND ps.partition_key = given.k ORDER BY given.n`,
+       LEFT JOIN LATERAL (SELECT * FROM weft_partition_state state WHERE state.location = $3 AND state.asset_key = given.a AND state.partition_key = given.k LIMIT 1) ps ON true ORDER BY given.n`,
       [partitions.map((p) => p.assetKey), partitions.map((p) => p.partitionKey), this.location],
     );
     return rows.map(partitionDetail);

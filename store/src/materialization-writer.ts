@@ -7,6 +7,15 @@ import type { MaterializationRecord, RecordResult } from './types.js';
 import { checkStoredText } from './validate.js';
 
 /**
+ * The current materialization of each input read (`$1` assets, `$2` partitions, `$3` data versions; `$4`
+ * the location), where its data version is the one read: one key lookup per input, whatever the
+ * statistics say (see KEYED_LOOKUP in context.ts).
+ */
+export const UPSTREAM_IDS_SQL = `SELECT given.n, ps.materialization_id AS id FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS given(a, p, d, n)
+       JOIN LATERAL (SELECT state.materialization_id, state.data_version FROM weft_partition_state state WHERE state.location = $4 AND state.asset_key = given.a AND state.partition_key = given.p LIMIT 1) ps ON true
+       WHERE ps.data_version = given.d AND ps.materialization_id IS NOT NULL`;
+
+/**
  * Writes successful materializations inside `tx` (see `Recorder.recordMaterializations`): one
  * statement for the event lock, the id and seq blocks and the batch's log row; COPY of the rows and
  * of their input edges; one MERGE into the partition state, where only a record planned at or after
@@ -82,9 +91,7 @@ export async function writeMaterializations(ctx: StoreContext, tx: SqlClient, re
   const upstreamIds = new Map<number, number>();
   if (lookups.length > 0) {
     const found = await tx.query<{ n: string; id: string }>(
-      `SELECT given.n, ps.materialization_id AS id FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS given(a, p, d, n)
-       JOIN weft_partition_state ps ON ps.location = $4 AND ps.asset_key = given.a AND ps.partition_key = given.p AND ps.data_version = given.d
-       WHERE ps.materialization_id IS NOT NULL`,
+      UPSTREAM_IDS_SQL,
       [lookups.map((l) => l.asset), lookups.map((l) => l.partition), lookups.map((l) => l.dataVersion), ctx.location],
     );
     for (const row of found) upstreamIds.set(Number(row.n) - 1, Number(row.id));

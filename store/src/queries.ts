@@ -153,15 +153,21 @@ export class Queries extends StorePart {
    */
   async currentValues(assetKey: string, partitionKeys: readonly PartitionKey[]): Promise<Array<{ partitionKey: PartitionKey; dataVersion: string | null; storageUri: string | null }>> {
     const rows = await this.db.query<{ k: string; data_version: string | null; storage_uri: string | null }>(
-      `SELECT given.k, ps.data_version, mat.storage_uri FROM unnest($2::text[]) WITH ORDINALITY AS given(k, n)
-       LEFT JOIN weft_partition_state ps ON ps.location = $3 AND ps.asset_key = $1 AND ps.partition_key = given.k
-       LEFT JOIN weft_materializations mat ON mat.id = ps.materialization_id
-       ORDER BY given.n`,
+      CURRENT_VALUES_SQL,
       [assetKey, partitionKeys, this.location],
     );
     return rows.map((r) => ({ partitionKey: r.k, dataVersion: r.data_version, storageUri: r.storage_uri }));
   }
 }
+
+/**
+ * The current data version and stored object of partitions `$2` of asset `$1` in location `$3`: one key
+ * lookup per partition, whatever the statistics say (see KEYED_LOOKUP in context.ts).
+ */
+export const CURRENT_VALUES_SQL = `SELECT given.k, ps.data_version, mat.storage_uri FROM unnest($2::text[]) WITH ORDINALITY AS given(k, n)
+       LEFT JOIN LATERAL (SELECT state.data_version, state.materialization_id FROM weft_partition_state state WHERE state.location = $3 AND state.asset_key = $1 AND state.partition_key = given.k LIMIT 1) ps ON true
+       LEFT JOIN LATERAL (SELECT stored.storage_uri FROM weft_materializations stored WHERE stored.id = ps.materialization_id LIMIT 1) mat ON true
+       ORDER BY given.n`;
 
 /** Which of these tokens are committed, read through `q` (a transaction, or the database). */
 export async function committedTokensIn(q: SqlClient, tokens: readonly string[]): Promise<Set<string>> {

@@ -17,7 +17,7 @@ export async function writeRestores(ctx: StoreContext, tx: SqlClient, restores: 
   const candidates = await tx.query<{ n: string; id: string; data_version: string; code_version: string; seq: string; check_name: string | null; check_message: Uint8Array | null }>(
     `SELECT given.n, mat.id, mat.data_version, mat.code_version, nextval('weft_events_id_seq') AS seq, failed_check.check_name, failed_check.message AS check_message
      FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS given(a, p, t, n)
-     JOIN weft_materializations mat ON mat.token = given.t AND mat.asset_key = given.a AND mat.partition_key = given.p
+     JOIN LATERAL (SELECT stored.id, stored.data_version, stored.code_version FROM weft_materializations stored WHERE stored.token = given.t AND stored.asset_key = given.a AND stored.partition_key = given.p LIMIT 1) mat ON true
      LEFT JOIN LATERAL (
        SELECT chk.check_name, chk.message FROM weft_check_results chk
        WHERE chk.asset_key = given.a AND chk.partition_key = given.p AND chk.data_version = mat.data_version AND chk.blocking AND NOT chk.passed

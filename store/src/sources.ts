@@ -15,7 +15,7 @@ export class Sources extends StorePart {
     return this.db.transaction(async (tx) => {
       const changed = await tx.query<{ partition_key: string; data_version: string }>(
         `SELECT given.p AS partition_key, given.d AS data_version FROM unnest($2::text[], $3::text[]) AS given(p, d)
-         LEFT JOIN weft_source_observations obs ON obs.location = $4 AND obs.asset_key = $1 AND obs.partition_key = given.p
+         LEFT JOIN LATERAL (SELECT observed.data_version FROM weft_source_observations observed WHERE observed.location = $4 AND observed.asset_key = $1 AND observed.partition_key = given.p LIMIT 1) obs ON true
          WHERE obs.data_version IS DISTINCT FROM given.d`,
         [assetKey, partitions.map((p) => p.partitionKey), partitions.map((p) => p.dataVersion), this.location],
       );

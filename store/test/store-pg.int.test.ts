@@ -1,6 +1,9 @@
+import { createHash } from 'node:crypto';
 import { useTestDatabase } from '@weft/services/harness';
 import { describe, expect, it } from 'vitest';
 import { pgDatabase, ProvenanceStore, type SqlDatabase } from '../src/index.js';
+import { UPSTREAM_IDS_SQL } from '../src/materialization-writer.js';
+import { CURRENT_VALUES_SQL } from '../src/queries.js';
 import { DAY, jan, mat, NOW, readOne, resetStoreTables } from './fixtures.js';
 import { describeExplorer } from './explorer-suite.js';
 import { describeLogs } from './logs-suite.js';
@@ -153,6 +156,65 @@ describe('retention beside concurrent recordings on PostgreSQL', () => {
       const [upstream] = await db.query<{ token: string }>('SELECT token FROM weft_materializations WHERE id = $1', [edge?.upstream_materialization_id]);
       expect(upstream?.token).toBe(v2.token);
     } finally {
+      await db.close();
+    }
+  });
+});
+
+/** The nodes of an EXPLAIN (ANALYZE, FORMAT JSON) plan that read `table`, with what they read. */
+function scansOf(plan: Record<string, unknown>, table: string): Array<{ node: string; rows: number; removed: number }> {
+  const found: Array<{ node: string; rows: number; removed: number }> = [];
+  const walk = (node: Record<string, unknown>): void => {
+    if (node['Relation Name'] === table) found.push({ node: String(node['Node Type']), rows: Number(node['Actual Rows']) * Number(node['Actual Loops']), removed: Number(node['Rows Removed by Filter'] ?? 0) });
+    for (const child of (node['Plans'] as Array<Record<string, unknown>> | undefined) ?? []) walk(child);
+  };
+  walk(plan);
+  return found;
+}
+
+// PostgreSQL plans a join from the table's statistics, and they lag behind a table that grows fast
+// (a first backfill): once it believed an asset had one state row and read all 20,000 of them
+// for each of the 128 keys of a batch's input read (1 s a read).
+describe('keyed lookups on PostgreSQL while the statistics lag behind the tables', () => {
+  it('read one state row per key asked, however many rows the asset has', async () => {
+    const db = pgDatabase(database.pool({ max: 2 }));
+    try {
+      await resetStoreTables(db);
+      for (const table of ['weft_partition_state', 'weft_materializations']) {
+        await db.query(`ALTER TABLE ${table} SET (autovacuum_enabled = false)`);
+        await db.query(`ANALYZE ${table}`);
+      }
+      // 20,000 partitions recorded after the statistics were taken (they still say: empty).
+      await db.query(
+        `INSERT INTO weft_materializations (id, token, asset_key, partition_key, code_version, data_version, storage_uri, inputs_as_of)
+         SELECT i, 'tok-' || i, 'grown', 'p' || lpad(i::text, 6, '0'), 'v1', md5(i::text), 'file:///objects/' || i, 0 FROM generate_series(1, 20000) AS i`,
+      );
+      await db.query(
+        `INSERT INTO weft_partition_state (location, asset_key, partition_key, status, materialization_id, token, data_version, code_version)
+         SELECT 'default', 'grown', 'p' || lpad(i::text, 6, '0'), 'fresh', i, 'tok-' || i, md5(i::text), 'v1' FROM generate_series(1, 20000) AS i`,
+      );
+      const [stats] = await db.query<{ reltuples: number }>("SELECT reltuples FROM pg_class WHERE relname = 'weft_partition_state' AND relnamespace = to_regnamespace(current_schema())");
+      expect(Number(stats?.reltuples), 'the statistics still say the table is empty').toBeLessThanOrEqual(0);
+
+      const keys = Array.from({ length: 128 }, (_, k) => `p${String(1 + k * 150).padStart(6, '0')}`);
+      const explain = async (sql: string, params: unknown[]): Promise<Record<string, unknown>> => {
+        const [row] = await db.query<{ 'QUERY PLAN': Array<{ Plan: Record<string, unknown> }> }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, params);
+        return row?.['QUERY PLAN'][0]?.Plan ?? {};
+      };
+      const values = await explain(CURRENT_VALUES_SQL, ['grown', keys, 'default']);
+      const read = scansOf(values, 'weft_partition_state');
+      expect(read.length).toBeGreaterThan(0);
+      expect(read.reduce((n, s) => n + s.rows + s.removed, 0)).toBe(128);
+      expect(scansOf(values, 'weft_materializations').reduce((n, s) => n + s.rows + s.removed, 0)).toBe(128);
+
+      const upstream = await explain(UPSTREAM_IDS_SQL, [keys.map(() => 'grown'), keys, keys.map((k) => createHash('md5').update(String(Number(k.slice(1)))).digest('hex')), 'default']);
+      expect(scansOf(upstream, 'weft_partition_state').reduce((n, s) => n + s.rows + s.removed, 0)).toBe(128);
+      // (And the answers are right: every key found, in order.)
+      const store = new ProvenanceStore(db);
+      const found = await store.currentValues('grown', keys);
+      expect(found.map((v) => v.storageUri)).toEqual(keys.map((k) => `file:///objects/${Number(k.slice(1))}`));
+    } finally {
+      for (const table of ['weft_partition_state', 'weft_materializations']) await db.query(`ALTER TABLE ${table} RESET (autovacuum_enabled)`);
       await db.close();
     }
   });

@@ -1,3 +1,13 @@
+/** Options of {@link ObjectStorage.put}. */
+export interface PutOptions {
+  /**
+   * The key names these bytes (it holds their data version, a hash of them): whole bytes already
+   * under the key are these same bytes, so a storage may keep them instead of writing again. Weft
+   * stores every value this way. @default false
+   */
+  readonly contentAddressed?: boolean;
+}
+
 /**
  * The narrow interface a storage plugin implements: values move through it as bytes, addressed
  * by keys; workflows only ever carry the resulting URIs.
@@ -5,8 +15,11 @@
 export interface ObjectStorage {
   /** Scheme of the URIs this storage hands out, e.g. `file` or `s3`. */
   readonly scheme: string;
-  /** Stores `bytes` under `key` atomically (readers see the old value or the new one) and returns its URI. */
-  put(key: string, bytes: Uint8Array): Promise<string>;
+  /**
+   * Stores `bytes` under `key` atomically (readers see the old value or the new one) and returns its
+   * URI. With `contentAddressed`, see {@link PutOptions}.
+   */
+  put(key: string, bytes: Uint8Array, options?: PutOptions): Promise<string>;
   /** Reads the bytes behind a URI from `put`; rejects with a `storage.not_found` WeftError when absent. */
   get(uri: string): Promise<Uint8Array>;
   /** Whether a URI from `put` still holds a value. */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -26,8 +26,35 @@ function checkKey(key: string): void {
 }
 
 /**
+ * Writes a content-addressed object where none is yet: true when the whole object is there after
+ * (written now, or found whole: the same bytes, by its name), false when a file of another size is
+ * in the way (one a crash cut short, or one still being written), which the caller replaces.
+ */
+async function createOnce(path: string, bytes: Uint8Array): Promise<boolean> {
+  let handle;
+  try {
+    handle = await open(path, 'wx');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const found = await stat(path).catch(() => undefined);
+    return found !== undefined && found.isFile() && found.size === bytes.byteLength;
+  }
+  // (A failed write leaves a short file under the name: never read, as no materialization names it,
+  // and replaced by the next put of these bytes.)
+  try {
+    await handle.writeFile(bytes);
+  } finally {
+    await handle.close();
+  }
+  return true;
+}
+
+/**
  * Object storage in a local folder: the embedded default of `weft dev`. Writes go to a temporary
- * file renamed into place, so a reader never sees half an object.
+ * file renamed into place, so a reader never sees half an object. A content-addressed object is
+ * created in place instead (a rename costs the file system more than the write itself): its name
+ * appears with the first write, but no materialization names it before the write is done, and a
+ * file of the wrong size under that name (a crash mid-write) is replaced through a rename.
  */
 export function fsStorage(options: FsStorageOptions = {}): ObjectStorage {
   const root = resolve(options.root ?? '.weft/objects');
@@ -43,7 +70,7 @@ export function fsStorage(options: FsStorageOptions = {}): ObjectStorage {
 
   return {
     scheme: 'file',
-    async put(key, bytes) {
+    async put(key, bytes, putOptions) {
       checkKey(key);
       const path = resolve(root, key);
       const dir = dirname(path);
@@ -51,6 +78,7 @@ export function fsStorage(options: FsStorageOptions = {}): ObjectStorage {
         await mkdir(dir, { recursive: true });
         made.add(dir);
       }
+      if (putOptions?.contentAddressed && (await createOnce(path, bytes))) return pathToFileURL(path).href;
       const temp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
       try {
         await writeFile(temp, bytes);

@@ -88,6 +88,17 @@ export function describeStorageConformance(name: string, factory: () => Promise<
       expect(new TextDecoder().decode(await storage.get(first))).toBe('{"v":2,"longer":true}');
     });
 
+    it('stores content-addressed values as Weft does (concurrent writers of the same bytes, again after a delete)', async () => {
+      const k = key('content/0f/0f1e2d');
+      const value = new Uint8Array(64 * 1024).map((_, i) => (i * 7) % 256);
+      const uris = await Promise.all(Array.from({ length: 6 }, () => storage.put(k, value, { contentAddressed: true })));
+      expect(new Set(uris).size).toBe(1);
+      expect(Buffer.from(await storage.get(uris[0]!)).equals(Buffer.from(value))).toBe(true);
+      await storage.delete(uris[0]!);
+      expect(await storage.put(k, value, { contentAddressed: true })).toBe(uris[0]);
+      expect(Buffer.from(await storage.get(uris[0]!)).equals(Buffer.from(value))).toBe(true);
+    });
+
     it('says clearly when an object is missing: get rejects with storage.not_found, exists is false, delete is quiet', async () => {
       const uri = await storage.put(key('gone.txt'), new TextEncoder().encode('x'));
       await storage.delete(uri);

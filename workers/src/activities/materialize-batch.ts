@@ -368,7 +368,7 @@ async function computeOne(
   }
   const bytes = await callUserCode('encoding the value', context, () => asset.codec.encode(value));
   const dataVersion = dataVersionOf(bytes);
-  const storageUri = await callUserCode('storing the value', context, () => runtime.storage.put(objectKey(batch.assetKey, dataVersion), bytes));
+  const storageUri = await callUserCode('storing the value', context, () => runtime.storage.put(objectKey(batch.assetKey, dataVersion), bytes, { contentAddressed: true }));
   runtime.recentValues?.set(storageUri, bytes);
   const checks: CheckResultInput[] = [];
   for (const check of asset.checks) {
