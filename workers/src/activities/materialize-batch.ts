@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { callUserCode, classifyError, redactSecrets, coerceError, ComputeTimeoutError, dataVersionOf, describeStoredPartitionSet, encodePortableValue, failureFingerprint, failureStack, findCause, StalePlanError, UserCodeError, WeftError, type AssetDefinition, type ComputeProvider, type ComputeContext, type InputSpecs, type ListenedInput, type MaterializationEvent, type PartitionContext, type PlannedBatch, type PlannedPartition, type PortableCompute, type RetryPolicy } from '@weft/core';
+import { callUserCode, classifyError, redactSecrets, coerceError, ComputeTimeoutError, dataVersionOf, describeStoredPartitionSet, encodePortableValue, failureFingerprint, failureStack, findCause, StalePlanError, UserCodeError, WeftError, type AssetDefinition, type ComputeProvider, type ComputeContext, type InputSpecs, type ListenedInput, type MaterializationEvent, type PartitionContext, type PartitionKey, type PlannedBatch, type PlannedPartition, type PortableCompute, type RetryPolicy } from '@weft/core';
 import { type CheckResultInput, type FailureInput, type InputRecord, type MaterializationRecord, type ReleaseInput, type RestoreInput } from '@weft/store';
 import { getMaxListeners, setMaxListeners } from 'node:events';
 import { ComputeLog } from '../runtime/compute-log.js';
@@ -33,6 +33,12 @@ export interface MaterializeBatchResult {
 export const DEFAULT_BATCH_CONCURRENCY = 16;
 /** Partitions whose input rows are read from the store in one query per upstream asset. */
 const INPUT_WINDOW = 128;
+
+/** What a running batch reports with its heartbeats. */
+interface BatchProgress {
+  partition: PartitionKey | undefined;
+  started: number;
+}
 
 /** What became of one partition of a batch (folded into the batch's outcome in the batch's order). */
 type PartitionOutcome =
@@ -138,9 +144,12 @@ export async function materializeBatch(runtime: WeftRuntime, { batch }: Material
   const signal = cancellation();
 
   // Heartbeat while alive (computes need not): a killed worker stops, and Temporal retries elsewhere.
-  const beat = setInterval(() => heartbeat({ alive: true }), 1000);
+  // Once a second, with the partition started last and how many have started: a heartbeat per
+  // partition cost more than a trivial partition's compute (each one a call into the SDK's core).
+  const progress: BatchProgress = { partition: undefined, started: 0 };
+  const beat = setInterval(() => heartbeat({ alive: true, ...progress }), 1000);
   try {
-    return await runBatch(runtime, batch, asset, provider, todo, committed, settled.size, ctx, signal);
+    return await runBatch(runtime, batch, asset, provider, todo, committed, settled.size, ctx, signal, progress);
   } finally {
     clearInterval(beat);
   }
@@ -156,6 +165,7 @@ async function runBatch(
   settledBefore: number,
   ctx: PartitionContext,
   signal: AbortSignal,
+  progress: BatchProgress,
 ): Promise<MaterializeBatchResult> {
   const computeStarted = Date.now();
   const records: MaterializationRecord[] = [];
@@ -175,7 +185,8 @@ async function runBatch(
   // Partitions of one batch never read each other (the planner starts a partition only once its
   // inputs are fresh), so a few run at once; outcomes are kept in the batch's order.
   const outcomes = await mapConcurrent(todo, lanes, async (partition, index): Promise<PartitionOutcome> => {
-    heartbeat({ partition: partition.partitionKey });
+    progress.partition = partition.partitionKey;
+    progress.started++;
     if (signal.aborted) return { kind: 'not started' };
     const startedAt = Date.now();
     runtime.listeners.emit(() => event('start', partition.partitionKey, partition.token, startedAt));
