@@ -46,6 +46,11 @@ export const materializations = pgTable(
     codeVersion: text('code_version').notNull(),
     dataVersion: text('data_version').notNull(),
     storageUri: text('storage_uri'),
+    /**
+     * A small value kept in the row itself instead of object storage (see the workers'
+     * `inlineValueBytes`): a file or an object per tiny value costs more than its compute.
+     */
+    inlineValue: bytea('inline_value'),
     bytes: bigint('bytes', { mode: 'number' }),
     startedAt: at('started_at'),
     finishedAt: at('finished_at').notNull().defaultNow(),

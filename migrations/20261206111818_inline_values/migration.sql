@@ -1,0 +1,1 @@
+ALTER TABLE "weft_materializations" ADD COLUMN "inline_value" bytea;
