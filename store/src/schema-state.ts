@@ -3,8 +3,11 @@
  * groups, source observations, dynamic partitions, requests, planner cursors and API tokens.
  */
 import { sql } from 'drizzle-orm';
-import { bigint, bytea, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, bytea, customType, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { at } from './schema-columns.js';
+
+/** A PostgreSQL `xid8`: a 64-bit transaction id (no wraparound), read as its decimal text. */
+const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => 'xid8' });
 
 /** Current state per (asset, partition), kept incrementally from plans and recordings. */
 export const partitionState = pgTable(
@@ -37,6 +40,14 @@ export const partitionState = pgTable(
     plannedSeq: bigint('planned_seq', { mode: 'number' }).notNull().default(-1),
     /** The code location it belongs to (each location's state is its own). */
     location: text('location').notNull().default('default'),
+    /**
+     * The transaction that wrote the row last: its default on insert, and every statement that
+     * updates a row sets `changed_xid = pg_current_xact_id()`. A reader holding the snapshot of an
+     * earlier read (`pg_current_snapshot()`) finds exactly the rows changed since: those whose
+     * `changed_xid` that snapshot does not see (the API's status cache patches its codes with
+     * them). Rows written before the column existed hold 0 (seen by every snapshot).
+     */
+    changedXid: xid8('changed_xid').notNull().default(sql`pg_current_xact_id()`),
   },
   // Partial indexes: a fresh partition (most of them, and every recording) costs no entry in either,
   // so recording a materialization maintains the primary key only.
@@ -44,6 +55,8 @@ export const partitionState = pgTable(
     primaryKey({ columns: [t.location, t.assetKey, t.partitionKey] }),
     index('weft_partition_state_unsettled_idx').on(t.location, t.assetKey, t.status).where(sql`status <> 'fresh'`),
     index('weft_partition_state_failing_idx').on(t.location, t.assetKey, t.failureFingerprint).where(sql`failure_fingerprint IS NOT NULL`),
+    // The rows of an asset changed since a snapshot: a range of this index.
+    index('weft_partition_state_changed_idx').on(t.location, t.assetKey, t.changedXid),
   ],
 );
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import { useTestDatabase } from '@weft/services/harness';
+import type { SQL } from 'drizzle-orm';
 import { getTableConfig, PgDialect } from 'drizzle-orm/pg-core';
 import type pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -83,7 +84,7 @@ function expectedSchema() {
       const primary = c.primary || config.primaryKeys.some((pk) => pk.columns.some((x) => x.name === c.name));
       let dflt = 'no default';
       if (c.getSQLType() === 'bigserial') dflt = 'default nextval';
-      else if (c.hasDefault) dflt = typeof c.default === 'string' || typeof c.default === 'number' || typeof c.default === 'boolean' ? `default ${String(c.default)}` : 'default now()';
+      else if (c.hasDefault) dflt = typeof c.default === 'string' || typeof c.default === 'number' || typeof c.default === 'boolean' ? `default ${String(c.default)}` : `default ${dialect.sqlToQuery(c.default as SQL).sql}`;
       return `${c.name} ${type} ${c.notNull || primary ? 'not null' : 'null'} ${dflt}`;
     });
     const primaryKey = config.columns.filter((c) => c.primary).map((c) => c.name);
