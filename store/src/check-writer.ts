@@ -63,7 +63,8 @@ export async function writeCheckResults(ctx: StoreContext, tx: SqlClient, result
       `UPDATE weft_partition_state ps SET
          check_failure = CASE WHEN given.failure IS NOT NULL THEN given.failure::jsonb WHEN given.cleared OR given.passed::jsonb ? (ps.check_failure->>'check') THEN NULL ELSE ps.check_failure END,
          status = CASE WHEN given.failure IS NOT NULL THEN 'check_failed' WHEN given.cleared THEN 'fresh'
-                       WHEN ps.status = 'check_failed' AND given.passed::jsonb ? (ps.check_failure->>'check') THEN 'fresh' ELSE ps.status END
+                       WHEN ps.status = 'check_failed' AND given.passed::jsonb ? (ps.check_failure->>'check') THEN 'fresh' ELSE ps.status END,
+         changed_xid = pg_current_xact_id()
        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::text[]) AS given(a, p, d, failure, cleared, passed)
        WHERE ps.location = $7 AND ps.asset_key = given.a AND ps.partition_key = given.p AND ps.data_version = given.d`,
       [

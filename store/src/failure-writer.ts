@@ -88,7 +88,7 @@ export async function writeFailures(ctx: StoreContext, tx: SqlClient, failures: 
      SELECT $6, a, p, 'failed', f::jsonb, fp, e FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[]) AS given(a, p, f, fp, e)
      ORDER BY a, p
      ON CONFLICT (location, asset_key, partition_key) DO UPDATE SET status = 'failed', failure = excluded.failure, failure_fingerprint = excluded.failure_fingerprint,
-       running_token = NULL, running_since = NULL, running_batch = NULL, updated_event_id = excluded.updated_event_id
+       running_token = NULL, running_since = NULL, running_batch = NULL, updated_event_id = excluded.updated_event_id, changed_xid = pg_current_xact_id()
      -- (A failure of an older attempt while a newer token runs: history only; the run's own outcome will come.)
      WHERE ps.running_token IS NULL OR ps.running_token = excluded.failure->>'token'`,
     [

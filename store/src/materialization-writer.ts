@@ -133,7 +133,7 @@ export async function writeMaterializations(ctx: StoreContext, tx: SqlClient, re
        data_version = rec.data_version, failure = NULL, failure_fingerprint = NULL, planned_seq = rec.inputs_as_of,
        running_token = CASE WHEN ps.running_token = rec.token THEN NULL ELSE ps.running_token END,
        running_since = CASE WHEN ps.running_token = rec.token THEN NULL ELSE ps.running_since END,
-       running_batch = CASE WHEN ps.running_token = rec.token THEN NULL ELSE ps.running_batch END
+       running_batch = CASE WHEN ps.running_token = rec.token THEN NULL ELSE ps.running_batch END, changed_xid = pg_current_xact_id()
      WHEN NOT MATCHED THEN INSERT (location, asset_key, partition_key, status, materialization_id, token, data_version, code_version, verified_seq, changed_seq, updated_event_id, planned_seq)
        VALUES ($3, rec.asset_key, rec.partition_key, 'fresh', rec.id, rec.token, rec.data_version, rec.code_version, rec.inputs_as_of, rec.changed_seq, rec.event_id, rec.inputs_as_of)`,
     [...recorded.params, ctx.location],

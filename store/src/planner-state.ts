@@ -132,7 +132,7 @@ export class PlannerState extends StorePart {
             // (A row a recording wrote after this plan's cursor is newer than the plan: left alone.)
             `INSERT INTO weft_partition_state AS ps (location, asset_key, partition_key, status, reasons, updated_event_id)
              SELECT $6, $1, k, $3, r::jsonb, $5 FROM unnest($2::text[], $4::text[]) AS given(k, r)
-             ON CONFLICT (location, asset_key, partition_key) DO UPDATE SET status = excluded.status, reasons = excluded.reasons, updated_event_id = excluded.updated_event_id
+             ON CONFLICT (location, asset_key, partition_key) DO UPDATE SET status = excluded.status, reasons = excluded.reasons, updated_event_id = excluded.updated_event_id, changed_xid = pg_current_xact_id()
              WHERE ps.updated_event_id <= excluded.updated_event_id`,
             [change.assetKey, chunk, change.status, reasons, result.cursor, this.location],
           );
@@ -145,7 +145,7 @@ export class PlannerState extends StorePart {
           `INSERT INTO weft_partition_state AS ps (location, asset_key, partition_key, status, running_token, running_since, running_batch, planned_seq, updated_event_id)
            SELECT $6, $1, k, 'running', t, now(), $4, $5, $5 FROM unnest($2::text[], $3::text[]) AS given(k, t)
            ON CONFLICT (location, asset_key, partition_key) DO UPDATE SET status = 'running', running_token = excluded.running_token, running_since = excluded.running_since,
-             running_batch = excluded.running_batch, planned_seq = greatest(ps.planned_seq, excluded.planned_seq)`,
+             running_batch = excluded.running_batch, planned_seq = greatest(ps.planned_seq, excluded.planned_seq), changed_xid = pg_current_xact_id()`,
           [batch.assetKey, batch.partitions.map((p) => p.partitionKey), batch.partitions.map((p) => p.token), batch.id, batch.inputsAsOf, this.location],
         );
       }

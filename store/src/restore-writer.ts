@@ -44,7 +44,7 @@ export async function writeRestores(ctx: StoreContext, tx: SqlClient, restores: 
        materialization_id = excluded.materialization_id, token = excluded.token, code_version = excluded.code_version, verified_seq = excluded.verified_seq,
        planned_seq = excluded.planned_seq, updated_event_id = excluded.updated_event_id,
        changed_seq = CASE WHEN ps.data_version IS DISTINCT FROM excluded.data_version THEN excluded.changed_seq ELSE ps.changed_seq END,
-       data_version = excluded.data_version, failure = NULL, failure_fingerprint = NULL, running_token = NULL, running_since = NULL, running_batch = NULL
+       data_version = excluded.data_version, failure = NULL, failure_fingerprint = NULL, running_token = NULL, running_since = NULL, running_batch = NULL, changed_xid = pg_current_xact_id()
      WHERE excluded.planned_seq >= ps.planned_seq
      RETURNING ps.updated_event_id AS seq`,
     [
@@ -124,7 +124,7 @@ export async function writeReleases(ctx: StoreContext, tx: SqlClient, releases: 
     );
   }
   await tx.query(
-    `UPDATE weft_partition_state ps SET running_token = NULL, running_since = NULL, running_batch = NULL, updated_event_id = given.e,
+    `UPDATE weft_partition_state ps SET running_token = NULL, running_since = NULL, running_batch = NULL, updated_event_id = given.e, changed_xid = pg_current_xact_id(),
        status = CASE WHEN ps.status <> 'running' THEN ps.status WHEN ps.materialization_id IS NULL THEN 'missing' ELSE 'stale' END
      FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS given(a, p, t, e)
      WHERE ps.location = $5 AND ps.asset_key = given.a AND ps.partition_key = given.p AND ps.running_token = given.t`,

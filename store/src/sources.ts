@@ -32,7 +32,8 @@ export class Sources extends StorePart {
       await tx.query(
         `INSERT INTO weft_partition_state AS ps (location, asset_key, partition_key, status, data_version, changed_seq, verified_seq, updated_event_id)
          SELECT $5, $1, p, 'fresh', d, $4, $4, $4 FROM unnest($2::text[], $3::text[]) AS given(p, d)
-         ON CONFLICT (location, asset_key, partition_key) DO UPDATE SET status = 'fresh', data_version = excluded.data_version, changed_seq = excluded.changed_seq, updated_event_id = excluded.updated_event_id`,
+         ON CONFLICT (location, asset_key, partition_key) DO UPDATE SET status = 'fresh', data_version = excluded.data_version, changed_seq = excluded.changed_seq, updated_event_id = excluded.updated_event_id,
+           changed_xid = pg_current_xact_id()`,
         [assetKey, changed.map((c) => c.partition_key), changed.map((c) => c.data_version), seq, this.location],
       );
       return [event as WeftEvent];
