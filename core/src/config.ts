@@ -4,7 +4,7 @@ import type { ConcurrencyLimits } from './planner/types.js';
 import type { ComputeProvider } from './plugins/compute.js';
 import type { PluginInstance } from './plugins/define-plugin.js';
 import { loadPlugins } from './plugins/load-plugins.js';
-import type { ObjectStorage } from './storage/object-storage.js';
+import { MAX_INLINE_VALUE_BYTES, type ObjectStorage } from './storage/object-storage.js';
 import type { RetentionPolicy } from './storage/retention-policy.js';
 
 /** Where the Temporal cluster is (environment variables override it; see the operations docs). */
@@ -62,6 +62,11 @@ export interface WeftConfig {
   readonly location?: string;
   /** Partitions per materialization batch for assets without their own `batchSize`. @default 1 */
   readonly batchSize?: number;
+  /**
+   * Values up to this many bytes are kept in the provenance store with their materialization,
+   * not in `storage` (0: every value goes to storage; at most 65,536). @default 1024
+   */
+  readonly inlineValueBytes?: number;
   readonly temporal?: TemporalSettings;
   /** Retention applied periodically by the location's workers. @default none (keep everything) */
   readonly retention?: RetentionSettings;
@@ -80,6 +85,8 @@ export function defineConfig(config: WeftConfig): WeftConfig {
   if (config.assets !== undefined && (!Array.isArray(config.assets) || config.assets.some((g) => typeof g !== 'string' || g === ''))) fail('assets', 'must be a list of non-empty glob strings');
   if (config.location !== undefined && !/^[A-Za-z0-9_.-]+$/.test(config.location)) fail('location', `must contain only letters, digits, _, . and - (got ${JSON.stringify(config.location)})`);
   if (config.batchSize !== undefined && !(Number.isSafeInteger(config.batchSize) && config.batchSize > 0)) fail('batchSize', 'must be a positive integer');
+  if (config.inlineValueBytes !== undefined && !(Number.isSafeInteger(config.inlineValueBytes) && config.inlineValueBytes >= 0 && config.inlineValueBytes <= MAX_INLINE_VALUE_BYTES))
+    fail('inlineValueBytes', `must be a whole number of bytes from 0 to ${MAX_INLINE_VALUE_BYTES}`);
   const limits = config.concurrency;
   if (limits?.global !== undefined && !(Number.isSafeInteger(limits.global) && limits.global > 0)) fail('concurrency.global', 'must be a positive integer');
   for (const [provider, limit] of Object.entries(limits?.perProvider ?? {})) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DefinitionError, defineConfig, retentionSchedule, type WeftConfig } from '../src/index.js';
+import { DefinitionError, defineConfig, MAX_INLINE_VALUE_BYTES, retentionSchedule, type WeftConfig } from '../src/index.js';
 
 function configError(config: WeftConfig): DefinitionError {
   try {
@@ -39,5 +39,17 @@ describe('weft.config retention', () => {
       expect(error.message.startsWith('weft.config: ')).toBe(true);
     }
     expect(configError({ retention: null as unknown as WeftConfig['retention'] }).context.field).toBe('retention');
+  });
+});
+
+describe('weft.config inlineValueBytes', () => {
+  it('takes a whole number of bytes from 0 to the store limit', () => {
+    for (const inlineValueBytes of [0, 1024, MAX_INLINE_VALUE_BYTES]) expect(defineConfig({ inlineValueBytes }).inlineValueBytes).toBe(inlineValueBytes);
+  });
+
+  it.each([-1, 1.5, MAX_INLINE_VALUE_BYTES + 1, Number.NaN])('refuses %s, naming the field', (inlineValueBytes) => {
+    const error = configError({ inlineValueBytes });
+    expect(error.context.field).toBe('inlineValueBytes');
+    expect(error.message).toMatch(/weft\.config: inlineValueBytes must be a whole number of bytes from 0 to 65536/);
   });
 });

@@ -64,6 +64,8 @@ beforeAll(async () => {
     store,
     definitions: pipeline.definitions,
     storage: fsStorage({ root: objects }),
+    // (Every value goes to the folder here: the tests read its storage URI.)
+    inlineValueBytes: 0,
     connection: await temporal.nativeConnection(),
     client: temporal.client,
     taskQueue,

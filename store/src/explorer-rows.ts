@@ -57,6 +57,7 @@ export type MaterializationRow = {
   code_version: string;
   data_version: string;
   storage_uri: string | null;
+  inline: boolean;
   bytes: string | null;
   started_at: Date | null;
   finished_at: Date;
@@ -71,7 +72,7 @@ export type MaterializationRow = {
   became_current: boolean;
 };
 export const MATERIALIZATION_SELECT =
-  'SELECT id, token, asset_key, partition_key, code_version, data_version, storage_uri, bytes, started_at, finished_at, attempt, worker, compute_provider, workflow_id, run_id, inputs_as_of, deployment_id, event_id, became_current FROM weft_materializations';
+  'SELECT id, token, asset_key, partition_key, code_version, data_version, storage_uri, inline_value IS NOT NULL AS inline, bytes, started_at, finished_at, attempt, worker, compute_provider, workflow_id, run_id, inputs_as_of, deployment_id, event_id, became_current FROM weft_materializations';
 
 export function materializationDetail(r: MaterializationRow): MaterializationDetail {
   return {
@@ -82,6 +83,7 @@ export function materializationDetail(r: MaterializationRow): MaterializationDet
     codeVersion: r.code_version,
     dataVersion: r.data_version,
     storageUri: r.storage_uri,
+    storedInline: r.inline,
     bytes: num(r.bytes),
     startedAt: time(r.started_at),
     finishedAt: time(r.finished_at) as number,

@@ -50,6 +50,8 @@ export interface MaterializationDetail {
   readonly codeVersion: string;
   readonly dataVersion: string;
   readonly storageUri: string | null;
+  /** The value is kept in the row itself (read it with `inlineValue`), not in object storage. */
+  readonly storedInline: boolean;
   readonly bytes: number | null;
   readonly startedAt: number | null;
   readonly finishedAt: number;

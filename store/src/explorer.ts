@@ -133,6 +133,12 @@ export class Explorer extends StorePart {
     return rows.map(materializationDetail);
   }
 
+  /** The value a materialization kept inline (null when it kept none, or is not stored). */
+  async inlineValue(materializationId: number): Promise<Uint8Array | null> {
+    const [row] = await this.db.query<{ inline_value: Uint8Array | null }>('SELECT inline_value FROM weft_materializations WHERE id = $1', [materializationId]);
+    return row?.inline_value == null ? null : new Uint8Array(row.inline_value);
+  }
+
   /** The materialization committed with a token, if any. */
   async materializationByToken(token: string): Promise<MaterializationDetail | undefined> {
     const rows = await this.db.query<MaterializationRow>(`${MATERIALIZATION_SELECT} WHERE token = $1`, [token]);

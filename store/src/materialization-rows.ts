@@ -5,7 +5,7 @@
 import { parseStoredPartitionSet, storedSetKeys, WeftError } from '@weft/core';
 import { copyLine } from './copy-text.js';
 import type { MaterializationRecord } from './types.js';
-import { checkInteger, checkStoredText, checkText, MAX_INT4, MAX_TIMESTAMP_MS } from './validate.js';
+import { checkInteger, checkStoredText, checkText, MAX_INLINE_VALUE_BYTES, MAX_INT4, MAX_TIMESTAMP_MS } from './validate.js';
 
 /** weft_materializations columns a recording fills, in COPY order. */
 export const MATERIALIZATION_COLUMNS = [
@@ -16,6 +16,7 @@ export const MATERIALIZATION_COLUMNS = [
   'code_version',
   'data_version',
   'storage_uri',
+  'inline_value',
   'bytes',
   'started_at',
   'finished_at',
@@ -53,6 +54,12 @@ export function checkRecord(r: MaterializationRecord): void {
   checkStoredText(r.codeVersion, 'code version', where);
   checkStoredText(r.dataVersion, 'data version', where);
   if (r.storageUri != null) checkText(r.storageUri, 'storage URI', where);
+  if (r.inlineValue != null) {
+    if (!(r.inlineValue instanceof Uint8Array)) throw new WeftError('storage.bad_value', 'the inline value is not bytes', { ...where, field: 'inlineValue' });
+    if (r.inlineValue.byteLength > MAX_INLINE_VALUE_BYTES)
+      throw new WeftError('storage.bad_value', `the inline value is ${r.inlineValue.byteLength} bytes (at most ${MAX_INLINE_VALUE_BYTES}: larger values go to object storage)`, { ...where, field: 'inlineValue' });
+    if (r.storageUri != null) throw new WeftError('storage.bad_value', 'a value is either inline or in object storage, not both', { ...where, field: 'inlineValue' });
+  }
   if (r.worker != null) checkText(r.worker, 'worker', where);
   if (r.computeProvider != null) checkText(r.computeProvider, 'compute provider', where);
   if (r.workflowId != null) checkText(r.workflowId, 'workflow id', where);
@@ -98,6 +105,7 @@ export function* materializationLines(records: readonly MaterializationRecord[],
       r.codeVersion,
       r.dataVersion,
       r.storageUri,
+      r.inlineValue == null ? null : `\\x${Buffer.from(r.inlineValue.buffer, r.inlineValue.byteOffset, r.inlineValue.byteLength).toString('hex')}`,
       r.bytes,
       r.startedAt === null || r.startedAt === undefined ? null : new Date(r.startedAt),
       new Date(r.finishedAt),

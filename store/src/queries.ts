@@ -151,22 +151,31 @@ export class Queries extends StorePart {
    * The current data version and stored object of each partition (in the order given; nulls where
    * none): what a materialization reads its inputs from.
    */
-  async currentValues(assetKey: string, partitionKeys: readonly PartitionKey[]): Promise<Array<{ partitionKey: PartitionKey; dataVersion: string | null; storageUri: string | null }>> {
-    const rows = await this.db.query<{ k: string; data_version: string | null; storage_uri: string | null }>(
+  async currentValues(assetKey: string, partitionKeys: readonly PartitionKey[]): Promise<CurrentValue[]> {
+    const rows = await this.db.query<{ k: string; data_version: string | null; storage_uri: string | null; inline_value: Uint8Array | null }>(
       CURRENT_VALUES_SQL,
       [assetKey, partitionKeys, this.location],
     );
-    return rows.map((r) => ({ partitionKey: r.k, dataVersion: r.data_version, storageUri: r.storage_uri }));
+    return rows.map((r) => ({ partitionKey: r.k, dataVersion: r.data_version, storageUri: r.storage_uri, inlineValue: r.inline_value === null ? null : new Uint8Array(r.inline_value) }));
   }
+}
+
+/** Where a partition's current value is: its data version, and its object or its bytes (nulls where none). */
+export interface CurrentValue {
+  readonly partitionKey: PartitionKey;
+  readonly dataVersion: string | null;
+  readonly storageUri: string | null;
+  /** The value itself, when its materialization kept it inline. */
+  readonly inlineValue: Uint8Array | null;
 }
 
 /**
  * The current data version and stored object of partitions `$2` of asset `$1` in location `$3`: one key
  * lookup per partition, whatever the statistics say (see KEYED_LOOKUP in context.ts).
  */
-export const CURRENT_VALUES_SQL = `SELECT given.k, ps.data_version, mat.storage_uri FROM unnest($2::text[]) WITH ORDINALITY AS given(k, n)
+export const CURRENT_VALUES_SQL = `SELECT given.k, ps.data_version, mat.storage_uri, mat.inline_value FROM unnest($2::text[]) WITH ORDINALITY AS given(k, n)
        LEFT JOIN LATERAL (SELECT state.data_version, state.materialization_id FROM weft_partition_state state WHERE state.location = $3 AND state.asset_key = $1 AND state.partition_key = given.k LIMIT 1) ps ON true
-       LEFT JOIN LATERAL (SELECT stored.storage_uri FROM weft_materializations stored WHERE stored.id = ps.materialization_id LIMIT 1) mat ON true
+       LEFT JOIN LATERAL (SELECT stored.storage_uri, stored.inline_value FROM weft_materializations stored WHERE stored.id = ps.materialization_id LIMIT 1) mat ON true
        ORDER BY given.n`;
 
 /** Which of these tokens are committed, read through `q` (a transaction, or the database). */

@@ -4,7 +4,7 @@ import { Deployments } from './deployments.js';
 import { EventLog } from './event-log.js';
 import { Explorer } from './explorer.js';
 import { PlannerState } from './planner-state.js';
-import { Queries } from './queries.js';
+import { Queries, type CurrentValue } from './queries.js';
 import { Recorder } from './recorder.js';
 import { Requests } from './requests.js';
 import { Retention } from './retention.js';
@@ -227,8 +227,8 @@ export class ProvenanceStore implements PlannerStore {
     return this.queries.failedAttempts(tokens);
   }
 
-  /** The current data version and stored object of each partition (in order; nulls where none): what inputs are read from. */
-  currentValues(assetKey: string, partitionKeys: readonly PartitionKey[]): Promise<Array<{ partitionKey: PartitionKey; dataVersion: string | null; storageUri: string | null }>> {
+  /** The current data version and stored object (or inline value) of each partition (in order; nulls where none): what inputs are read from. */
+  currentValues(assetKey: string, partitionKeys: readonly PartitionKey[]): Promise<CurrentValue[]> {
     return this.queries.currentValues(assetKey, partitionKeys);
   }
 

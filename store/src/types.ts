@@ -38,6 +38,11 @@ export interface MaterializationRecord {
   readonly codeVersion: string;
   readonly dataVersion: string;
   readonly storageUri?: string | null;
+  /**
+   * The value itself, kept in the row instead of object storage (at most
+   * `MAX_INLINE_VALUE_BYTES`; never with a `storageUri`).
+   */
+  readonly inlineValue?: Uint8Array | null;
   readonly bytes?: number | null;
   readonly startedAt?: number | null;
   readonly finishedAt: number;

@@ -47,6 +47,8 @@ export function messageBytes(message: string): Buffer {
 /** How much of a stack trace the store keeps: the frames nearest the throw come first. */
 export const MAX_STACK_BYTES = 16 * 1024;
 
+export { MAX_INLINE_VALUE_BYTES } from '@weft/core';
+
 /** UTF-8 bytes of a stack trace, secrets redacted, cut at {@link MAX_STACK_BYTES} with a marker; null when there is none. */
 export function stackBytes(stack: string | null | undefined): Buffer | null {
   if (stack == null || stack === '') return null;

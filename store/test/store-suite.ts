@@ -66,6 +66,41 @@ export function describeStore(name: string, factory: StoreFactory): void {
     /** Every `materialization.succeeded` event of the log, as the planner reads it. */
     const succeeded = async (): Promise<Succeeded[]> => (await store.eventsSince(0, 1_000_000)).filter((e): e is Succeeded => e.kind === 'materialization.succeeded');
 
+    // ─── inline values ───────────────────────────────────────────────────────────────────────
+
+    describe('inline values', () => {
+      it('keeps a small value in its row: inputs read it back byte for byte, the explorer says where it is', async () => {
+        // Bytes a text field would mangle: NUL, a backslash, tab, newline, high bytes.
+        const bytes = new Uint8Array([0, 92, 9, 10, 13, 255, 0x7b, 0x22, 0x7d, 128]);
+        const small = { ...mat('counts', jan(1)), storageUri: null, inlineValue: bytes };
+        const filed = mat('counts', jan(2));
+        await store.recordMaterializations([small, filed]);
+        const [one, two, none] = await store.currentValues('counts', [jan(1), jan(2), jan(3)]);
+        expect(one?.storageUri).toBeNull();
+        expect(Array.from(one?.inlineValue ?? [])).toEqual(Array.from(bytes));
+        expect(two).toMatchObject({ storageUri: filed.storageUri, inlineValue: null });
+        expect(none).toMatchObject({ dataVersion: null, storageUri: null, inlineValue: null });
+        const history = await store.explorer.materializationHistory('counts', jan(1));
+        expect(history[0]).toMatchObject({ storedInline: true, storageUri: null });
+        expect(Array.from((await store.explorer.inlineValue(history[0]?.id as number)) ?? [])).toEqual(Array.from(bytes));
+        const [other] = await store.explorer.materializationHistory('counts', jan(2));
+        expect(other?.storedInline).toBe(false);
+        expect(await store.explorer.inlineValue(other?.id as number)).toBeNull();
+      });
+
+      it.each([
+        ['larger than the store keeps inline', { storageUri: null, inlineValue: new Uint8Array(64 * 1024 + 1) }, /65537 bytes/],
+        ['both inline and in object storage', { storageUri: 'mem://counts/x', inlineValue: new Uint8Array([1]) }, /not both/],
+      ])('refuses a value %s, naming the partition, and writes nothing', async (_what, value, message) => {
+        const before = await tableDigest(db);
+        const error = await store.recordMaterializations([mat('counts', jan(1)), { ...mat('counts', jan(2)), ...value }]).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(WeftError);
+        expect((error as WeftError).message).toMatch(message);
+        expect((error as WeftError).context).toMatchObject({ assetKey: 'counts', partitionKey: jan(2), field: 'inlineValue' });
+        expect(await tableDigest(db)).toEqual(before);
+      });
+    });
+
     // ─── events ──────────────────────────────────────────────────────────────────────────────
 
     describe('event log', () => {

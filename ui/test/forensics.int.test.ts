@@ -4,6 +4,7 @@
  * new data version, and the diff against the previous materialization says: code unchanged, input
  * `last3` changed partition 2024-01-02 (old → new data versions as the API says), output changed.
  */
+import { dataVersionOf } from '@weft/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ok } from '../../graphql/test/http.js';
 import { apiPipeline } from '../../graphql/test/pipeline.js';
@@ -79,8 +80,12 @@ describe('partition forensics', () => {
     expect(await changed.count()).toBe(1);
     expect({ partitionKey: await changed.getAttribute('data-partition'), fromDataVersion: await changed.getAttribute('data-from'), toDataVersion: await changed.getAttribute('data-to') }).toEqual(apiChange[0]);
     // The stored value and the checks/logs panel of the shown materialization.
-    const uri = (await ok(stack.url, `query($id: ID!) { materialization(id: $id) { ... on Materialization { storageUri } } }`, { id: after.id })).materialization.storageUri;
-    await expect.poll(() => page.getByTestId('storage-uri').textContent()).toBe(uri);
+    // (A small value is kept inline, the worker's default: the page shows the value itself.)
+    const stored = (await ok(stack.url, `query($id: ID!) { materialization(id: $id) { ... on Materialization { storageUri dataVersion inlineValue { text base64 } } } }`, { id: after.id })).materialization;
+    expect(stored.storageUri).toBeNull();
+    // The bytes shown are the value's: their hash is its data version.
+    expect(dataVersionOf(Buffer.from(stored.inlineValue.base64, 'base64'))).toBe(stored.dataVersion);
+    await expect.poll(() => page.getByTestId('inline-value').textContent()).toBe(stored.inlineValue.text);
     await stack.screenshot(page, 'forensics-total');
 
     // clean 2024-01-02: its check and its log line, and a link up the tree works.

@@ -11,7 +11,7 @@ import { localCompute } from './local-compute.js';
 import { ListenerBus } from './runtime/listeners.js';
 import { PlannerHost } from './runtime/planner-host.js';
 import { RecentValues } from './runtime/recent-values.js';
-import type { WeftRuntime } from './runtime/runtime.js';
+import { checkedInlineValueBytes, type WeftRuntime } from './runtime/runtime.js';
 import { deploymentQueue, observeScheduleId, reconcileWorkflowId, retentionScheduleId, retentionWorkflowId, type WakeReason } from './workflows/ids.js';
 
 /** Options of {@link startWeftWorker}. */
@@ -41,6 +41,11 @@ export interface WeftWorkerOptions {
   readonly batchSize?: number;
   /** Partitions of one batch computed at once (1: one after another). @default 16 */
   readonly batchConcurrency?: number;
+  /**
+   * Values up to this many bytes are kept in their materialization row in the provenance store,
+   * not in object storage (0: every value goes to storage; at most 65,536). @default 1024
+   */
+  readonly inlineValueBytes?: number;
   /** Start (or poke) the reconcile loop. @default true */
   readonly startReconciler?: boolean;
   /** Create a Temporal schedule per source with a connector. @default true */
@@ -110,6 +115,7 @@ export async function startWeftWorker(options: WeftWorkerOptions): Promise<WeftW
     limits: options.limits ?? {},
     batchSize: options.batchSize ?? 1,
     ...(options.batchConcurrency === undefined ? {} : { batchConcurrency: options.batchConcurrency }),
+    ...(options.inlineValueBytes === undefined ? {} : { inlineValueBytes: checkedInlineValueBytes(options.inlineValueBytes) }),
     client: options.client,
     batchStarter: new Client({ connection: options.connection, namespace: options.client.options.namespace, dataConverter: options.client.options.dataConverter }),
     taskQueue,

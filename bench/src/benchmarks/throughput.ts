@@ -59,10 +59,17 @@ interface Run {
 }
 
 /** Materializes `definitions` end to end on fresh services, then checks the committed set exactly. */
-async function measure(label: string, definitions: readonly Definition[], expected: Map<string, PartitionKey[]>, value: (assetKey: string, key: PartitionKey) => Uint8Array, log: (line: string) => void): Promise<Run> {
+async function measure(
+  label: string,
+  definitions: readonly Definition[],
+  expected: Map<string, PartitionKey[]>,
+  value: (assetKey: string, key: PartitionKey) => Uint8Array,
+  log: (line: string) => void,
+  options: { readonly inlineValueBytes?: number } = {},
+): Promise<Run> {
   const total = [...expected.values()].reduce((n, keys) => n + keys.length, 0);
   const t0 = performance.now();
-  const env = await startWorkersBench(definitions, { location: `throughput-${label}`, now: () => NOW, maxConcurrentActivityTaskExecutions: 8, startReconciler: false });
+  const env = await startWorkersBench(definitions, { location: `throughput-${label}`, now: () => NOW, maxConcurrentActivityTaskExecutions: 8, startReconciler: false, ...options });
   log(`${label}: services and worker up in ${Math.round(performance.now() - t0)} ms (${env.temporalVersion}); values in ${env.objects.dir}${env.objects.sameDeviceAsPostgres ? ' (the disk PostgreSQL writes to)' : ''}; materializing ${total} partitions…`);
   try {
     // The clock starts with the loop: everything from the first plan to the last commit is timed.
@@ -102,7 +109,7 @@ async function measure(label: string, definitions: readonly Definition[], expect
     const seconds = (performance.now() - started) / 1000;
     // Anything committed late (a duplicate, a second run of a partition) has time to show.
     await sleep(1000);
-    const check = await checkExactSet(env.store, definitions, { partitions: expected, value }, { now: NOW, codeVersions: env.codeVersions });
+    const check = await checkExactSet(env.store, definitions, { partitions: expected, value }, { now: NOW, codeVersions: env.codeVersions, storage: env.storage });
     log(`${label}: ${done} partitions in ${seconds.toFixed(1)} s (${Math.round(done / seconds)}/s); exact set ${check.exact ? 'yes' : `NO: ${check.problems.slice(0, 5).join('; ')}`}`);
     return { partitions: done, seconds: Math.round(seconds * 10) / 10, perSecond: Math.round(done / seconds), assetDoneSeconds: doneAt, check, objectsOnPostgresDisk: env.objects.sameDeviceAsPostgres };
   } finally {
@@ -118,9 +125,11 @@ const summary = (run: Run): Record<string, unknown> => {
 
 /**
  * DESIGN §6 throughput: trivial computes end to end (planner, Temporal workflows and activities,
- * input reads, value storage on disk, lineage writes in PostgreSQL), batches of 500. Two runs on
- * fresh services: the root asset alone (`scale` partitions rounded up to whole days), then the
- * three-asset chain over the same hours (2 × hours + days partitions). Each run's committed set is
+ * input reads, value storage, lineage writes in PostgreSQL), batches of 500. Three runs on fresh
+ * services: the root asset alone (`scale` partitions rounded up to whole days), then the
+ * three-asset chain over the same hours (2 × hours + days partitions), both with the workers'
+ * default (values this small kept inline in PostgreSQL), then the root asset again with every
+ * value a file in a local folder on PostgreSQL's disk. Each run's committed set is
  * checked exactly (every partition once, with its value and the token a rebuilt planner wants).
  */
 export const throughputBench: Benchmark = {
@@ -131,19 +140,30 @@ export const throughputBench: Benchmark = {
   async run({ scale, log }) {
     const days = Math.max(1, Math.ceil(scale / 24));
     const { root, all, expected, value } = chain(days);
-    const rootOnly = await measure('root', [root], new Map([['root', expected.get('root') ?? []]]), value, log);
+    const rootKeys = new Map([['root', expected.get('root') ?? []]]);
+    const rootOnly = await measure('root', [root], rootKeys, value, log);
     const chained = await measure('chain', all, expected, value, log);
-    const problems = [...rootOnly.check.problems.map((p) => `root only: ${p}`), ...chained.check.problems.map((p) => `chain: ${p}`)];
+    // The same root run with every value in a file of the local folder (no value kept inline).
+    const rootFiles = await measure('root-files', [root], rootKeys, value, log, { inlineValueBytes: 0 });
+    const problems = [
+      ...rootOnly.check.problems.map((p) => `root only: ${p}`),
+      ...chained.check.problems.map((p) => `chain: ${p}`),
+      ...rootFiles.check.problems.map((p) => `root only, values in files: ${p}`),
+    ];
+    if (rootFiles.check.valuesInStorage !== rootFiles.partitions) problems.push(`root only, values in files: ${rootFiles.check.valuesInStorage} of ${rootFiles.partitions} values in files`);
     return checked(
       {
-        exact: rootOnly.check.exact && chained.check.exact,
+        exact: rootOnly.check.exact && chained.check.exact && rootFiles.check.exact,
         rootOnlyPerSecond: rootOnly.perSecond,
         chainPerSecond: chained.perSecond,
+        rootOnlyFilesPerSecond: rootFiles.perSecond,
         rootOnlyPartitions: rootOnly.partitions,
         chainPartitions: chained.partitions,
-        duplicates: rootOnly.check.duplicates + chained.check.duplicates,
+        duplicates: rootOnly.check.duplicates + chained.check.duplicates + rootFiles.check.duplicates,
         rootOnly: summary(rootOnly),
         chain: summary(chained),
+        rootOnlyFiles: summary(rootFiles),
+        values: 'kept inline in PostgreSQL up to 1 KiB (the workers\' default), except in rootOnlyFiles: every value a file in the local folder',
         batchSize: BATCH,
         temporalState: 'in memory',
         objects: `local folder under ${tmpdir()} (${rootOnly.objectsOnPostgresDisk && chained.objectsOnPostgresDisk ? "the disk of PostgreSQL's data" : 'not known to be the disk of PostgreSQL data'})`,

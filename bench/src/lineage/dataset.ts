@@ -204,7 +204,7 @@ export async function loadDataset(url: string, shape: DatasetShape, log: (line: 
       const dv = hex.next();
       const assetKey = `${site}/${name}`;
       const cv = code[name] as string;
-      mText += `${id}\t${token}\t${assetKey}\t${partition}\t${cv}\t${dv}\ts3://weft-data/${assetKey}/${partition}/${token.slice(0, 16)}\t${1000 + ((id * 7919) % 1_000_000)}\t${startedAt}\t${finishedAt}\t1\tworker-${id % 4}\tlocal\t${workflow}\t${randomUUID()}\t${id - 1}\t${deployment}\t${id}\n`;
+      mText += `${id}\t${token}\t${assetKey}\t${partition}\t${cv}\t${dv}\ts3://weft-data/${assetKey}/${partition}/${token.slice(0, 16)}\t\\N\t${1000 + ((id * 7919) % 1_000_000)}\t${startedAt}\t${finishedAt}\t1\tworker-${id % 4}\tlocal\t${workflow}\t${randomUUID()}\t${id - 1}\t${deployment}\t${id}\n`;
       sText += `${assetKey}\t${partition}\tfresh\t${id}\t${token}\t${dv}\t${cv}\t${id - 1}\t${id}\t${id}\n`;
       rows++;
       return { id, dv };

@@ -87,7 +87,7 @@ export class WeftWorkersRun {
       return intCodec.encode(sum(vals.filter((_, i) => w.dayKeys[i]?.startsWith(key))));
     };
     const expected = new Map<string, readonly PartitionKey[]>([...w.firstWave(), ...w.secondWave()]);
-    const check = await checkExactSet(this.env.store, this.definitions, { partitions: expected, value }, { now: VS_NOW, codeVersions: this.env.codeVersions });
+    const check = await checkExactSet(this.env.store, this.definitions, { partitions: expected, value }, { now: VS_NOW, codeVersions: this.env.codeVersions, storage: this.env.storage });
     return { materializeMs: Math.round(materializeMs), partitions: done, perSecond: Math.round(done / (materializeMs / 1000)), check };
   }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { type Definition } from '@weft/core';
+import { type Definition, type ObjectStorage } from '@weft/core';
 import { migrate, pgDatabase, ProvenanceStore } from '@weft/store';
 import { fsStorage } from '@weft/plugin-fs';
 import { startPostgres, startTemporal } from '@weft/services';
@@ -22,6 +22,8 @@ export interface WorkersBench {
   readonly codeVersions: Readonly<Record<string, string>>;
   /** Where values are stored, and whether that is the disk PostgreSQL's data is on. */
   readonly objects: { readonly dir: string; readonly sameDeviceAsPostgres: boolean };
+  /** The worker's object storage (values larger than its `inlineValueBytes`). */
+  readonly storage: ObjectStorage;
   close(): Promise<void>;
 }
 
@@ -32,12 +34,16 @@ let runtimeInstalled = false;
  * temporary folder (a real disk here, as a user's would be, never /dev/shm), beside PostgreSQL's
  * data folder: the benchmarks measure the pipeline as a user runs it, value writes included.
  */
-export async function startWorkersBench(definitions: readonly Definition[], options: Partial<WeftWorkerOptions> & { location: string }): Promise<WorkersBench> {
+export async function startWorkersBench(
+  definitions: readonly Definition[],
+  options: Partial<WeftWorkerOptions> & { location: string; temporalDynamicConfig?: Readonly<Record<string, string | number | boolean>> },
+): Promise<WorkersBench> {
+  const { temporalDynamicConfig, ...workerOptions } = options;
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
     runtimeInstalled = true;
   }
-  const [postgres, temporal] = await Promise.all([startPostgres({ durability: 'default', databaseUrl: '' }), startTemporal({ existingAddress: '', logLevel: 'error' })]);
+  const [postgres, temporal] = await Promise.all([startPostgres({ durability: 'default', databaseUrl: '' }), startTemporal({ existingAddress: '', logLevel: 'error', ...(temporalDynamicConfig ? { dynamicConfig: temporalDynamicConfig } : {}) })]);
   const pool = new pg.Pool({ connectionString: postgres.adminUrl, max: 12 });
   // (A closed pool's idle sockets meet the server's shutdown: not an error of the run.)
   pool.on('error', () => {});
@@ -57,15 +63,16 @@ export async function startWorkersBench(definitions: readonly Definition[], opti
   const client = new Client({ connection, namespace: temporal.namespace });
   const taskQueue = `bench-${options.location}`;
   const codeVersions = Object.fromEntries(definitions.filter((d) => d.kind === 'asset').map((d) => [d.key, 'v1']));
+  const storage = fsStorage({ root: objectsDir });
   const worker = await startWeftWorker({
     definitions,
     store,
-    storage: fsStorage({ root: objectsDir }),
+    storage,
     connection: nativeConnection,
     client,
     taskQueue,
     codeVersions,
-    ...options,
+    ...workerOptions,
   });
   return {
     store,
@@ -76,6 +83,7 @@ export async function startWorkersBench(definitions: readonly Definition[], opti
     temporalVersion: temporal.version,
     codeVersions: options.codeVersions ?? codeVersions,
     objects: { dir: objectsDir, sameDeviceAsPostgres: sameDevice },
+    storage,
     async close() {
       await worker.shutdown();
       await connection.close();

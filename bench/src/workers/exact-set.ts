@@ -1,4 +1,4 @@
-import { dataVersionOf, loadDefinitions, PARTITION_STATUSES, Planner, type Definition, type PartitionKey } from '@weft/core';
+import { dataVersionOf, loadDefinitions, PARTITION_STATUSES, Planner, type Definition, type ObjectStorage, type PartitionKey } from '@weft/core';
 import { type ProvenanceStore } from '@weft/store';
 
 /** What a run was expected to commit: per asset, its partition keys, and (optionally) each value's bytes. */
@@ -29,6 +29,12 @@ export interface ExactSetCheck {
   readonly notCurrent: number;
   /** Partitions whose data version is not the hash of the value they must hold. */
   readonly wrongValues: number;
+  /** Committed values kept inline in their row (each checked: its bytes hash to its data version). */
+  readonly valuesInline: number;
+  /** Committed values in object storage (each read back and hashed when the check is given the storage). */
+  readonly valuesInStorage: number;
+  /** Committed values that are not stored, cannot be read, or whose bytes do not hash to their data version. */
+  readonly valuesUnreadable: number;
   /**
    * Partitions a planner built from the store's snapshot, with every status dropped so that every
    * token is computed again from the stored data versions, does not find fresh (it would run them).
@@ -61,7 +67,7 @@ export async function checkExactSet(
   store: ProvenanceStore,
   definitions: readonly Definition[],
   expected: ExpectedSet,
-  options: { readonly now: number; readonly codeVersions: Readonly<Record<string, string>>; readonly mayRetry?: (assetKey: string, partitionKey: PartitionKey) => boolean },
+  options: { readonly now: number; readonly codeVersions: Readonly<Record<string, string>>; readonly mayRetry?: (assetKey: string, partitionKey: PartitionKey) => boolean; readonly storage?: ObjectStorage },
 ): Promise<ExactSetCheck> {
   const problems = new Map<string, string[]>();
   const problem = (kind: string, text: string): void => {
@@ -72,8 +78,9 @@ export async function checkExactSet(
   const want = new Set<string>();
   for (const [asset, keys] of expected.partitions) for (const k of keys) want.add(`${asset}${SEP}${k}`);
 
-  const rows = await store.db.query<{ id: string; asset_key: string; partition_key: string; token: string; data_version: string; attempt: number; current_id: string | null; current_token: string | null; status: string | null }>(
-    `SELECT m.id, m.asset_key, m.partition_key, m.token, m.data_version, m.attempt, ps.materialization_id AS current_id, ps.token AS current_token, ps.status
+  const rows = await store.db.query<{ id: string; asset_key: string; partition_key: string; token: string; data_version: string; attempt: number; storage_uri: string | null; inline_hash: string | null; current_id: string | null; current_token: string | null; status: string | null }>(
+    `SELECT m.id, m.asset_key, m.partition_key, m.token, m.data_version, m.attempt, m.storage_uri, encode(sha256(m.inline_value), 'hex') AS inline_hash,
+            ps.materialization_id AS current_id, ps.token AS current_token, ps.status
      FROM weft_materializations m LEFT JOIN weft_partition_state ps ON ps.location = $1 AND ps.asset_key = m.asset_key AND ps.partition_key = m.partition_key`,
     [store.location],
   );
@@ -89,6 +96,38 @@ export async function checkExactSet(
   let duplicates = 0;
   let notCurrent = 0;
   let wrongValues = 0;
+  let valuesInline = 0;
+  let valuesInStorage = 0;
+  let valuesUnreadable = 0;
+  // Every committed value is where its row says, and is the bytes its data version names.
+  const unreadable = (r: (typeof rows)[number], why: string): void => {
+    valuesUnreadable++;
+    problem('value not readable', `${r.asset_key} ${r.partition_key}: ${why}`);
+  };
+  const toRead: Array<(typeof rows)[number]> = [];
+  for (const r of rows) {
+    if (r.inline_hash !== null) {
+      valuesInline++;
+      if (r.inline_hash !== r.data_version) unreadable(r, 'its inline bytes do not hash to its data version');
+    } else if (r.storage_uri !== null) {
+      valuesInStorage++;
+      toRead.push(r);
+    } else unreadable(r, 'no value stored');
+  }
+  const storage = options.storage;
+  if (storage) {
+    for (let i = 0; i < toRead.length; i += 64) {
+      await Promise.all(
+        toRead.slice(i, i + 64).map(async (r) => {
+          try {
+            if (dataVersionOf(await storage.get(r.storage_uri as string)) !== r.data_version) unreadable(r, 'its stored bytes do not hash to its data version');
+          } catch (error) {
+            unreadable(r, `reading ${r.storage_uri}: ${error instanceof Error ? error.message : String(error)}`);
+          }
+        }),
+      );
+    }
+  }
   let retried = 0;
   const retriedKeys = new Set<string>();
   for (const key of want) {
@@ -178,7 +217,7 @@ export async function checkExactSet(
   const unexpectedRetries = problems.get('retried')?.length ?? 0;
   const list = [...problems].flatMap(([kind, texts]) => texts.map((t) => `${kind}: ${t}`));
   return {
-    exact: list.length === 0 && missing + unexpected + duplicates + notCurrent + wrongValues + replanned + unexpectedRetries === 0,
+    exact: list.length === 0 && missing + unexpected + duplicates + notCurrent + wrongValues + valuesUnreadable + replanned + unexpectedRetries === 0,
     expected: want.size,
     committed: rows.length,
     missing,
@@ -186,6 +225,9 @@ export async function checkExactSet(
     duplicates,
     notCurrent,
     wrongValues,
+    valuesInline,
+    valuesInStorage,
+    valuesUnreadable,
     replanned,
     runningMarkers: markers.length,
     tokensRecomputed: planner.stats.tokens,

@@ -102,6 +102,7 @@ export async function runWorker(options: WorkerOptions, out: Output): Promise<nu
         ...(listeners.length > 0 ? { listeners } : {}),
         ...(project.config.concurrency ? { limits: project.config.concurrency } : {}),
         ...(project.config.batchSize ? { batchSize: project.config.batchSize } : {}),
+        ...(project.config.inlineValueBytes === undefined ? {} : { inlineValueBytes: project.config.inlineValueBytes }),
         ...(project.config.retention ? { retention: retentionSchedule(project.config.retention) } : {}),
         connection: temporal.native,
         client: temporal.client,

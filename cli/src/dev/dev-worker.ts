@@ -47,6 +47,7 @@ export async function startDevWorker(project: Project, shared: DevShared, connec
     ...(shared.listeners.length > 0 ? { listeners: shared.listeners } : {}),
     ...(config.concurrency ? { limits: config.concurrency } : {}),
     ...(config.batchSize ? { batchSize: config.batchSize } : {}),
+    ...(config.inlineValueBytes === undefined ? {} : { inlineValueBytes: config.inlineValueBytes }),
     ...(config.retention ? { retention: retentionSchedule(config.retention) } : {}),
     connection,
     client: shared.client,

@@ -1,3 +1,9 @@
+/**
+ * The largest value a materialization row in the provenance store keeps itself (its
+ * `inline_value`) instead of object storage: anything larger belongs in object storage.
+ */
+export const MAX_INLINE_VALUE_BYTES = 64 * 1024;
+
 /** Options of {@link ObjectStorage.put}. */
 export interface PutOptions {
   /**

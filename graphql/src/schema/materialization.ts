@@ -25,6 +25,23 @@ async function groupOfMaterialization(ctx: RequestScope, ref: MaterializationRef
   return asset ? groupOf(asset) : DEFAULT_GROUP;
 }
 
+const InlineValueObject = builder.objectRef<Uint8Array>('InlineValue').implement({
+  description: 'A value its materialization kept in the provenance store itself (small values: see the workers’ `inlineValueBytes`).',
+  fields: (t) => ({
+    bytes: t.int({ resolve: (v) => v.byteLength }),
+    text: t.string({ nullable: true, description: 'The value as UTF-8 text; null when its bytes are not UTF-8.', resolve: (v) => utf8OrNull(v) }),
+    base64: t.string({ resolve: (v) => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') }),
+  }),
+});
+
+function utf8OrNull(bytes: Uint8Array): string | null {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
 const ReadObject = builder.objectRef<{ location: string; edge: InputEdgeDetail }>('ReadPartition').implement({
   description: 'One upstream partition an input read, with the data version it had.',
   fields: (t) => ({
@@ -184,7 +201,13 @@ MaterializationObject.implement({
     }),
     codeVersion: t.string({ resolve: (r) => r.m.codeVersion }),
     dataVersion: t.string({ resolve: (r) => r.m.dataVersion }),
-    storageUri: t.string({ nullable: true, resolve: (r) => r.m.storageUri }),
+    storageUri: t.string({ nullable: true, description: 'Where the value is in object storage (null when it is kept inline, or was not stored).', resolve: (r) => r.m.storageUri }),
+    inlineValue: t.field({
+      type: InlineValueObject,
+      nullable: true,
+      description: 'The value itself, when it is small enough to be kept in the provenance store instead of object storage.',
+      resolve: (r, _a, { scope: ctx }) => (r.m.storedInline ? ctx.store(r.location).explorer.inlineValue(r.m.id) : null),
+    }),
     bytes: t.float({ nullable: true, resolve: (r) => r.m.bytes }),
     startedAt: t.field({ type: 'DateTime', nullable: true, resolve: (r) => r.m.startedAt }),
     finishedAt: t.field({ type: 'DateTime', resolve: (r) => r.m.finishedAt }),

@@ -52,6 +52,8 @@ describe.skipIf(SKIP_KUBERNETES)('a Weft worker with the kubernetes compute prov
       location: LOCATION,
       store,
       storage: s3Storage({ bucket, prefix, client: minioClient({ endPoint, port, useSSL, accessKey, secretKey }) }),
+      // (Every value goes to object storage here: the test reads it there.)
+      inlineValueBytes: 0,
       compute: { kubernetes: kubernetesCompute(optionsFor(c)) },
       connection: await temporal.nativeConnection(),
       client: temporal.client,

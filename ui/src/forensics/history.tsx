@@ -288,7 +288,7 @@ const DETAIL_QUERY = `query MaterializationDetail($id: ID!) {
   materialization(id: $id) {
     __typename
     ... on Materialization {
-      id storageUri bytes workflowId runId worker computeProvider token inputsAsOf
+      id storageUri inlineValue { bytes text base64 } bytes workflowId runId worker computeProvider token inputsAsOf
       checks { check passed blocking message at }
       logs(first: 500) { at level message attempt line fields }
     }
@@ -311,6 +311,7 @@ interface DetailData {
         readonly __typename: 'Materialization';
         readonly id: string;
         readonly storageUri: string | null;
+        readonly inlineValue: { readonly bytes: number; readonly text: string | null; readonly base64: string } | null;
         readonly bytes: number | null;
         readonly workflowId: string | null;
         readonly runId: string | null;
@@ -363,6 +364,20 @@ function CopyButton({ text }: { text: string }) {
   );
 }
 
+/** A value kept inline: as text when it is UTF-8, else as base64 (both can be copied). */
+function InlineValue({ value }: { value: NonNullable<Extract<DetailData['materialization'], { __typename: 'Materialization' }>['inlineValue']> }) {
+  const shown = value.text ?? value.base64;
+  return (
+    <div className="uri-row">
+      <pre className="inline-value" data-testid="inline-value" data-encoding={value.text === null ? 'base64' : 'text'}>
+        {shown}
+      </pre>
+      <CopyButton text={shown} />
+      {value.text === null ? <span className="muted">base64</span> : null}
+    </div>
+  );
+}
+
 export function DetailPanel({ id }: { id: string }) {
   const [{ data, error }] = useQuery<DetailData>({ query: DETAIL_QUERY, variables: { id } });
   const m = data?.materialization.__typename === 'Materialization' && 'logs' in data.materialization ? data.materialization : null;
@@ -374,10 +389,18 @@ export function DetailPanel({ id }: { id: string }) {
       {m ? (
         <>
           <div className="uri-row">
-            <b>Stored value:</b> {m.storageUri ? <code data-testid="storage-uri">{m.storageUri}</code> : <span className="muted">not stored</span>}
+            <b>Stored value:</b>{' '}
+            {m.storageUri ? (
+              <code data-testid="storage-uri">{m.storageUri}</code>
+            ) : m.inlineValue ? (
+              <span className="muted">kept in the provenance store with its materialization</span>
+            ) : (
+              <span className="muted">not stored</span>
+            )}
             {m.storageUri ? <CopyButton text={m.storageUri} /> : null}
             {m.bytes != null ? <span className="muted">{m.bytes.toLocaleString('en-US')} bytes</span> : null}
           </div>
+          {m.inlineValue ? <InlineValue value={m.inlineValue} /> : null}
           <div className="muted small">
             token <code>{short(m.token, 16)}</code> · workflow <code>{m.workflowId ?? '—'}</code> · run <code>{short(m.runId, 12)}</code>
           </div>

@@ -1,14 +1,14 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { callUserCode, classifyError, redactSecrets, coerceError, ComputeTimeoutError, dataVersionOf, describeStoredPartitionSet, encodePortableValue, failureFingerprint, failureStack, findCause, StalePlanError, UserCodeError, WeftError, type AssetDefinition, type ComputeProvider, type ComputeContext, type InputSpecs, type ListenedInput, type MaterializationEvent, type PartitionContext, type PartitionKey, type PlannedBatch, type PlannedPartition, type PortableCompute, type RetryPolicy } from '@weft/core';
-import { type CheckResultInput, type FailureInput, type InputRecord, type MaterializationRecord, type ReleaseInput, type RestoreInput } from '@weft/store';
+import { MAX_INLINE_VALUE_BYTES, type CheckResultInput, type FailureInput, type InputRecord, type MaterializationRecord, type ReleaseInput, type RestoreInput } from '@weft/store';
 import { getMaxListeners, setMaxListeners } from 'node:events';
 import { ComputeLog } from '../runtime/compute-log.js';
 import { mapConcurrent } from '../runtime/concurrent.js';
 import { BatchInputRows, type InputRowReader } from '../runtime/input-rows.js';
 import { readInputs } from '../runtime/read-inputs.js';
 import { ACTIONABLE_FAILURE, TRANSIENT_FAILURE } from '../workflows/ids.js';
-import { contextAt, type WeftRuntime } from '../runtime/runtime.js';
+import { contextAt, DEFAULT_INLINE_VALUE_BYTES, type WeftRuntime } from '../runtime/runtime.js';
 
 /** The input of the materialize workflow and its activity. */
 export interface MaterializeBatchInput {
@@ -379,8 +379,10 @@ async function computeOne(
   }
   const bytes = await callUserCode('encoding the value', context, () => asset.codec.encode(value));
   const dataVersion = dataVersionOf(bytes);
-  const storageUri = await callUserCode('storing the value', context, () => runtime.storage.put(objectKey(batch.assetKey, dataVersion), bytes, { contentAddressed: true }));
-  runtime.recentValues?.set(storageUri, bytes);
+  // A small value stays in its row in the store; the rest goes to object storage.
+  const inline = bytes.byteLength <= Math.min(MAX_INLINE_VALUE_BYTES, runtime.inlineValueBytes ?? DEFAULT_INLINE_VALUE_BYTES);
+  const storageUri = inline ? null : await callUserCode('storing the value', context, () => runtime.storage.put(objectKey(batch.assetKey, dataVersion), bytes, { contentAddressed: true }));
+  if (storageUri !== null) runtime.recentValues?.set(storageUri, bytes);
   const checks: CheckResultInput[] = [];
   for (const check of asset.checks) {
     let passed: boolean;
@@ -403,6 +405,7 @@ async function computeOne(
       codeVersion: batch.codeVersion,
       dataVersion,
       storageUri,
+      inlineValue: inline ? bytes : null,
       bytes: bytes.byteLength,
       worker: runtime.workerName,
       computeProvider: batch.computeProvider,

@@ -6,6 +6,8 @@ export interface InputRow {
   readonly partitionKey: PartitionKey;
   readonly dataVersion: string | null;
   readonly storageUri: string | null;
+  /** The value itself, when its materialization kept it inline. */
+  readonly inlineValue: Uint8Array | null;
 }
 
 /** Reads the rows of one input of a partition (the keys it reads, in order). */

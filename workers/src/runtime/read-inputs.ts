@@ -1,7 +1,7 @@
 import { ABSENT_INPUT, encodePartitionSet, PartitionSet, RangeSet, rangeInputHashOf, StalePlanError, TransientError, WeftError, type PartitionContext, type PartitionKey, type PlannedInput } from '@weft/core';
 import type { InputRecord } from '@weft/store';
 import { mapConcurrent } from './concurrent.js';
-import type { InputRowReader } from './input-rows.js';
+import type { InputRow, InputRowReader } from './input-rows.js';
 import type { WeftRuntime } from './runtime.js';
 
 /** Values of a range input read at once. */
@@ -42,7 +42,7 @@ export async function readInputs(
       });
       const hash = rangeInputHashOf(runs);
       if (hash !== input.expected) throw new StalePlanError(`input ${input.name} (${input.assetKey}) changed since it was planned: replanning`, { assetKey: input.assetKey, field: `inputs.${input.name}` });
-      const read = await mapConcurrent(keys, RANGE_READS, (key, k) => readValue(runtime, input.assetKey, key, rows[k]?.storageUri ?? null, signal));
+      const read = await mapConcurrent(keys, RANGE_READS, (key, k) => readValue(runtime, input.assetKey, key, rows[k], signal));
       const values = new Map<PartitionKey, unknown>(keys.map((key, k) => [key, read[k]]));
       const first = input.rangeKeys[0]?.[0] ?? '';
       const last = input.rangeKeys.at(-1)?.[1] ?? '';
@@ -58,20 +58,23 @@ export async function readInputs(
       }
       const version = versions[0];
       if (version !== input.expected) throw new StalePlanError(`input ${input.name} (${input.assetKey} ${key}) changed since it was planned: replanning`, { assetKey: input.assetKey, partitionKey: key, field: `inputs.${input.name}` });
-      const value = await readValue(runtime, input.assetKey, key, rows[0]?.storageUri ?? null, signal);
+      const value = await readValue(runtime, input.assetKey, key, rows[0], signal);
       out.set(input.name, { value, record: { name: input.name, upstreamAsset: input.assetKey, partitionKey: key, dataVersion: version } });
     }
   }
   return out;
 }
 
-async function readValue(runtime: WeftRuntime, assetKey: string, partitionKey: PartitionKey, uri: string | null, signal: AbortSignal): Promise<unknown> {
+async function readValue(runtime: WeftRuntime, assetKey: string, partitionKey: PartitionKey, row: InputRow | undefined, signal: AbortSignal): Promise<unknown> {
   const def = runtime.graph.node(assetKey).definition;
   let bytes: Uint8Array;
   if (def.kind === 'source') {
     if (!def.observe) throw new WeftError('definition.bad_option', `source ${assetKey} has no connector to read partition ${JSON.stringify(partitionKey)} from`, { assetKey, partitionKey, field: 'observe' });
     bytes = await def.observe.read(partitionKey, { sourceKey: assetKey, signal });
+  } else if (row?.inlineValue) {
+    bytes = row.inlineValue;
   } else {
+    const uri = row?.storageUri ?? null;
     if (uri === null) throw new TransientError(`${assetKey} partition ${JSON.stringify(partitionKey)} has no stored value yet`);
     bytes = runtime.recentValues?.get(uri) ?? (await runtime.storage.get(uri));
   }

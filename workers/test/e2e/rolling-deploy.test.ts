@@ -57,6 +57,8 @@ describe('a rolling deploy: two deployments of a location side by side', () => {
         location: 'rolling',
         store,
         storage,
+        // (Every value goes to object storage here: this test reads them there.)
+        inlineValueBytes: 0,
         connection,
         client: temporal.client,
         taskQueue: temporal.taskQueue,

@@ -74,6 +74,8 @@ describe('a backfill across PostgreSQL and MinIO restarts', () => {
         location: LOCATION,
         store,
         storage: s3Storage({ bucket: BUCKET, prefix: 'v', client: s3 }),
+        // (Every value goes to object storage here: the test is storage going away mid-run.)
+        inlineValueBytes: 0,
         connection: await temporal.nativeConnection(),
         client: temporal.client,
         taskQueue: temporal.taskQueue,

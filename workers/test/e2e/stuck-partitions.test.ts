@@ -47,6 +47,8 @@ async function startWorker(probe: LoopProbe, definitions: Definition[], now: num
     location: probe.location,
     store: probe.store,
     storage: s3Storage({ bucket: bucket.bucket, prefix: `values/${probe.location}`, client: s3() }),
+    // (Every value goes to object storage here: this test reads them there.)
+    inlineValueBytes: 0,
     connection: await temporal.nativeConnection(),
     client: temporal.client,
     taskQueue: probe.taskQueue,
