@@ -18,5 +18,6 @@ export { Explorer } from './explorer.js';
 export { rangeEdgeKeys, type RangeEdge, type RangeReader } from './range-edges.js';
 export { LOG_LEVELS, MAX_LOG_MESSAGE_BYTES } from './log-writer.js';
 export { MAX_LOG_PAGE } from './log-reader.js';
+export type { StatusChanges, StatusChangesAsk, StatusChangesRead, StatusCodesRead } from './status-codes.js';
 export type * from './explorer-types.js';
 export type { CurrentValue } from './queries.js';

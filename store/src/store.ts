@@ -10,6 +10,7 @@ import { Requests } from './requests.js';
 import { Retention } from './retention.js';
 import { Sources } from './sources.js';
 import type { SqlClient, SqlDatabase } from './sql-client.js';
+import type { StatusChangesAsk, StatusChangesRead, StatusCodesRead } from './status-codes.js';
 import type { AttemptRow, BatchOutcome, CheckResultInput, FailureGroup, FailureInput, Lineage, MaterializationRecord, NewEvent, OutcomeResult, PartitionRow, PlannerCursor, PruneOptions, PruneResult, RecordResult, ReleaseInput, StatusRange } from './types.js';
 
 /**
@@ -195,6 +196,21 @@ export class ProvenanceStore implements PlannerStore {
   /** Status codes of several assets in one statement. */
   statusCodesOf(assets: ReadonlyArray<{ assetKey: string; def: PartitionsDefinition }>, ctx: PartitionContext): Promise<Map<string, Uint8Array>> {
     return this.queries.statusCodesOf(assets, ctx);
+  }
+
+  /** {@link statusCodesOf} with the database snapshot it read in: {@link statusChangesSince} reads what changed after it. */
+  statusCodesRead(assets: ReadonlyArray<{ assetKey: string; def: PartitionsDefinition }>, ctx: PartitionContext): Promise<StatusCodesRead> {
+    return this.queries.statusCodesRead(assets, ctx);
+  }
+
+  /**
+   * The partitions of each asset whose state changed since an earlier read's snapshot (and the
+   * partitions from `fromIndex` on, whole), with the snapshot of this read; an asset with more than
+   * its `limit` of changed rows answers `undefined`. A few changes cost a few rows, however many
+   * partitions the asset has.
+   */
+  statusChangesSince(asks: readonly StatusChangesAsk[], ctx: PartitionContext): Promise<StatusChangesRead> {
+    return this.queries.statusChangesSince(asks, ctx);
   }
 
   /** Provenance of a partition's current (or a given) materialization, `depth` levels up or down. */

@@ -1,0 +1,115 @@
+/**
+ * Status codes read with their snapshot, and the rows changed since (both drivers): exactly the
+ * rows written after the read or by a transaction still open when it was taken, however the
+ * writers' counters compare; the partitions a definition gained read whole; past a limit, none.
+ */
+import { PGlite } from '@electric-sql/pglite';
+import { daily, PARTITION_STATUSES, type PartitionContext } from '@weft/core';
+import { useTestDatabase } from '@weft/services/harness';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrate, pgDatabase, pgliteDatabase, ProvenanceStore, type SqlDatabase, type StatusChanges } from '../src/index.js';
+import { contextAt, jan, mat, resetStoreTables, sha, storeGraph } from './fixtures.js';
+
+const database = useTestDatabase();
+let pglite: PGlite | undefined;
+beforeAll(async () => {
+  pglite = await PGlite.create();
+  await migrate(pgliteDatabase(pglite, { ownsDb: false }));
+});
+afterAll(async () => {
+  await pglite?.close();
+});
+
+const days = daily({ start: '2024-01-01' });
+const JAN_11 = Date.parse('2024-01-11T00:00:00Z');
+const ctx: PartitionContext = contextAt(JAN_11); // 2024-01-01 … 2024-01-10
+const code = (status: (typeof PARTITION_STATUSES)[number]) => PARTITION_STATUSES.indexOf(status);
+/** Changes as `key → status`, for readable expectations. */
+function named(changes: StatusChanges | undefined, at: PartitionContext = ctx): Record<string, string> | undefined {
+  if (!changes) return undefined;
+  return Object.fromEntries([...changes.indices].map((i, n) => [days.keyAt(i, at), PARTITION_STATUSES[changes.codes[n] as number] as string]));
+}
+const failure = (partitionKey: string, tag: string) => ({ token: sha(`${tag}:${partitionKey}`), assetKey: 'd', partitionKey, attempt: 1, failureClass: 'actionable' as const, fingerprint: 'fp', message: 'boom', retryAt: null, finishedAt: JAN_11 });
+
+const drivers: Array<[string, () => Promise<SqlDatabase>]> = [
+  ['PostgreSQL', async () => pgDatabase(database.pool({ max: 4 }))],
+  ['PGlite', async () => pgliteDatabase(pglite as PGlite, { ownsDb: false })],
+];
+
+for (const [driver, open] of drivers) {
+  describe(`status changes on ${driver}`, () => {
+    it('are the rows written since the read, whatever their event ids say; new partitions whole; none past the limit', async () => {
+      const db = await open();
+      try {
+        await resetStoreTables(db);
+        const store = new ProvenanceStore(db);
+        await store.recordMaterializations([mat('d', jan(1)), mat('d', jan(2)), mat('d', jan(3))]);
+        const first = await store.statusCodesRead([{ assetKey: 'd', def: days }], ctx);
+        expect([...(first.codes.get('d') ?? [])]).toEqual([0, 0, 0, 1, 1, 1, 1, 1, 1, 1].map((f) => (f ? code('missing') : code('fresh'))));
+        expect(first.snapshot).toMatch(/^\d+:\d+:/);
+        const ask = { assetKey: 'd', def: days, since: first.snapshot, limit: 100 };
+        expect(named((await store.statusChangesSince([ask], ctx)).changes.get('d'))).toEqual({});
+
+        // A plan stamps its rows with its cursor (0 here), below every event the read saw: still changes.
+        await store.savePlan({ cursor: 0, deferred: 0, wakeAt: null, ignored: [], reloadRequired: false, batches: [], changes: [{ assetKey: 'd', status: 'stale', ranges: [[4, 6]] }] }, storeGraph(), ctx);
+        await store.recordFailures([failure(jan(2), 'a')]);
+        const second = await store.statusChangesSince([ask], ctx);
+        expect(named(second.changes.get('d'))).toEqual({ [jan(5)]: 'stale', [jan(6)]: 'stale', [jan(2)]: 'failed' });
+        // From the second read's snapshot on, nothing new.
+        expect(named((await store.statusChangesSince([{ ...ask, since: second.snapshot }], ctx)).changes.get('d'))).toEqual({});
+
+        // Two days later, two more partitions: jan 11 has a row (written early), jan 12 none; both are read.
+        await store.recordFailures([failure('2024-01-11', 'early')]);
+        const later = contextAt(JAN_11 + 2 * 86_400_000);
+        const grown = await store.statusChangesSince([{ ...ask, since: second.snapshot, fromIndex: 10 }], later);
+        expect(named(grown.changes.get('d'), later)).toEqual({ '2024-01-11': 'failed' });
+
+        // More changed rows than the limit: no answer (the caller reads whole). Four rows changed since
+        // the first read (jan 11's among them, outside the ten days).
+        expect((await store.statusChangesSince([{ ...ask, limit: 3 }], ctx)).changes.get('d')).toBeUndefined();
+        expect(named((await store.statusChangesSince([{ ...ask, limit: 4 }], ctx)).changes.get('d'))).toEqual({ [jan(5)]: 'stale', [jan(6)]: 'stale', [jan(2)]: 'failed' });
+      } finally {
+        await db.close();
+      }
+    });
+  });
+}
+
+// Transactions that overlap the read need two connections (PGlite has one).
+describe('status changes beside concurrent writers on PostgreSQL', () => {
+  it('include a write still open when the read was taken (once it commits), and not one rolled back', async () => {
+    const db = pgDatabase(database.pool({ max: 4 }));
+    try {
+      await resetStoreTables(db);
+      const store = new ProvenanceStore(db);
+      await store.recordMaterializations([mat('d', jan(1)), mat('d', jan(2)), mat('d', jan(3))]);
+      let release = (): void => {};
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let wrote = (): void => {};
+      const written = new Promise<void>((resolve) => (wrote = resolve));
+      // Opened before the read: it writes jan 1, the read runs, then it commits.
+      const open = db.transaction(async (tx) => {
+        await tx.query("UPDATE weft_partition_state SET status = 'failed', changed_xid = pg_current_xact_id() WHERE asset_key = 'd' AND partition_key = $1", [jan(1)]);
+        wrote();
+        await held;
+      });
+      await written;
+      // And one that writes jan 3 and rolls back.
+      await db
+        .transaction(async (tx) => {
+          await tx.query("UPDATE weft_partition_state SET status = 'blocked', changed_xid = pg_current_xact_id() WHERE asset_key = 'd' AND partition_key = $1", [jan(3)]);
+          throw new Error('rolled back');
+        })
+        .catch(() => {});
+      const read = await store.statusCodesRead([{ assetKey: 'd', def: days }], ctx);
+      expect(read.codes.get('d')?.[0]).toBe(code('fresh')); // not committed yet
+      const ask = { assetKey: 'd', def: days, since: read.snapshot, limit: 100 };
+      expect(named((await store.statusChangesSince([ask], ctx)).changes.get('d'))).toEqual({});
+      release();
+      await open;
+      expect(named((await store.statusChangesSince([ask], ctx)).changes.get('d'))).toEqual({ [jan(1)]: 'failed' });
+    } finally {
+      await db.close();
+    }
+  });
+});
