@@ -46,11 +46,6 @@ export const materializations = pgTable(
     codeVersion: text('code_version').notNull(),
     dataVersion: text('data_version').notNull(),
     storageUri: text('storage_uri'),
-    /**
-     * A small value kept in the row itself instead of object storage (see the workers'
-     * `inlineValueBytes`): a file or an object per tiny value costs more than its compute.
-     */
-    inlineValue: bytea('inline_value'),
     bytes: bigint('bytes', { mode: 'number' }),
     startedAt: at('started_at'),
     finishedAt: at('finished_at').notNull().defaultNow(),
@@ -67,6 +62,11 @@ export const materializations = pgTable(
      * plan's attempt that committed after a newer plan had wanted the partition (kept as history).
      */
     becameCurrent: boolean('became_current').notNull().default(true),
+    /**
+     * A small value kept in the row itself instead of object storage (see the workers'
+     * `inlineValueBytes`): a file or an object per tiny value costs more than its compute.
+     */
+    inlineValue: bytea('inline_value'),
   },
   (t) => [
     uniqueIndex('weft_materializations_token_key').on(t.token),

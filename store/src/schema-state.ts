@@ -55,8 +55,10 @@ export const partitionState = pgTable(
     primaryKey({ columns: [t.location, t.assetKey, t.partitionKey] }),
     index('weft_partition_state_unsettled_idx').on(t.location, t.assetKey, t.status).where(sql`status <> 'fresh'`),
     index('weft_partition_state_failing_idx').on(t.location, t.assetKey, t.failureFingerprint).where(sql`failure_fingerprint IS NOT NULL`),
-    // The rows of an asset changed since a snapshot: a range of this index.
-    index('weft_partition_state_changed_idx').on(t.location, t.assetKey, t.changedXid),
+    // The rows changed since a snapshot: a range of this index (then filtered by asset). Not
+    // (location, asset_key, changed_xid): with statistics that lag behind a growing table,
+    // PostgreSQL took that index for a partition's key lookup and read every row of the asset.
+    index('weft_partition_state_changed_since_idx').on(t.location, t.changedXid),
   ],
 );
 
