@@ -12,16 +12,21 @@
  *
  * Timed, in the page (performance marks the heatmap sets): `renderMs`, navigation start →
  * `weft-heatmap-ready` (the first paint of real data: the canvas drawn after the API's
- * statusSummary answered), each run on a fresh browser context after an event of another code
- * location, so the server's status-code cache is stale and the summary reads every state row
- * (the page a user opens while events flow); `renderWarmMs`, the same on a warm cache;
+ * statusSummary answered), each run on a fresh browser context right after a batch of the asset's
+ * partitions failed (500 at 1,000,000 partitions, recorded through the store like a worker's
+ * failures), so the location's state version moved and the server's status codes of the asset
+ * are out of date (the page a user opens while events flow: the server reads the rows changed
+ * since its last read, not every row); `renderWarmMs`, the same with nothing changed;
  * `drillMs`, the click on a year → the months' paint (`weft-heatmap-drill` → the next
- * `weft-heatmap-ready`). Medians over the runs. Checked on every run: the legend's total equals the
- * partitions inserted, the year cells are the API's year buckets, and after the drill the legend
- * shows the year bucket's count. `ok` when the checks pass and the medians meet the targets
- * (renderMs ≤ 1,500, drillMs ≤ 200) at 1,000,000 partitions (at smoke scale only the checks).
+ * `weft-heatmap-ready`). Medians over the runs. `apiColdMs` is the API's first summary (every
+ * state row read), `apiStaleMs` one after such a batch. Checked on every run: the legend's total
+ * equals the partitions inserted and its failed count the failures recorded so far, the year cells
+ * are the API's year buckets, and after the drill the legend shows the year bucket's count. `ok`
+ * when the checks pass and the medians meet the targets (renderMs ≤ 1,500, drillMs ≤ 200) at
+ * 1,000,000 partitions (at smoke scale only the checks).
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -121,6 +126,8 @@ export const uiHeatmapBench: Benchmark = {
         await migrate(db);
         const t1 = performance.now();
         const expected = Object.fromEntries(PARTITION_STATUSES.map((s) => [s, 0])) as Record<PartitionStatus, number>;
+        /** Each partition's status as seeded (then as failed by the runs). */
+        const seeded = new Array<PartitionStatus>(partitions);
         const client = await pool.connect();
         try {
           await client.query('BEGIN');
@@ -129,6 +136,7 @@ export const uiHeatmapBench: Benchmark = {
           let inChunk = 0;
           for (let i = 0; i < partitions; i++) {
             const status = statusAt();
+            seeded[i] = status === 'none' ? 'missing' : status;
             expected[status === 'none' ? 'missing' : status]++;
             if (status === 'none') continue;
             chunk += `default\t${ASSET}\t${def.keyAt(i, ctx)}\t${status}\n`;
@@ -148,11 +156,25 @@ export const uiHeatmapBench: Benchmark = {
         log(`${partitions.toLocaleString('en')} partitions seeded in ${((performance.now() - t1) / 1000).toFixed(1)} s: ${JSON.stringify(expected)}`);
         await deployGraph(db, graph);
         const api = await startApiServer({ db, auth: 'off', now: () => now, log: () => {}, uiDir: dist, production: true });
-        // An event of the asset's own location (of nothing the asset has) moves the location's state
-        // version: the server's status codes of the asset are read again, every row.
+        // A batch of the asset's partitions fails (recorded as a worker records failures): the
+        // location's state version moves, and the server's status codes of the asset are out of date.
         const here = new ProvenanceStore(db, 'default');
+        const perBatch = Math.max(5, Math.round(partitions / 2000));
         let bumps = 0;
-        const staleTheCache = () => here.appendEvents([{ kind: 'dynamic.keys_added', name: 'bench_unused', keys: [`k${++bumps}`] }]);
+        const staleTheCache = async (): Promise<void> => {
+          bumps++;
+          const failures = [];
+          while (failures.length < perBatch) {
+            const i = Math.floor(rand() * partitions);
+            if (seeded[i] === 'failed') continue;
+            expected[seeded[i] as PartitionStatus]--;
+            expected.failed++;
+            seeded[i] = 'failed';
+            const partitionKey = def.keyAt(i, ctx);
+            failures.push({ token: createHash('sha256').update(`bench ${bumps} ${partitionKey}`).digest('hex'), assetKey: ASSET, partitionKey, attempt: 1, failureClass: 'actionable' as const, fingerprint: 'bench', message: 'failed while the page loads', retryAt: null, finishedAt: Date.now() });
+          }
+          await here.recordFailures(failures);
+        };
         const browser = await chromium.launch({ executablePath: findChromium(), args: [...CHROMIUM_FLAGS], headless: true });
         try {
           // The catalog is read once by the server's first request: not part of any page's time.
@@ -165,12 +187,12 @@ export const uiHeatmapBench: Benchmark = {
           ).statusSummary;
           const apiColdMs = performance.now() - tCold;
           const yearBuckets = years.dimensions[0]?.buckets ?? [];
-          // The same after an event of the location (what each "stale" page load meets).
+          // The same after a batch of its partitions failed (what each "stale" page load meets).
           await staleTheCache();
           const tStale = performance.now();
           await graphql(api.url, `{ asset(key: "${ASSET}") { __typename ... on Asset { statusSummary { total { total } } } } }`);
           const apiStaleMs = performance.now() - tStale;
-          log(`the API's summary alone: ${apiColdMs.toFixed(0)} ms cold, ${apiStaleMs.toFixed(0)} ms after an event of its location`);
+          log(`the API's summary alone: ${apiColdMs.toFixed(0)} ms cold, ${apiStaleMs.toFixed(0)} ms after ${perBatch} of its partitions failed`);
           if (years.total.total !== partitions) problems.push(`the API's total is ${years.total.total}, inserted ${partitions}`);
           // The bucket drilled into: the middle one (a full year at 1,000,000 partitions).
           const drillIndex = Math.floor(yearBuckets.length / 2);
@@ -203,6 +225,8 @@ export const uiHeatmapBench: Benchmark = {
               (stale ? cold : warm).push(renderMs);
               const shownTotal = Number(await page.getByTestId('legend-total').getAttribute('data-count'));
               if (first.total !== partitions || shownTotal !== partitions) problems.push(`${what}: the heatmap shows ${shownTotal} partitions (marker ${first.total}), inserted ${partitions}`);
+              const shownFailed = Number(await page.getByTestId('legend-failed').getAttribute('data-count'));
+              if (shownFailed !== expected.failed) problems.push(`${what}: the heatmap shows ${shownFailed} failed partitions, ${expected.failed} are`);
               if (first.cells !== yearBuckets.length) problems.push(`${what}: ${first.cells} cells, the API has ${yearBuckets.length} top-level buckets`);
               if (!stale) {
                 // One level down: click the year's cell.
@@ -248,6 +272,7 @@ export const uiHeatmapBench: Benchmark = {
             drillRunsMs: drills.map((x) => round(x, 0)),
             apiColdMs: round(apiColdMs, 0),
             apiStaleMs: round(apiStaleMs, 0),
+            failuresPerStaleRun: perBatch,
             runs,
             topCells: yearBuckets.length,
             loadAvg1m: round(load),
