@@ -4,7 +4,7 @@
  * writers' counters compare; the partitions a definition gained read whole; past a limit, none.
  */
 import { PGlite } from '@electric-sql/pglite';
-import { daily, PARTITION_STATUSES, type PartitionContext } from '@weft/core';
+import { daily, PARTITION_STATUSES, staticPartitions, type PartitionContext } from '@weft/core';
 import { useTestDatabase } from '@weft/services/harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, pgDatabase, pgliteDatabase, ProvenanceStore, type SqlDatabase, type StatusChanges } from '../src/index.js';
@@ -108,6 +108,54 @@ describe('status changes beside concurrent writers on PostgreSQL', () => {
       release();
       await open;
       expect(named((await store.statusChangesSince([ask], ctx)).changes.get('d'))).toEqual({ [jan(1)]: 'failed' });
+    } finally {
+      await db.close();
+    }
+  });
+});
+
+/** Rows the scans of `table` in an EXPLAIN (ANALYZE, FORMAT JSON) plan read (kept or filtered out). */
+function rowsRead(plan: Record<string, unknown>, table: string): number {
+  let n = 0;
+  const walk = (node: Record<string, unknown>): void => {
+    if (node['Relation Name'] === table) n += (Number(node['Actual Rows']) + Number(node['Rows Removed by Filter'] ?? 0)) * Number(node['Actual Loops']);
+    for (const child of (node['Plans'] as Array<Record<string, unknown>> | undefined) ?? []) walk(child);
+  };
+  walk(plan);
+  return n;
+}
+
+describe('status changes on PostgreSQL in a location of many assets', () => {
+  it('read the changed rows through the changed_xid index, not every row of the asset', async () => {
+    const db = pgDatabase(database.pool({ max: 2 }));
+    try {
+      await resetStoreTables(db);
+      // Ten assets of 3,000 rows: by the key's statistics, one asset's rows (3,000) look fewer than
+      // a default third of the location's (10,000) unless the plan sees where the range starts.
+      await db.query(
+        `INSERT INTO weft_partition_state (location, asset_key, partition_key, status)
+         SELECT 'default', 'asset_' || a, 'p' || lpad(i::text, 5, '0'), 'fresh' FROM generate_series(0, 9) AS a, generate_series(1, 3000) AS i`,
+      );
+      await db.query('ANALYZE weft_partition_state');
+      const store = new ProvenanceStore(db);
+      const keys = staticPartitions(Array.from({ length: 3000 }, (_, i) => `p${String(i + 1).padStart(5, '0')}`));
+      const read = await store.statusCodesRead([{ assetKey: 'asset_3', def: keys }], ctx);
+      await store.recordFailures(['p00007', 'p01234', 'p02999'].map((k) => ({ ...failure(k, 'many'), assetKey: 'asset_3' })));
+      let plan: Record<string, unknown> | undefined;
+      const explaining = {
+        ...db,
+        query: async <T>(text: string, params?: readonly unknown[]): Promise<T[]> => {
+          if (text.includes('pg_visible_in_snapshot')) {
+            const [row] = await db.query<{ 'QUERY PLAN': Array<{ Plan: Record<string, unknown> }> }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, params);
+            plan = row?.['QUERY PLAN'][0]?.Plan;
+          }
+          return db.query<T>(text, params);
+        },
+      };
+      const changes = await new ProvenanceStore(explaining).statusChangesSince([{ assetKey: 'asset_3', def: keys, since: read.snapshot, limit: 100 }], ctx);
+      expect([...(changes.changes.get('asset_3')?.indices ?? [])].sort((a, b) => a - b)).toEqual([6, 1233, 2998]);
+      expect(plan).toBeDefined();
+      expect(rowsRead(plan as Record<string, unknown>, 'weft_partition_state')).toBeLessThanOrEqual(10);
     } finally {
       await db.close();
     }
