@@ -18,11 +18,16 @@ export function copyField(value: CopyValue): string {
   return NEEDS_ESCAPE.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c] as string) : value;
 }
 
-/** One line (fields separated by tabs, ending in a newline). */
-export function copyLine(values: readonly CopyValue[]): string {
+/** Fields separated by tabs (part of a line). */
+export function copyFields(values: readonly CopyValue[]): string {
   let line = '';
   for (let i = 0; i < values.length; i++) line += (i === 0 ? '' : '\t') + copyField(values[i]);
-  return `${line}\n`;
+  return line;
+}
+
+/** One line (fields separated by tabs, ending in a newline). */
+export function copyLine(values: readonly CopyValue[]): string {
+  return `${copyFields(values)}\n`;
 }
 
 /**

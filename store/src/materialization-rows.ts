@@ -3,7 +3,7 @@
  * COPY text lines, and the checks that keep every value storable exactly.
  */
 import { parseStoredPartitionSet, storedSetKeys, WeftError } from '@weft/core';
-import { copyLine } from './copy-text.js';
+import { copyFields, copyLine } from './copy-text.js';
 import type { MaterializationRecord } from './types.js';
 import { checkInteger, checkStoredText, checkText, MAX_INLINE_VALUE_BYTES, MAX_INT4, MAX_TIMESTAMP_MS } from './validate.js';
 
@@ -95,30 +95,38 @@ export function checkRecord(r: MaterializationRecord): void {
 
 /** weft_materializations lines: the i-th record gets id `firstId + i` and event seq `firstSeq + i`. */
 export function* materializationLines(records: readonly MaterializationRecord[], firstId: number, firstSeq: number): Generator<string> {
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i] as MaterializationRecord;
-    yield copyLine([
-      firstId + i,
-      r.token,
-      r.assetKey,
-      r.partitionKey,
-      r.codeVersion,
-      r.dataVersion,
-      r.storageUri,
-      r.inlineValue == null ? null : `\\x${Buffer.from(r.inlineValue.buffer, r.inlineValue.byteOffset, r.inlineValue.byteLength).toString('hex')}`,
-      r.bytes,
-      r.startedAt === null || r.startedAt === undefined ? null : new Date(r.startedAt),
-      new Date(r.finishedAt),
-      r.attempt ?? 1,
-      r.worker,
-      r.computeProvider,
-      r.workflowId,
-      r.runId,
-      r.inputsAsOf,
-      r.deploymentId,
-      firstSeq + i,
-    ]);
-  }
+  for (let i = 0; i < records.length; i++) yield materializationLine(firstId + i, materializationBody(records[i] as MaterializationRecord), firstSeq + i);
+}
+
+/** A weft_materializations line from its id, its {@link materializationBody} and its event seq. */
+export function materializationLine(id: number, body: string, seq: number): string {
+  return `${id}\t${body}\t${seq}\n`;
+}
+
+/**
+ * The fields of a record's line between its id and its event seq: formatted before a recording
+ * knows them (it learns them under the event lock, which is held for as short a time as can be).
+ */
+export function materializationBody(r: MaterializationRecord): string {
+  return copyFields([
+    r.token,
+    r.assetKey,
+    r.partitionKey,
+    r.codeVersion,
+    r.dataVersion,
+    r.storageUri,
+    r.inlineValue == null ? null : `\\x${Buffer.from(r.inlineValue.buffer, r.inlineValue.byteOffset, r.inlineValue.byteLength).toString('hex')}`,
+    r.bytes,
+    r.startedAt === null || r.startedAt === undefined ? null : new Date(r.startedAt),
+    new Date(r.finishedAt),
+    r.attempt ?? 1,
+    r.worker,
+    r.computeProvider,
+    r.workflowId,
+    r.runId,
+    r.inputsAsOf,
+    r.deploymentId,
+  ]);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { WeftEvent } from '@weft/core';
 import { EVENT_LOCK, lockEvents, NOTIFY_CHANNEL, partitionId, type StoreContext } from './context.js';
-import { checkRecord, EDGE_COLUMNS, edgeLines, MATERIALIZATION_COLUMNS, materializationLines } from './materialization-rows.js';
+import { checkRecord, EDGE_COLUMNS, edgeLines, MATERIALIZATION_COLUMNS, materializationBody, materializationLine } from './materialization-rows.js';
 import { committedTokensIn } from './queries.js';
 import type { SqlClient } from './sql-client.js';
 import type { MaterializationRecord, RecordResult } from './types.js';
@@ -35,6 +35,21 @@ export async function writeMaterializations(ctx: StoreContext, tx: SqlClient, re
   const duplicates = kept ? [...new Set(records.map((r) => r.token))].filter((t) => !kept.has(t)) : [];
   if (committed.length === 0) return { committed: [], duplicates, events: [] };
 
+  // Every record checked (a bad one writes nothing) and formatted, and the latest record of each
+  // partition found (its changed_seq is the seq of the first record of the trailing run with its
+  // data version), before the event lock is taken: every recording waits for that lock, so what is
+  // done while holding it is done by no other recording meanwhile.
+  const bodies: string[] = [];
+  const latest = new Map<string, { index: number; changedIndex: number }>();
+  for (const [index, r] of committed.entries()) {
+    if (!retry) checkRecord(r);
+    bodies.push(materializationBody(r));
+    const key = partitionId(r.assetKey, r.partitionKey);
+    const previous = latest.get(key);
+    const same = previous !== undefined && committed[previous.index]?.dataVersion === r.dataVersion;
+    latest.set(key, { index, changedIndex: same ? previous.changedIndex : index });
+  }
+
   // One round trip: the event lock, a block of n materialization ids and n event seqs (every
   // writer of materializations and events holds the lock, so a block taken with setval is
   // contiguous and commits in order), the log row standing for the n events (its id the last
@@ -60,20 +75,8 @@ export async function writeMaterializations(ctx: StoreContext, tx: SqlClient, re
   const lastSeq = Number(block?.e);
   const firstSeq = lastSeq - n + 1;
 
-  // The rows, each record checked just before it is formatted (a bad one aborts the COPY and the
-  // transaction: nothing is written). The checks and the formatting run while the server is still
-  // busy with the chunks sent before. Meanwhile: the latest record of each partition (its
-  // changed_seq is the seq of the first record of the trailing run with its data version).
-  const latest = new Map<string, { index: number; changedIndex: number }>();
   function* rows(): Generator<string> {
-    for (const [index, r] of committed.entries()) {
-      if (!retry) checkRecord(r);
-      const key = partitionId(r.assetKey, r.partitionKey);
-      const previous = latest.get(key);
-      const same = previous !== undefined && committed[previous.index]?.dataVersion === r.dataVersion;
-      latest.set(key, { index, changedIndex: same ? previous.changedIndex : index });
-      yield* materializationLines([r], firstId + index, firstSeq + index);
-    }
+    for (let index = 0; index < n; index++) yield materializationLine(firstId + index, bodies[index] as string, firstSeq + index);
   }
   await tx.copy('weft_materializations', MATERIALIZATION_COLUMNS, rows());
 
@@ -102,7 +105,8 @@ export async function writeMaterializations(ctx: StoreContext, tx: SqlClient, re
     const i = lookupIndex.get(`${partitionId(asset, partition)}\u0000${dataVersion}`);
     return i === undefined ? null : (upstreamIds.get(i) ?? null);
   };
-  await tx.copy('weft_input_edges', EDGE_COLUMNS, edgeLines(committed, firstId, upstreamOf));
+  // (No statement at all when nothing was read: a root asset's batch.)
+  if (committed.some((r) => r.inputs.length > 0)) await tx.copy('weft_input_edges', EDGE_COLUMNS, edgeLines(committed, firstId, upstreamOf));
 
   // Partition state, one row per partition (changed_seq moves only when the data version
   // changed): existing rows updated, the others inserted.
