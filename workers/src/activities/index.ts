@@ -16,6 +16,12 @@ export interface WeftActivities {
   plannerQueue(): Promise<string>;
   /** One planning pass (called on a worker's own queue). */
   plan(input: { location: string }): Promise<PlanSummary>;
+  /**
+   * One planning pass as a local activity of the reconcile loop, when the worker running the loop's
+   * task is the planner (`plannerQueue` is its own queue) and its planner is warm; otherwise it
+   * says why not (`elsewhere`, `cold`) and the loop plans on the planner's queue.
+   */
+  planHere(input: { location: string; plannerQueue: string }): Promise<PlanSummary | { skipped: 'elsewhere' | 'cold' }>;
   materializeBatch(input: MaterializeBatchInput): Promise<MaterializeBatchResult>;
   /**
    * Settles a batch that ended without recording every partition (its retries ran out, or it was
@@ -71,6 +77,8 @@ export function createActivities(runtime: WeftRuntime, host = new PlannerHost(ru
     },
     // Heartbeat while planning (a first plan over a million partitions takes seconds).
     plan: () => withHeartbeat(2000, () => host.tick()),
+    // (A local activity cannot heartbeat: a cold planner, which may read millions of rows, plans remotely.)
+    planHere: async ({ plannerQueue }) => (plannerQueue !== runtime.workerQueue ? { skipped: 'elsewhere' } : host.warm ? host.tick() : { skipped: 'cold' }),
     materializeBatch: (input) => materializeBatch(runtime, input),
     settleBatch: (input) => settleBatch(runtime, input),
     async recordBatchFailure({ batch, message, failureClass, retryAfterMs, attempts }) {

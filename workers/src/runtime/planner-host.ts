@@ -24,6 +24,11 @@ export interface PlanSummary {
 const PAGE = 10_000;
 /** How often a planner of an older deployment looks for workers of the newer one, ms. */
 const HAND_OVER_CHECK_MS = 2000;
+/**
+ * A plan that changes nothing, at the cursor saved last, is not saved again (no statement, no
+ * commit) unless the last save is this old: the cursor's `updated_at` says the planner is alive.
+ */
+const IDLE_SAVE_MS = 30_000;
 
 /**
  * Keeps the planner of a code location warm in this worker process: built from the store's
@@ -38,6 +43,8 @@ export class PlannerHost {
   /** The location's deployment announced last, as the log says (undefined: not read yet). */
   private announced: string | undefined;
   private handOverCheckedAt = 0;
+  /** The cursor this planner saved last, and when (wall ms). */
+  private saved: { cursor: number; at: number } | undefined;
 
   constructor(private readonly runtime: WeftRuntime) {}
 
@@ -46,6 +53,11 @@ export class PlannerHost {
     const run = this.busy.then(() => this.tickNow());
     this.busy = run.catch(() => {});
     return run;
+  }
+
+  /** Whether the planner is built (a tick only catches up and plans; no snapshot to read). */
+  get warm(): boolean {
+    return this.planner !== undefined;
   }
 
   /** Drops the cached planner (the next tick rebuilds it from the store). */
@@ -67,6 +79,7 @@ export class PlannerHost {
       const snapshot = await runtime.store.loadSnapshot(runtime.graph, (keys) => contextAt(now, keys));
       planner.load(snapshot, now);
       this.planner = planner;
+      this.saved = undefined;
       rebuilt = true;
     }
     const planner = this.planner;
@@ -93,7 +106,11 @@ export class PlannerHost {
       // wants it) are in the store before any attempt can commit, so no outcome ever precedes its
       // marker. A crash in between leaves markers without a workflow: `releaseOrphans` gives them back.
       // With each changed partition, why it is not fresh (the API, the UI and `weft why` read them).
-      await runtime.store.savePlan(result, runtime.graph, planner.context, (assetKey, partitionKey) => planner.state(assetKey, partitionKey).reasons);
+      const idle = result.changes.length === 0 && result.batches.length === 0 && result.cursor === this.saved?.cursor && Date.now() - this.saved.at < IDLE_SAVE_MS;
+      if (!idle) {
+        await runtime.store.savePlan(result, runtime.graph, planner.context, (assetKey, partitionKey) => planner.state(assetKey, partitionKey).reasons);
+        this.saved = { cursor: result.cursor, at: Date.now() };
+      }
       lap('save');
       await this.start(result);
       lap('start');

@@ -1,4 +1,4 @@
-import { ActivityFailure, allHandlersFinished, ApplicationFailure, CancellationScope, condition, continueAsNew, defineQuery, defineSignal, isCancellation, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, allHandlersFinished, ApplicationFailure, CancellationScope, condition, continueAsNew, defineQuery, defineSignal, isCancellation, patched, proxyActivities, proxyLocalActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { PlanSummary, WeftActivities } from '../activities/index.js';
 import { PLANNER_SUPERSEDED, type WakeReason } from './ids.js';
 
@@ -34,10 +34,18 @@ export interface ReconcileInput {
 // Answering with a queue name is instant: a task that a worker took while shutting down and never
 // answered is given to another worker after 5 s, not 30.
 const shared = proxyActivities<WeftActivities>({ startToCloseTimeout: '5 seconds', retry: { initialInterval: '200 milliseconds', maximumInterval: '5 seconds' } });
+// Planning in the worker that runs the loop's task, when it is the planner: no activity task to
+// dispatch and no extra workflow task (a reaction's two slowest hops). Not retried: the loop's own
+// error path backs off, as for a remote plan. (A crash mid-plan times the workflow task out, and the
+// task's retry plans again, wherever the loop then runs.)
+const here = proxyLocalActivities<WeftActivities>({ startToCloseTimeout: '10 minutes', retry: { maximumAttempts: 1 } });
+/** Patch id of planning as a local activity (histories from before it plan on the planner's queue only). */
+const PLAN_HERE = 'weft-plan-here';
 
 /**
- * The durable reconcile loop of one code location: plan (an activity on the worker that holds
- * the warm planner) → the plan starts materializations → wait for a signal or the next timer →
+ * The durable reconcile loop of one code location: plan (on the worker that holds the warm
+ * planner: a local activity when that worker runs the loop's task, else an activity on its own
+ * queue) → the plan starts materializations → wait for a signal or the next timer →
  * repeat. It never waits for results, and continues as new when its history grows.
  */
 export async function reconcile(input: ReconcileInput): Promise<void> {
@@ -75,6 +83,25 @@ export async function reconcile(input: ReconcileInput): Promise<void> {
     });
   };
 
+  // A planner queue that is not the one of the worker running this loop: planned there, not here.
+  let elsewhere: string | undefined;
+  // A local plan runs inside the workflow task, and signals reach the loop only once that task
+  // completes: after a local plan, the loop plans remotely unless it waited in between (which ends
+  // the task), so news never waits behind a chain of local plans.
+  let plannedHere = false;
+  const plan = async (remote: typeof shared, current: string): Promise<PlanSummary> => {
+    if (!plannedHere && elsewhere !== current && patched(PLAN_HERE)) {
+      const local = await here.planHere({ location: input.location, plannerQueue: current });
+      if (!('skipped' in local)) {
+        plannedHere = true;
+        return local;
+      }
+      if (local.skipped === 'elsewhere') elsewhere = current;
+    }
+    plannedHere = false;
+    return remote.plan({ location: input.location });
+  };
+
   for (;;) {
     if (queue === undefined || leaving.has(queue)) queue = await shared.plannerQueue();
     // The planner's index is warm in one worker: plan there; if that worker is gone, pick another.
@@ -89,7 +116,7 @@ export async function reconcile(input: ReconcileInput): Promise<void> {
       const scope = new CancellationScope();
       planning = { queue: current, scope };
       // (A worker that shuts down says so, and the handler cancels this scope: no waiting for its queue.)
-      summary = await (leaving.has(current) ? Promise.reject(new Error('planner queue is leaving')) : scope.run(() => planner.plan({ location: input.location })));
+      summary = await (leaving.has(current) ? Promise.reject(new Error('planner queue is leaving')) : scope.run(() => plan(planner, current)));
     } catch (error) {
       // A planner of an older deployment hands over to the newer one: ask for a planner again, at once.
       const superseded = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === PLANNER_SUPERSEDED;
@@ -97,7 +124,10 @@ export async function reconcile(input: ReconcileInput): Promise<void> {
       view = { ...view, plannerQueue: undefined };
       queue = undefined;
       pending = true;
-      if (view.plannerErrors > 0) await sleep(Math.min(30_000, 250 * 2 ** Math.min(7, view.plannerErrors)));
+      if (view.plannerErrors > 0) {
+        await sleep(Math.min(30_000, 250 * 2 ** Math.min(7, view.plannerErrors)));
+        plannedHere = false;
+      }
       // The error path grows the history too: it continues as new like the rest.
       await continueAsNewIfSuggested();
       continue;
@@ -112,6 +142,9 @@ export async function reconcile(input: ReconcileInput): Promise<void> {
     const idle = summary.started === 0 && summary.changed === 0;
     const wakeAt = summary.checkRunningAt === undefined || summary.checkRunningAt === null ? summary.wakeAt : summary.wakeAt === null ? summary.checkRunningAt : Math.min(summary.wakeAt, summary.checkRunningAt);
     const untilWake = Math.max(idle ? Math.min(1000, maxSleepMs) : 0, Math.min(maxSleepMs, wakeAt === null ? maxSleepMs : wakeAt - Date.now()));
-    if (untilWake > 0) await condition(() => pending, untilWake);
+    if (untilWake > 0) {
+      await condition(() => pending, untilWake);
+      plannedHere = false;
+    }
   }
 }
