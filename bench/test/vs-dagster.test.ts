@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dagsterReaction, SENSOR_INTERVAL_MS, type DagsterTick } from '../src/vs-dagster/dagster-react.js';
+import { dagsterAtLeast, vsRatios, type TimedOutStep } from '../src/vs-dagster/ratios.js';
 import { sameSets } from '../src/vs-dagster/report.js';
 import { summarize } from '../src/vs-dagster/weft-planner.js';
 import { VsWorkload } from '../src/vs-dagster/workload.js';
@@ -68,4 +69,82 @@ describe('sameSets', () => {
       expect(problems).toHaveLength(c.same ? 0 : 1);
     });
   }
+});
+
+describe('VsWorkload.expectedValues', () => {
+  /** The values worked out the slow way: a scan of the day keys per partition. */
+  const naive = (w: VsWorkload, values: number[][], assetKey: string, key: string): number => {
+    const vals = values[Number(/^c(\d+)_/.exec(assetKey)?.[1])] ?? [];
+    const d = w.dayKeys.indexOf(key);
+    const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+    if (assetKey.endsWith('_cleaned')) return vals[d] ?? 0;
+    if (assetKey.endsWith('_rolling_7d')) return sum(vals.slice(Math.max(0, d - 6), d + 1));
+    return sum(vals.filter((_, i) => w.dayKeys[i]?.startsWith(key)));
+  };
+  for (const days of [40, 1_000]) {
+    it(`${days} days: every partition of chains 0 and 9 as a scan works it out, with one source value changed`, () => {
+      const w = new VsWorkload(days);
+      const values = w.chains.map((_, c) => w.dayKeys.map((_, d) => w.sourceValue(c, d)));
+      (values[9] as number[])[Math.floor(days / 2)] = 123_456_789;
+      const value = w.expectedValues(values);
+      let checkedPartitions = 0;
+      for (const c of [w.chains[0], w.chains[9]] as VsWorkload['chains']) {
+        for (const [asset, keys] of [...w.firstWave(), ...w.secondWave()]) {
+          if (!asset.startsWith(`${c.cleaned.split('_')[0]}_`)) continue;
+          for (const key of keys) {
+            expect(value(asset, key), `${asset} ${key}`).toBe(naive(w, values, asset, key));
+            checkedPartitions++;
+          }
+        }
+      }
+      expect(checkedPartitions).toBe(2 * (2 * days + w.monthKeys.length));
+    });
+  }
+
+  const bad = [
+    { name: 'a day outside the range', asset: 'c0_cleaned', key: '1990-01-01' },
+    { name: 'a month outside the range', asset: 'c0_monthly', key: '1990-01' },
+    { name: 'an asset of no chain', asset: 'c42_cleaned', key: '2024-12-01' },
+    { name: 'a source', asset: 'c0_source', key: '2024-12-01' },
+  ];
+  for (const b of bad) {
+    it(`throws on ${b.name}`, () => {
+      const w = new VsWorkload(40);
+      const value = w.expectedValues(w.chains.map((_, c) => w.dayKeys.map((_, d) => w.sourceValue(c, d))));
+      expect(() => value(b.asset, b.key)).toThrow(`${b.asset} ${b.key}`);
+    });
+  }
+});
+
+describe('ratios where Dagster timed out', () => {
+  const limitMs = 600_000;
+  const requested = { c0_cleaned: {} };
+  const cases: Array<{ name: string; step: TimedOutStep; planMs: number; materializeMs: number }> = [
+    { name: "the first tick's runs stopped: its evaluation, the whole limit for its runs", step: { timedOut: true, limitMs, command: 'runs', completed: [{ evalMs: 4_000, requested }] }, planMs: 4_000, materializeMs: limitMs },
+    { name: 'the second tick stopped: the first tick and its runs, the whole limit to decide', step: { timedOut: true, limitMs, command: 'tick', completed: [{ evalMs: 4_000, requested, runsMs: [50_000, 7_000] }] }, planMs: 4_000 + limitMs, materializeMs: 57_000 },
+    { name: 'the first tick stopped: the limit to decide, nothing run', step: { timedOut: true, limitMs, command: 'tick', completed: [] }, planMs: limitMs, materializeMs: 0 },
+    { name: 'an idle tick before does not count as deciding', step: { timedOut: true, limitMs, command: 'runs', completed: [{ evalMs: 900, requested: {}, runsMs: [] }, { evalMs: 2_000, requested }] }, planMs: 2_000, materializeMs: limitMs },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      expect(dagsterAtLeast(c.step)).toEqual({ planMs: c.planMs, materializeMs: c.materializeMs });
+      const r = vsRatios({ planMs: 1_000, materializeMs: 60_000, firstDecisionMs: 500 }, { firstDecisionMs: 4_000 }, c.step);
+      expect(r['plan']).toBeNull();
+      expect(r['materialize']).toBeNull();
+      expect(r['firstDecision']).toBe(8);
+      expect(r['planAtLeast']).toBe(Math.round((c.planMs / 1_000) * 10) / 10);
+      if (c.materializeMs > 0) expect(r['materializeAtLeast']).toBe(Math.round((c.materializeMs / 60_000) * 10) / 10);
+      else expect(r).not.toHaveProperty('materializeAtLeast');
+    });
+  }
+
+  it('no lower bounds when Dagster finished, and none from a Weft figure that is missing', () => {
+    const finished = vsRatios({ planMs: 100, materializeMs: 1_000, replanMs: 0.5, reactMs: 200 }, { planMs: 1_000, materializeMs: 50_000, replanMs: 1_000, reactMs: 46_000 }, undefined);
+    expect(finished).toMatchObject({ plan: 10, materialize: 50, replan: 2_000, react: 230 });
+    expect(finished).not.toHaveProperty('planAtLeast');
+    expect(finished).not.toHaveProperty('materializeAtLeast');
+    const weftFailed = vsRatios({ planMs: 100 }, {}, { timedOut: true, limitMs, command: 'runs', completed: [{ evalMs: 3_000, requested }] });
+    expect(weftFailed['materializeAtLeast']).toBeNull();
+    expect(weftFailed['planAtLeast']).toBe(30);
+  });
 });

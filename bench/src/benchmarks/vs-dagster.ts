@@ -22,6 +22,12 @@
  *   30 s sensor interval, see dagster-react.ts).
  * - recomputed: after the change, by each, checked against the closure worked out from the shape.
  * - memory: peak RSS of each side's processes.
+ *
+ * A Dagster command past `LIMIT_MS` is a figure, not a failure: `dagster.<step>` records
+ * `{ timedOut, limitMs, command, runEventsAtLimit, completed }` (how far its runs had come, the
+ * ticks finished before), Dagster's part ends there, and the ratios it cannot give become lower
+ * bounds (`planAtLeast`, `materializeAtLeast`). A failure of either side is a problem (`ok: false`),
+ * but the result is still printed with every figure measured.
  */
 import { cpus, loadavg } from 'node:os';
 import { checked, type Benchmark } from '../benchmark.js';
@@ -29,6 +35,7 @@ import { dagsterReaction, type DagsterTick } from '../vs-dagster/dagster-react.j
 import { DagsterSession, DagsterTimeout, type DagsterAnswer } from '../vs-dagster/dagster-session.js';
 import { ensureDagsterVenv } from '../vs-dagster/python-env.js';
 import { postmasterPid, RssSampler } from '../vs-dagster/rss-sampler.js';
+import { vsRatios, type SideFigures } from '../vs-dagster/ratios.js';
 import { printTable, sameSets } from '../vs-dagster/report.js';
 import { summarize, WeftPlannerRun } from '../vs-dagster/weft-planner.js';
 import { WeftWorkersRun } from '../vs-dagster/weft-workers.js';
@@ -40,7 +47,6 @@ const LIMIT_MS = Number(process.env['WEFT_VS_DAGSTER_LIMIT_MS'] || 600_000);
 const CHANGES = 3;
 
 const median = (xs: readonly number[]): number | null => (xs.length === 0 ? null : ([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number));
-const ratio = (dagster: number | null | undefined, weft: number | null | undefined): number | null => (dagster == null || weft == null || weft <= 0 ? null : Math.round((dagster / weft) * 10) / 10);
 const load = (): number => Math.round((loadavg()[0] ?? 0) * 100) / 100;
 
 export const vsDagsterBench: Benchmark = {
@@ -63,19 +69,33 @@ export const vsDagsterBench: Benchmark = {
     let dagsterPg = 0;
     let dagsterRss = 0;
     const sampler = new RssSampler({ dagster: () => (session ? [session.pid, dagsterPg] : []) }, 'weft');
-    /** A Dagster command within the limit; a timeout is a figure (and ends Dagster's part). */
+    /**
+     * A Dagster command within the limit. A timeout is a figure (which command, how far Dagster's
+     * runs had come, its peak RSS); a failure is a problem. Either ends Dagster's part (the process
+     * is stopped), the rest of the run goes on.
+     */
     const dagsterStep = async (label: string, command: Record<string, unknown> & { cmd: string }): Promise<DagsterAnswer | undefined> => {
       if (!session) return undefined;
+      const started = performance.now();
       try {
         const answer = await session.send(command, LIMIT_MS);
         dagsterRss = Math.max(dagsterRss, answer.maxRssMb);
         return answer;
       } catch (error) {
-        if (!(error instanceof DagsterTimeout)) throw error;
-        log(`dagster ${label}: not finished within ${LIMIT_MS / 1000} s, recorded as timed out`);
-        dagster[label] = { timedOut: true, limitMs: LIMIT_MS };
-        await session.close();
+        const stopped = session;
         session = undefined;
+        if (error instanceof DagsterTimeout) {
+          dagsterRss = Math.max(dagsterRss, error.peakRssMb);
+          const events = await stopped.runEventCounts().catch((e: unknown) => ({ unreadable: e instanceof Error ? e.message : String(e) }));
+          dagster[label] = { timedOut: true, limitMs: LIMIT_MS, command: command.cmd, runEventsAtLimit: events };
+          log(`dagster ${label}: ${command.cmd} not finished within ${LIMIT_MS / 1000} s, recorded as timed out (its runs' events by then: ${JSON.stringify(events)})`);
+        } else {
+          const message = error instanceof Error ? error.message : String(error);
+          dagster[label] = { failed: message.split('\n')[0], command: command.cmd, afterMs: Math.round(performance.now() - started) };
+          problems.push(`dagster ${label}: ${message}`);
+          log(`dagster ${label}: ${command.cmd} failed: ${message}`);
+        }
+        await stopped.close();
         return undefined;
       }
     };
@@ -84,11 +104,14 @@ export const vsDagsterBench: Benchmark = {
       const ticks: DagsterTick[] = [];
       while (ticks.length < 10) {
         const t = await dagsterStep(label, { cmd: 'tick' });
-        if (!t) return undefined;
+        if (!t) {
+          if (dagster[label]) dagster[label] = { ...(dagster[label] as object), completed: ticks };
+          return undefined;
+        }
         const requested = t['requested'] as Record<string, unknown>;
         const r = Object.keys(requested).length > 0 ? await dagsterStep(label, { cmd: 'runs' }) : { runsMs: [] };
         if (!r) {
-          dagster[label] = { ...(dagster[label] as object), completed: [...ticks, { evalMs: t['evalMs'], requested }] };
+          if (dagster[label]) dagster[label] = { ...(dagster[label] as object), completed: [...ticks, { evalMs: t['evalMs'], requested }] };
           return undefined;
         }
         ticks.push({ evalMs: t['evalMs'] as number, requested, runsMs: r['runsMs'] as number[] });
@@ -141,12 +164,22 @@ export const vsDagsterBench: Benchmark = {
       // ─── materialize from empty: Weft's workers ─────────────────────────────────────────────
       workers = await WeftWorkersRun.start(w);
       log(`weft: services and worker up (${workers.env.temporalVersion}); materializing ${w.assetPartitions} partitions…`);
-      const m = await workers.materialize(log);
+      // (A failure here is a problem of the run, but Dagster's figures so far are still printed.)
+      let weftMaterialized = false;
+      try {
+        const m = await workers.materialize(log);
+        const { problems: exactProblems, ...exact } = m.check;
+        Object.assign(weft, { materializeMs: m.materializeMs, partitionsPerSecond: m.perSecond, exactSet: exact });
+        if (!m.check.exact) problems.push(...exactProblems.slice(0, 10).map((p) => `weft materialize: ${p}`));
+        log(`weft materialize: ${m.partitions} partitions in ${m.materializeMs} ms (${m.perSecond}/s), exact ${m.check.exact}`);
+        weftMaterialized = true;
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        weft['materialize'] = { failed: message };
+        problems.push(`weft materialize: ${message}`);
+        log(`weft materialize failed: ${message}`);
+      }
       loads['weftMaterialize'] = load();
-      const { problems: exactProblems, ...exact } = m.check;
-      Object.assign(weft, { materializeMs: m.materializeMs, partitionsPerSecond: m.perSecond, exactSet: exact });
-      if (!m.check.exact) problems.push(...exactProblems.slice(0, 10).map((p) => `weft materialize: ${p}`));
-      log(`weft materialize: ${m.partitions} partitions in ${m.materializeMs} ms (${m.perSecond}/s), exact ${m.check.exact}`);
 
       // ─── one source partition changes: replan, react, recomputed ────────────────────────────
       const samples: Array<Record<string, unknown>> = [];
@@ -166,9 +199,18 @@ export const vsDagsterBench: Benchmark = {
           sameSets(`dagster, change ${k + 1}`, dg.decided, closure, problems);
           sample['dagsterRecomputed'] = Object.values(dg.decided).reduce((n, v) => n + v.count, 0);
         }
-        const r = await workers.react(k, day, value, w.closure(w.chains[k] as VsWorkload['chains'][number], day));
-        sameSets(`weft workers, change ${k + 1}`, r.recomputed, closure, problems);
-        Object.assign(sample, { weftReactMs: r.reactMs, weftRecomputed: Object.values(r.recomputed).reduce((n, v) => n + v.count, 0), closure: Object.values(closure).reduce((n, v) => n + v.count, 0) });
+        sample['closure'] = Object.values(closure).reduce((n, v) => n + v.count, 0);
+        if (weftMaterialized) {
+          try {
+            const r = await workers.react(k, day, value, w.closure(w.chains[k] as VsWorkload['chains'][number], day));
+            sameSets(`weft workers, change ${k + 1}`, r.recomputed, closure, problems);
+            Object.assign(sample, { weftReactMs: r.reactMs, weftRecomputed: Object.values(r.recomputed).reduce((n, v) => n + v.count, 0) });
+          } catch (error) {
+            const message = error instanceof Error ? error.message : String(error);
+            sample['weftReactFailed'] = message;
+            problems.push(`weft workers, change ${k + 1}: ${message}`);
+          }
+        }
         samples.push(sample);
         log(`change ${k + 1}: ${JSON.stringify(sample)}`);
       }
@@ -179,15 +221,7 @@ export const vsDagsterBench: Benchmark = {
       sampler.sample();
       Object.assign(dagster, { maxRssMb: dagsterRss, memory: sampler.peak('dagster') });
       Object.assign(weft, { memory: sampler.peak('weft') });
-      const ratios = {
-        plan: ratio(dagster['planMs'] as number, weft['planMs'] as number),
-        firstDecision: ratio(dagster['firstDecisionMs'] as number, weft['firstDecisionMs'] as number),
-        replan: ratio(dagster['replanMs'] as number, weft['replanMs'] as number),
-        react: ratio(dagster['reactMs'] as number, weft['reactMs'] as number),
-        materialize: ratio(dagster['materializeMs'] as number, weft['materializeMs'] as number),
-        meaning:
-          "Dagster time ÷ Weft time (above 1: Weft faster); null where Dagster timed out (see dagster.<step>.timedOut). firstDecision: each one's first decision after the sources arrived (Dagster's also takes rolling_7d, which it may run in the same run: see firstDecisionPartitions)",
-      };
+      const ratios = vsRatios(weft as SideFigures, dagster as SideFigures, dagster['scratch']);
       const result = { days, partitions: w.assetPartitions + w.chains.length * days, changes: samples, weft, dagster, ratios, load: loads, cpus: cpus().length };
       printTable(result, log);
       return checked(result, problems);

@@ -18,6 +18,8 @@ export class DagsterTimeout extends Error {
   constructor(
     readonly command: string,
     readonly limitMs: number,
+    /** The Python process's peak RSS when it was stopped (VmHWM), MB; 0 where /proc cannot tell. */
+    readonly peakRssMb: number,
   ) {
     super(`dagster ${command}: no answer within ${limitMs / 1000} s (stopped)`);
     this.name = 'DagsterTimeout';
@@ -118,8 +120,9 @@ export class DagsterSession {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
+        const peakRssMb = this.peakRssMb();
         this.child.kill('SIGKILL');
-        reject(new DagsterTimeout(command.cmd, limitMs));
+        reject(new DagsterTimeout(command.cmd, limitMs, peakRssMb));
       }, limitMs);
     });
     try {
@@ -133,11 +136,37 @@ export class DagsterSession {
     }
   }
 
-  /** Stops the Python process and Dagster's PostgreSQL, and removes the home. */
+  /** The Python process's peak RSS so far (VmHWM of /proc/<pid>/status), MB; 0 once it exited or off Linux. */
+  peakRssMb(): number {
+    try {
+      const kb = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'))?.[1];
+      return kb === undefined ? 0 : Math.round(Number(kb) / 1024);
+    } catch {
+      return 0;
+    }
+  }
+
+  /**
+   * What Dagster's runs have written to its event log so far, by event type (runless events, such
+   * as the source reports, left out): how far a run stopped at its limit had come. Counted on
+   * Dagster's PostgreSQL, which stays up until {@link close}.
+   */
+  async runEventCounts(): Promise<Record<string, number>> {
+    const client = new pg.Client({ connectionString: this.postgres.urlFor('dagster') });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ type: string | null; n: string }>("SELECT dagster_event_type AS type, count(*) AS n FROM event_logs WHERE run_id <> '' GROUP BY 1 ORDER BY 1");
+      return Object.fromEntries(rows.map((r) => [r.type ?? 'none', Number(r.n)]));
+    } finally {
+      await client.end();
+    }
+  }
+
+  /** Stops the Python process (waiting for it to be gone) and Dagster's PostgreSQL, and removes the home. */
   async close(): Promise<void> {
     if (!this.exited) {
-      this.child.stdin.end();
       const done = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+      this.child.stdin.end();
       const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
       await done;
       clearTimeout(timer);

@@ -77,6 +77,36 @@ export class VsWorkload {
     ]);
   }
 
+  /**
+   * The value a computed partition must hold when the sources hold `values` (per chain, per day):
+   * cleaned its day's, rolling_7d the sum of the 7 days ending at its day (fewer at the range's
+   * start), monthly the sum of its month's days. From prefix sums: constant time per partition at
+   * any scale (the check reads every committed partition). Throws on a key not of the workload.
+   */
+  expectedValues(values: ReadonlyArray<readonly number[]>): (assetKey: string, partitionKey: PartitionKey) => number {
+    const dayIndex = new Map(this.dayKeys.map((k, d) => [k, d]));
+    const monthRange = new Map<string, [number, number]>();
+    this.dayKeys.forEach((k, d) => {
+      const range = monthRange.get(k.slice(0, 7));
+      if (range) range[1] = d + 1;
+      else monthRange.set(k.slice(0, 7), [d, d + 1]);
+    });
+    const prefix = values.map((vals) => {
+      const out = new Float64Array(this.days + 1);
+      for (let d = 0; d < this.days; d++) out[d + 1] = (out[d] as number) + (vals[d] ?? 0);
+      return out;
+    });
+    return (assetKey, partitionKey) => {
+      const [, chain, kind] = /^c(\d+)_(cleaned|monthly|rolling_7d)$/.exec(assetKey) ?? [];
+      const sums = prefix[Number(chain)];
+      const range = kind === 'monthly' ? monthRange.get(partitionKey) : undefined;
+      const d = kind === 'monthly' ? undefined : dayIndex.get(partitionKey);
+      if (!sums || (kind === 'monthly' ? !range : d === undefined)) throw new Error(`vs-dagster: no expected value for ${assetKey} ${partitionKey} (not a partition of the workload)`);
+      const [from, to] = range ?? (kind === 'cleaned' ? [d as number, (d as number) + 1] : [Math.max(0, (d as number) - 6), (d as number) + 1]);
+      return (sums[to] as number) - (sums[from] as number);
+    };
+  }
+
   /** A source partition's value: distinct per chain and day. */
   sourceValue(chain: number, day: number): number {
     return chain * 1_000_000 + day;
