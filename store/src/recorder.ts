@@ -4,6 +4,7 @@ import { lockEvents, partitionId, StorePart } from './context.js';
 import { checkFailures, writeFailures } from './failure-writer.js';
 import { checkLogLines, writeLogs } from './log-writer.js';
 import { writeMaterializations } from './materialization-writer.js';
+import { OutcomeGroups } from './outcome-groups.js';
 import { writeReleases, writeRestores } from './restore-writer.js';
 import type { BatchOutcome, CheckResultInput, FailureInput, MaterializationRecord, OutcomeResult, RecordResult, ReleaseInput } from './types.js';
 import { checkInteger, checkStoredText, MAX_INT4 } from './validate.js';
@@ -17,6 +18,9 @@ const RECORDING_ATTEMPTS = 5;
  * events), exactly once per token.
  */
 export class Recorder extends StorePart {
+  /** Outcomes that arrive while another is being written are written together (see outcome-groups.ts). */
+  private readonly groups = new OutcomeGroups((outcome) => this.writeOutcome(outcome));
+
   /**
    * Records successful materializations, exactly once per token, in one transaction: the rows
    * (COPY), one input edge per input (COPY), the partition state, and one
@@ -45,7 +49,12 @@ export class Recorder extends StorePart {
    * a crash loses all of it or none, and no plan sees a success without its blocking checks. Every
    * partition of a batch gets an event here: succeeded, failed, restored or released.
    */
-  async recordOutcome(outcome: BatchOutcome): Promise<OutcomeResult> {
+  recordOutcome(outcome: BatchOutcome): Promise<OutcomeResult> {
+    return this.groups.record(outcome);
+  }
+
+  /** {@link recordOutcome} in a transaction of its own (retried on a conflict with a concurrent writer). */
+  private async writeOutcome(outcome: BatchOutcome): Promise<OutcomeResult> {
     const records = outcome.materializations ?? [];
     const failures = outcome.failures ?? [];
     const restores = outcome.restore ?? [];

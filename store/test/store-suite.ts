@@ -785,6 +785,73 @@ export function describeStore(name: string, factory: StoreFactory): void {
         ))[0];
       const idOf = async (token: string) => Number((await db.query<{ id: string }>('SELECT id FROM weft_materializations WHERE token = $1', [token]))[0]?.id);
 
+      it('outcomes recorded at once are written together, each caller getting what recording it alone gives', async () => {
+        // Six batches' outcomes arrive together: materializations, a failure, a passing and a failing
+        // blocking check, a restore of a token committed before.
+        const earlier = mat('g', 'p-restored');
+        await store.recordMaterializations([earlier]);
+        const outcomes = Array.from({ length: 6 }, (_, k) => {
+          const done = [mat('g', `p${k}-a`), mat('g', `p${k}-b`)];
+          return {
+            materializations: done,
+            checks: [
+              { assetKey: 'g', partitionKey: done[0]!.partitionKey, dataVersion: done[0]!.dataVersion, check: 'ok', passed: true, blocking: true, message: '' },
+              { assetKey: 'g', partitionKey: done[1]!.partitionKey, dataVersion: done[1]!.dataVersion, check: 'ok', passed: false, blocking: true, message: `batch ${k}` },
+            ],
+            failures: [failure('g', `p${k}-c`, `fp-${k}`, `failed in batch ${k}`)],
+            ...(k === 3 ? { restore: [{ assetKey: 'g', partitionKey: earlier.partitionKey, token: earlier.token, inputsAsOf: 0 }] } : {}),
+            logs: [{ token: done[0]!.token, attempt: 1, line: 0, assetKey: 'g', partitionKey: done[0]!.partitionKey, at: NOW, level: 'info' as const, message: `hello from ${k}` }],
+          };
+        });
+        const [last] = await db.query<{ id: string }>('SELECT coalesce(max(id), 0)::text AS id FROM weft_events');
+        const results = await Promise.all(outcomes.map((o) => store.recordOutcome(o)));
+        for (const [k, r] of results.entries()) {
+          expect(r.committed).toEqual(outcomes[k]!.materializations.map((m) => m.token));
+          expect(r.duplicates).toEqual([]);
+          expect(r.failed).toBe(1);
+          expect(r.restored).toEqual(k === 3 ? [earlier.token] : []);
+          expect(r.released).toBe(0);
+          // Its events are its partitions' alone.
+          const mine = new Set([...outcomes[k]!.materializations.map((m) => m.partitionKey), `p${k}-c`, ...(k === 3 ? [earlier.partitionKey] : [])]);
+          expect(r.events.length).toBeGreaterThan(0);
+          for (const e of r.events) expect(mine.has((e as { partitionKey: string }).partitionKey), JSON.stringify(e)).toBe(true);
+        }
+        // Written in fewer transactions than outcomes: the first alone, the five that waited together.
+        expect(await countRows(db, 'weft_events', "kind = 'materializations.recorded' AND id > $1", [Number(last?.id)])).toBeLessThan(outcomes.length);
+        // The state is what recording them one at a time gives.
+        for (let k = 0; k < 6; k++) {
+          expect(await state('g', `p${k}-a`)).toMatchObject({ status: 'fresh', check_failure: null });
+          expect(await state('g', `p${k}-b`)).toMatchObject({ status: 'check_failed' });
+          expect(await state('g', `p${k}-c`)).toMatchObject({ status: 'failed' });
+        }
+        const logs = await store.explorer.logs(outcomes.map((o) => o.materializations[0]!.token));
+        expect(outcomes.map((o) => (logs.get(o.materializations[0]!.token) ?? []).map((l) => l.message))).toEqual(outcomes.map((_, k) => [`hello from ${k}`]));
+      });
+
+      it('a bad outcome among outcomes recorded at once fails alone, and outcomes of the same partition keep their order', async () => {
+        const good = [mat('h', 'p1'), mat('h', 'p2')];
+        const bad = { ...mat('h', 'p3'), codeVersion: 'bad\u0000version' };
+        const first = mat('h', 'p4', { tag: 'first' });
+        const second = mat('h', 'p4', { tag: 'second' });
+        const settled = await Promise.allSettled([
+          store.recordOutcome({ materializations: [mat('h', 'p0')] }),
+          store.recordOutcome({ materializations: [good[0]!] }),
+          store.recordOutcome({ materializations: [bad] }),
+          store.recordOutcome({ materializations: [good[1]!] }),
+          store.recordOutcome({ materializations: [first] }),
+          store.recordOutcome({ materializations: [second] }),
+        ]);
+        expect(settled.map((x) => x.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+        const error = (settled[2] as PromiseRejectedResult).reason as WeftError;
+        expect(error).toBeInstanceOf(WeftError);
+        expect(error.context).toMatchObject({ assetKey: 'h', partitionKey: 'p3' });
+        expect((settled[1] as PromiseFulfilledResult<{ readonly committed: readonly string[] }>).value.committed).toEqual([good[0]!.token]);
+        expect(await state('h', 'p3')).toBeUndefined();
+        for (const r of good) expect(await state('h', r.partitionKey)).toMatchObject({ status: 'fresh', token: r.token });
+        // The later outcome of p4 was written after the earlier one: its materialization is current.
+        expect(await state('h', 'p4')).toMatchObject({ status: 'fresh', token: second.token });
+      });
+
       it('an older plan\'s attempt committing after a newer plan wanted the partition is kept as history, not made current', async () => {
         const graph = storeGraph();
         const v0 = mat('d', jan(1), { tag: 'v0', inputsAsOf: 1 });
