@@ -156,7 +156,7 @@ export async function startWeftWorker(options: WeftWorkerOptions): Promise<WeftW
       applyRetention: activities.applyRetention,
     },
     maxConcurrentActivityTaskExecutions: activitySlots,
-    maxConcurrentActivityTaskPolls: activityPolls,
+    activityTaskPollerBehavior: { type: 'simple-maximum', maximum: activityPolls },
     shutdownGraceTime: '30 seconds',
   });
   // Batches run on the deployment's own queue: only workers with the code that planned them.
@@ -172,7 +172,7 @@ export async function startWeftWorker(options: WeftWorkerOptions): Promise<WeftW
       wakeReconciler: activities.wakeReconciler,
     },
     maxConcurrentActivityTaskExecutions: activitySlots,
-    maxConcurrentActivityTaskPolls: activityPolls,
+    activityTaskPollerBehavior: { type: 'simple-maximum', maximum: activityPolls },
     shutdownGraceTime: '30 seconds',
   });
   const plannerWorker = await Worker.create({ connection: options.connection, namespace, taskQueue: workerQueue, activities: { plan: activities.plan }, maxConcurrentActivityTaskExecutions: 1 });
