@@ -85,18 +85,25 @@ async function measure(
     const counts = new Map<string, number>();
     let seen = 0;
     while (done < total) {
-      const rows = await env.store.db.query<{ id: string; asset_key: string; n: string }>(
-        "SELECT id, asset_key, payload->>'count' AS n FROM weft_events WHERE id > $1 AND kind = 'materializations.recorded' ORDER BY id",
+      const rows = await env.store.db.query<{ id: string; asset_key: string | null; first: string; n: string }>(
+        "SELECT id, asset_key, payload->>'first' AS first, payload->>'count' AS n FROM weft_events WHERE id > $1 AND kind = 'materializations.recorded' ORDER BY id",
         [seen],
       );
       const now = performance.now();
       for (const r of rows) {
         seen = Math.max(seen, Number(r.id));
-        const n = (counts.get(r.asset_key) ?? 0) + Number(r.n);
-        counts.set(r.asset_key, n);
-        done += Number(r.n);
-        const want = expected.get(r.asset_key)?.length ?? 0;
-        if (doneAt[r.asset_key] === undefined && n >= want) doneAt[r.asset_key] = Math.round((now - started) / 100) / 10;
+        // (A row of several assets' batches, recorded together, names no asset: counted by asset from its rows.)
+        const byAsset =
+          r.asset_key !== null
+            ? [{ asset_key: r.asset_key, n: r.n }]
+            : await env.store.db.query<{ asset_key: string; n: string }>('SELECT asset_key, count(*) AS n FROM weft_materializations WHERE id BETWEEN $1::bigint AND $1::bigint + $2::int - 1 GROUP BY asset_key', [r.first, r.n]);
+        for (const a of byAsset) {
+          const n = (counts.get(a.asset_key) ?? 0) + Number(a.n);
+          counts.set(a.asset_key, n);
+          done += Number(a.n);
+          const want = expected.get(a.asset_key)?.length ?? 0;
+          if (doneAt[a.asset_key] === undefined && n >= want) doneAt[a.asset_key] = Math.round((now - started) / 100) / 10;
+        }
       }
       if (done > lastProgress.done) lastProgress = { at: now, done };
       if (now - lastLog > 2000) {
