@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dagsterReaction, SENSOR_INTERVAL_MS, type DagsterTick } from '../src/vs-dagster/dagster-react.js';
 import { dagsterAtLeast, vsRatios, type TimedOutStep } from '../src/vs-dagster/ratios.js';
-import { sameSets } from '../src/vs-dagster/report.js';
+import { requestedOnce, sameSets } from '../src/vs-dagster/report.js';
 import { summarize } from '../src/vs-dagster/weft-planner.js';
 import { VsWorkload } from '../src/vs-dagster/workload.js';
 
@@ -147,4 +147,21 @@ describe('ratios where Dagster timed out', () => {
     expect(weftFailed['materializeAtLeast']).toBeNull();
     expect(weftFailed['planAtLeast']).toBe(30);
   });
+});
+
+describe('requestedOnce', () => {
+  const a = summarize(new Map([['a', ['2024-01-01', '2024-01-02']]]))['a'];
+  const b = summarize(new Map([['b', ['2024-01']]]))['b'];
+  const cases = [
+    { name: 'assets of different ticks', ticks: [{ requested: { a } }, { requested: { b } }, { requested: {} }], keys: ['a', 'b'] },
+    { name: 'an asset requested by two ticks is left out', ticks: [{ requested: { a, b } }, { requested: { a } }], keys: ['b'] },
+    { name: 'no ticks', ticks: [], keys: [] },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const out = requestedOnce(c.ticks);
+      expect(Object.keys(out).sort()).toEqual(c.keys);
+      if (out['a']) expect(out['a']).toEqual(a);
+    });
+  }
 });

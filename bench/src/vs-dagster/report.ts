@@ -13,6 +13,16 @@ export function sameSets(label: string, actual: Summaries, expected: Summaries, 
   return false;
 }
 
+/**
+ * What `ticks` requested, per asset, keeping only the assets exactly one tick requested (an asset
+ * decided in pieces cannot be compared by hash with its whole set).
+ */
+export function requestedOnce(ticks: ReadonlyArray<{ readonly requested: Readonly<Record<string, unknown>> }>): Summaries {
+  const seen = new Map<string, Array<Summaries[string]>>();
+  for (const t of ticks) for (const [asset, summary] of Object.entries(t.requested as Summaries)) seen.set(asset, [...(seen.get(asset) ?? []), summary]);
+  return Object.fromEntries([...seen].filter(([, list]) => list.length === 1).map(([asset, list]) => [asset, list[0] as Summaries[string]]));
+}
+
 const cell = (v: unknown): string => {
   if (v === null || v === undefined) return '—';
   if (typeof v === 'number') return v.toLocaleString('en-US', { maximumFractionDigits: 1 });

@@ -17,7 +17,8 @@ const QUIET_MS = 1_000;
 
 /**
  * Weft's side on its real workers (PostgreSQL, the Temporal dev server, a worker with batches of
- * 500, values on disk), as the throughput benchmark runs them.
+ * 500 and the default `inlineValueBytes`, so every value here, a few bytes, is kept in its
+ * materialization row in PostgreSQL, none in object storage), as the throughput benchmark runs them.
  */
 export class WeftWorkersRun {
   private readonly values: number[][];
