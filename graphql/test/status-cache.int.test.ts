@@ -54,7 +54,7 @@ const assets = ASSETS.map((assetKey) => ({ assetKey, def: defs[assetKey] as Part
  */
 function counting(db: SqlDatabase, counts: Counts): SqlDatabase {
   const tally = (text: string, params: readonly unknown[] | undefined) => {
-    const kind = text.includes('pg_visible_in_snapshot') ? 'changes' : text.includes('string_agg(partition_key') ? 'whole' : undefined;
+    const kind = text.includes('changed_xid >=') ? 'changes' : text.includes('string_agg(partition_key') ? 'whole' : undefined;
     if (kind === undefined) return;
     counts[kind]++;
     counts[kind === 'changes' ? 'assetsPatched' : 'assetsWhole'] += (params?.[0] as unknown[]).length;

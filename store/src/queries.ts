@@ -60,8 +60,8 @@ export class Queries extends StorePart {
   }
 
   /** The partitions whose state changed since an earlier read's snapshot, per asset, in one statement (see status-codes.ts). */
-  statusChangesSince(asks: readonly StatusChangesAsk[], ctx: PartitionContext): Promise<StatusChangesRead> {
-    return readStatusChanges(this.db, this.location, asks, ctx);
+  statusChangesSince(asks: readonly StatusChangesAsk[], ctx: PartitionContext, limit: number): Promise<StatusChangesRead> {
+    return readStatusChanges(this.db, this.location, asks, ctx, limit);
   }
 
   /** Provenance of a partition's current (or a given) materialization, `depth` levels up or down. */

@@ -5,13 +5,14 @@
  * A read returns the database snapshot it saw (`pg_current_snapshot()`, taken in the same
  * statement). Every write of a partition-state row stamps `changed_xid` with its transaction id
  * (the column's default on insert, `changed_xid = pg_current_xact_id()` on update), so the rows
- * changed since a read are exactly those whose `changed_xid` that read's snapshot does not see:
- * committed after it, or in progress when it was taken. This holds however transactions
- * interleave, which a counter cannot promise (a plan stamps `updated_event_id` with its cursor, lower
- * than events a reader already saw; a sequence value is taken before its transaction commits). Rows
- * are never deleted (their history stays), so changed rows are the whole difference.
+ * changed since a read are those whose `changed_xid` that read's snapshot does not see: from its
+ * xmax on, or in progress when it was taken (its xip list; top-level transaction ids, as
+ * `pg_current_xact_id` gives). This holds however transactions interleave, which a counter cannot promise (a plan stamps
+ * `updated_event_id` with its cursor, lower than events a reader already saw; a sequence value is
+ * taken before its transaction commits). Rows are never deleted (their history stays), so changed
+ * rows are the whole difference.
  */
-import { PARTITION_STATUSES, type PartitionContext, type PartitionsDefinition, type PartitionStatus } from '@weft/core';
+import { PARTITION_STATUSES, WeftError, type PartitionContext, type PartitionsDefinition, type PartitionStatus } from '@weft/core';
 import type { SqlClient } from './sql-client.js';
 
 /** Status codes of assets as one snapshot of the database saw them. */
@@ -33,11 +34,9 @@ export interface StatusChangesAsk {
    * definition that grew since: the caller's codes end before it). @default the count (none)
    */
   readonly fromIndex?: number;
-  /** The most changed rows worth reading: past it the asset's answer is `undefined` (a whole read costs less). */
-  readonly limit: number;
 }
 
-/** An asset's partitions whose status changed since the snapshot asked about, with their codes now. */
+/** An asset's partitions whose row was written since the snapshot asked about (a few may be unchanged), with their codes now. */
 export interface StatusChanges {
   /** Partition indices in the context (partitions from `fromIndex` on are all here when they have a row; those without one are `missing`). */
   readonly indices: Uint32Array;
@@ -48,7 +47,7 @@ export interface StatusChanges {
 /** The answer of {@link readStatusChanges}: the snapshot it read in, and each asset's changes. */
 export interface StatusChangesRead {
   readonly snapshot: string;
-  /** Per asset asked, its changes; `undefined` when more than its limit of rows changed. */
+  /** Per asset asked, its changes; all `undefined` when the location changed in more rows than the limit. */
   readonly changes: Map<string, StatusChanges | undefined>;
 }
 
@@ -94,16 +93,20 @@ export async function readStatusCodes(q: SqlClient, location: string, assets: Re
 
 /**
  * The partitions of each asset whose state row changed since the snapshot `since` of an earlier
- * read (through the `(location, changed_xid)` index: a few rows cost a few rows, however
- * many the asset has), and the rows of partitions from `fromIndex` on; in one statement, with the
- * snapshot it read in. An asset with more than `limit` changed rows answers `undefined`.
+ * read, and the rows of partitions from `fromIndex` on; in one statement, with the snapshot it read
+ * in. A snapshot does not see exactly the transactions from its xmax on and those in progress when
+ * it was taken (its xip list), so the rows written since are one range of the
+ * `(location, changed_xid)` index and a few keys of it. They are read once for every asset asked
+ * (from the lowest xmax, with every xip: a row one of the snapshots saw may come along, and
+ * patching a code with the status it already has changes nothing), at most `limit` rows, and the
+ * asked assets' rows kept. When the location changed in more rows than `limit` (a big plan of
+ * another asset, a read long ago), every asset answers `undefined`: reading them whole costs less.
  *
- * (Each asset's range starts at its own snapshot's xmin, a value PostgreSQL cannot see when it
- * plans; the lowest of them is also given as a constant, so the plan weighs the index range by the
- * column's statistics, not a default third of the rows, which made the asset's primary-key range
- * look cheaper once a location has several large assets.)
+ * (The range's start is a constant, so PostgreSQL weighs it by the column's statistics: computed
+ * from the snapshots in SQL it assumed a third of the location's rows, and once a location had
+ * several large assets it preferred an asset's primary-key range.)
  */
-export async function readStatusChanges(q: SqlClient, location: string, asks: readonly StatusChangesAsk[], ctx: PartitionContext): Promise<StatusChangesRead> {
+export async function readStatusChanges(q: SqlClient, location: string, asks: readonly StatusChangesAsk[], ctx: PartitionContext, limit: number): Promise<StatusChangesRead> {
   if (asks.length === 0) return { snapshot: (await q.query<{ s: string }>('SELECT pg_current_snapshot()::text AS s'))[0]?.s ?? '', changes: new Map() };
   const byAsset = new Map(asks.map((a) => [a.assetKey, a]));
   const wholeAssets: string[] = [];
@@ -115,38 +118,40 @@ export async function readStatusChanges(q: SqlClient, location: string, asks: re
       wholeKeys.push(a.def.keyAt(i, ctx));
     }
   }
-  const lowest = asks.map((a) => BigInt(a.since.split(':')[0] as string)).reduce((a, b) => (b < a ? b : a));
-  const rows = await q.query<{ asset_key: string | null; whole: boolean | null; status: PartitionStatus | null; keys: string }>(
-    `SELECT changed.asset_key, changed.whole, changed.status, string_agg(changed.partition_key, E'\\n') AS keys FROM (
-       SELECT given.asset_key, false AS whole, stored.partition_key, stored.status
-       FROM unnest($1::text[], $2::text[], $3::int[]) AS given(asset_key, since, most)
-       CROSS JOIN LATERAL (
-         SELECT state.partition_key, state.status FROM weft_partition_state state
-         WHERE state.location = $6 AND state.asset_key = given.asset_key AND state.changed_xid >= $7::xid8
-           AND state.changed_xid >= pg_snapshot_xmin(given.since::pg_snapshot) AND NOT pg_visible_in_snapshot(state.changed_xid, given.since::pg_snapshot)
-         LIMIT given.most) stored
+  const unseen = asks.map((a) => unseenBy(a.since));
+  const from = unseen.map((u) => u.xmax).reduce((a, b) => (b < a ? b : a));
+  const running = [...new Set(unseen.flatMap((u) => u.xip).filter((x) => x < from))].map(String);
+  // (The transactions in progress only when there are some: PostgreSQL plans `= ANY('{}')` as a
+  // scan of whichever index of the location is smallest.)
+  const recent = `SELECT * FROM (
+       SELECT state.asset_key, state.partition_key, state.status FROM weft_partition_state state WHERE state.location = $4 AND state.changed_xid >= $5::xid8
+       ${running.length === 0 ? '' : 'UNION ALL SELECT state.asset_key, state.partition_key, state.status FROM weft_partition_state state WHERE state.location = $4 AND state.changed_xid = ANY($7::xid8[])'}
+     ) unseen LIMIT $6`;
+  const rows = await q.query<{ asset_key: string | null; whole: boolean | null; status: PartitionStatus | null; keys: string; scanned: string | null }>(
+    `SELECT changed.asset_key, changed.whole, changed.status, string_agg(changed.partition_key, E'\\n') AS keys, NULL::bigint AS scanned FROM (
+       SELECT recent.asset_key, false AS whole, recent.partition_key, recent.status FROM (${recent}) recent WHERE recent.asset_key = ANY($1::text[])
        UNION ALL
        SELECT given.asset_key, true, stored.partition_key, stored.status
-       FROM unnest($4::text[], $5::text[]) AS given(asset_key, partition_key)
-       CROSS JOIN LATERAL (SELECT state.partition_key, state.status FROM weft_partition_state state WHERE state.location = $6 AND state.asset_key = given.asset_key AND state.partition_key = given.partition_key LIMIT 1) stored
+       FROM unnest($2::text[], $3::text[]) AS given(asset_key, partition_key)
+       CROSS JOIN LATERAL (SELECT state.partition_key, state.status FROM weft_partition_state state WHERE state.location = $4 AND state.asset_key = given.asset_key AND state.partition_key = given.partition_key LIMIT 1) stored
      ) changed GROUP BY changed.asset_key, changed.whole, changed.status
-     UNION ALL SELECT NULL, NULL, NULL, pg_current_snapshot()::text`,
-    [asks.map((a) => a.assetKey), asks.map((a) => a.since), asks.map((a) => a.limit + 1), wholeAssets, wholeKeys, location, lowest.toString()],
+     UNION ALL SELECT NULL, NULL, NULL, pg_current_snapshot()::text, (SELECT count(*) FROM (${recent}) recent)`,
+    [asks.map((a) => a.assetKey), wholeAssets, wholeKeys, location, from.toString(), limit + 1, ...(running.length === 0 ? [] : [running])],
   );
   let snapshot = '';
-  const found = new Map<string, { changed: number; indices: number[]; codes: number[] }>(asks.map((a) => [a.assetKey, { changed: 0, indices: [], codes: [] }]));
+  let over = false;
+  const found = new Map<string, { indices: number[]; codes: number[] }>(asks.map((a) => [a.assetKey, { indices: [], codes: [] }]));
   for (const r of rows) {
     if (r.asset_key === null) {
       snapshot = r.keys;
+      over = Number(r.scanned) > limit;
       continue;
     }
     const ask = byAsset.get(r.asset_key) as StatusChangesAsk;
-    const into = found.get(r.asset_key) as { changed: number; indices: number[]; codes: number[] };
+    const into = found.get(r.asset_key) as { indices: number[]; codes: number[] };
     const count = ask.def.count(ctx);
     const code = PARTITION_STATUSES.indexOf(r.status as PartitionStatus);
-    const keys = r.keys.split(SEPARATOR);
-    if (!r.whole) into.changed += keys.length;
-    for (const key of keys) {
+    for (const key of r.keys.split(SEPARATOR)) {
       const i = ask.def.indexOf(key, ctx);
       if (i === undefined || i >= count) continue;
       into.indices.push(i);
@@ -154,6 +159,16 @@ export async function readStatusChanges(q: SqlClient, location: string, asks: re
     }
   }
   const changes = new Map<string, StatusChanges | undefined>();
-  for (const [assetKey, f] of found) changes.set(assetKey, f.changed > (byAsset.get(assetKey) as StatusChangesAsk).limit ? undefined : { indices: Uint32Array.from(f.indices), codes: Uint8Array.from(f.codes) });
+  for (const [assetKey, f] of found) changes.set(assetKey, over ? undefined : { indices: Uint32Array.from(f.indices), codes: Uint8Array.from(f.codes) });
   return { snapshot, changes };
+}
+
+/**
+ * What a snapshot's text (`xmin:xmax:xip,…`, see `pg_current_snapshot`) does not see: transactions
+ * from `xmax` on, and those of `xip` (in progress when it was taken).
+ */
+function unseenBy(snapshot: string): { xmax: bigint; xip: bigint[] } {
+  const match = /^\d+:(\d+):([\d,]*)$/.exec(snapshot);
+  if (!match) throw new WeftError('internal', `not a database snapshot: ${JSON.stringify(snapshot)}`);
+  return { xmax: BigInt(match[1] as string), xip: match[2] ? match[2].split(',').map((x) => BigInt(x)) : [] };
 }

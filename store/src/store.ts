@@ -205,12 +205,12 @@ export class ProvenanceStore implements PlannerStore {
 
   /**
    * The partitions of each asset whose state changed since an earlier read's snapshot (and the
-   * partitions from `fromIndex` on, whole), with the snapshot of this read; an asset with more than
-   * its `limit` of changed rows answers `undefined`. A few changes cost a few rows, however many
-   * partitions the asset has.
+   * partitions from `fromIndex` on, whole), with the snapshot of this read. A few changes cost a
+   * few rows, however many partitions the assets have; when the location changed in more than
+   * `limit` rows since the oldest of those snapshots, every asset answers `undefined`.
    */
-  statusChangesSince(asks: readonly StatusChangesAsk[], ctx: PartitionContext): Promise<StatusChangesRead> {
-    return this.queries.statusChangesSince(asks, ctx);
+  statusChangesSince(asks: readonly StatusChangesAsk[], ctx: PartitionContext, limit: number): Promise<StatusChangesRead> {
+    return this.queries.statusChangesSince(asks, ctx, limit);
   }
 
   /** Provenance of a partition's current (or a given) materialization, `depth` levels up or down. */

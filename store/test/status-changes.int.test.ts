@@ -47,27 +47,33 @@ for (const [driver, open] of drivers) {
         const first = await store.statusCodesRead([{ assetKey: 'd', def: days }], ctx);
         expect([...(first.codes.get('d') ?? [])]).toEqual([0, 0, 0, 1, 1, 1, 1, 1, 1, 1].map((f) => (f ? code('missing') : code('fresh'))));
         expect(first.snapshot).toMatch(/^\d+:\d+:/);
-        const ask = { assetKey: 'd', def: days, since: first.snapshot, limit: 100 };
-        expect(named((await store.statusChangesSince([ask], ctx)).changes.get('d'))).toEqual({});
+        const ask = { assetKey: 'd', def: days, since: first.snapshot };
+        expect(named((await store.statusChangesSince([ask], ctx, 100)).changes.get('d'))).toEqual({});
 
         // A plan stamps its rows with its cursor (0 here), below every event the read saw: still changes.
         await store.savePlan({ cursor: 0, deferred: 0, wakeAt: null, ignored: [], reloadRequired: false, batches: [], changes: [{ assetKey: 'd', status: 'stale', ranges: [[4, 6]] }] }, storeGraph(), ctx);
         await store.recordFailures([failure(jan(2), 'a')]);
-        const second = await store.statusChangesSince([ask], ctx);
+        const second = await store.statusChangesSince([ask], ctx, 100);
         expect(named(second.changes.get('d'))).toEqual({ [jan(5)]: 'stale', [jan(6)]: 'stale', [jan(2)]: 'failed' });
         // From the second read's snapshot on, nothing new.
-        expect(named((await store.statusChangesSince([{ ...ask, since: second.snapshot }], ctx)).changes.get('d'))).toEqual({});
+        expect(named((await store.statusChangesSince([{ ...ask, since: second.snapshot }], ctx, 100)).changes.get('d'))).toEqual({});
 
         // Two days later, two more partitions: jan 11 has a row (written early), jan 12 none; both are read.
         await store.recordFailures([failure('2024-01-11', 'early')]);
         const later = contextAt(JAN_11 + 2 * 86_400_000);
-        const grown = await store.statusChangesSince([{ ...ask, since: second.snapshot, fromIndex: 10 }], later);
+        const grown = await store.statusChangesSince([{ ...ask, since: second.snapshot, fromIndex: 10 }], later, 100);
         expect(named(grown.changes.get('d'), later)).toEqual({ '2024-01-11': 'failed' });
 
-        // More changed rows than the limit: no answer (the caller reads whole). Four rows changed since
-        // the first read (jan 11's among them, outside the ten days).
-        expect((await store.statusChangesSince([{ ...ask, limit: 3 }], ctx)).changes.get('d')).toBeUndefined();
-        expect(named((await store.statusChangesSince([{ ...ask, limit: 4 }], ctx)).changes.get('d'))).toEqual({ [jan(5)]: 'stale', [jan(6)]: 'stale', [jan(2)]: 'failed' });
+        // More rows of the location changed than the limit: no answer (the caller reads whole). Four
+        // rows changed since the first read (jan 11's among them, outside the ten days), and one
+        // of another asset, which counts too (the location's rows are gone through, not the asset's).
+        await store.recordFailures([{ ...failure(jan(1), 'other'), assetKey: 'other' }]);
+        expect((await store.statusChangesSince([ask], ctx, 4)).changes.get('d')).toBeUndefined();
+        expect(named((await store.statusChangesSince([ask], ctx, 5)).changes.get('d'))).toEqual({ [jan(5)]: 'stale', [jan(6)]: 'stale', [jan(2)]: 'failed' });
+        // Two assets asked at once, each from its own snapshot.
+        const both = await store.statusChangesSince([ask, { assetKey: 'other', def: days, since: second.snapshot }], ctx, 100);
+        expect(named(both.changes.get('d'))).toEqual({ [jan(5)]: 'stale', [jan(6)]: 'stale', [jan(2)]: 'failed' });
+        expect(named(both.changes.get('other'))).toEqual({ [jan(1)]: 'failed' });
       } finally {
         await db.close();
       }
@@ -103,11 +109,11 @@ describe('status changes beside concurrent writers on PostgreSQL', () => {
         .catch(() => {});
       const read = await store.statusCodesRead([{ assetKey: 'd', def: days }], ctx);
       expect(read.codes.get('d')?.[0]).toBe(code('fresh')); // not committed yet
-      const ask = { assetKey: 'd', def: days, since: read.snapshot, limit: 100 };
-      expect(named((await store.statusChangesSince([ask], ctx)).changes.get('d'))).toEqual({});
+      const ask = { assetKey: 'd', def: days, since: read.snapshot };
+      expect(named((await store.statusChangesSince([ask], ctx, 100)).changes.get('d'))).toEqual({});
       release();
       await open;
-      expect(named((await store.statusChangesSince([ask], ctx)).changes.get('d'))).toEqual({ [jan(1)]: 'failed' });
+      expect(named((await store.statusChangesSince([ask], ctx, 100)).changes.get('d'))).toEqual({ [jan(1)]: 'failed' });
     } finally {
       await db.close();
     }
@@ -127,7 +133,7 @@ function rowsRead(plan: Record<string, unknown>, table: string): number {
 
 describe('status changes on PostgreSQL in a location of many assets', () => {
   it('read the changed rows through the changed_xid index, not every row of the asset', async () => {
-    const db = pgDatabase(database.pool({ max: 2 }));
+    const db = pgDatabase(database.pool({ max: 4 }));
     try {
       await resetStoreTables(db);
       // Ten assets of 3,000 rows: by the key's statistics, one asset's rows (3,000) look fewer than
@@ -145,17 +151,45 @@ describe('status changes on PostgreSQL in a location of many assets', () => {
       const explaining = {
         ...db,
         query: async <T>(text: string, params?: readonly unknown[]): Promise<T[]> => {
-          if (text.includes('pg_visible_in_snapshot')) {
+          if (text.includes('changed_xid >=')) {
             const [row] = await db.query<{ 'QUERY PLAN': Array<{ Plan: Record<string, unknown> }> }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, params);
             plan = row?.['QUERY PLAN'][0]?.Plan;
           }
           return db.query<T>(text, params);
         },
       };
-      const changes = await new ProvenanceStore(explaining).statusChangesSince([{ assetKey: 'asset_3', def: keys, since: read.snapshot, limit: 100 }], ctx);
+      const changes = await new ProvenanceStore(explaining).statusChangesSince([{ assetKey: 'asset_3', def: keys, since: read.snapshot }], ctx, 100);
       expect([...(changes.changes.get('asset_3')?.indices ?? [])].sort((a, b) => a - b)).toEqual([6, 1233, 2998]);
       expect(plan).toBeDefined();
       expect(rowsRead(plan as Record<string, unknown>, 'weft_partition_state')).toBeLessThanOrEqual(10);
+
+      // A transaction in progress when the read was taken (of another location; one that started
+      // after it committed first, so it is below the snapshot's xmax, in its xip list): its id is
+      // looked up too, through the same index.
+      let release = (): void => {};
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let wrote = (): void => {};
+      const written = new Promise<void>((resolve) => (wrote = resolve));
+      const open = db.transaction(async (tx) => {
+        await tx.query("INSERT INTO weft_partition_state (location, asset_key, partition_key, status) VALUES ('elsewhere', 'x', 'p', 'fresh')");
+        wrote();
+        await held;
+      });
+      try {
+        await written;
+        await store.recordFailures([{ ...failure('p00009', 'before'), assetKey: 'asset_3' }]);
+        const during = await store.statusCodesRead([{ assetKey: 'asset_3', def: keys }], ctx);
+        expect(during.snapshot).toMatch(/^\d+:\d+:\d/);
+        await store.recordFailures([{ ...failure('p00008', 'during'), assetKey: 'asset_3' }]);
+        release();
+        await open;
+        const after = await new ProvenanceStore(explaining).statusChangesSince([{ assetKey: 'asset_3', def: keys, since: during.snapshot }], ctx, 100);
+        expect([...(after.changes.get('asset_3')?.indices ?? [])]).toEqual([7]);
+        expect(rowsRead(plan as Record<string, unknown>, 'weft_partition_state')).toBeLessThanOrEqual(10);
+      } finally {
+        release();
+        await open;
+      }
     } finally {
       await db.close();
     }

@@ -25,7 +25,7 @@ interface Ask {
 
 const MISSING = PARTITION_STATUSES.indexOf('missing');
 
-/** Changed rows worth patching in, for an asset of `count` partitions: past it one whole read costs less. */
+/** Changed rows worth going through for assets of `count` partitions in all: past it one whole read costs less. */
 export function patchLimit(count: number): number {
   return Math.max(1000, Math.floor(count / 8));
 }
@@ -36,8 +36,9 @@ export function patchLimit(count: number): number {
  * planner's last plan) stays the same, the cached codes are answered as they are; once it moves,
  * only the rows changed since the cached read are read and patched in (by the transaction that
  * wrote each row, see `readStatusChanges` in the store), with the partitions a time window or a
- * dynamic definition gained. An asset that changed in too many rows, or whose partitions were
- * renumbered (another definition, a dynamic key removed), is read whole. Reads of one request are
+ * dynamic definition gained. Assets whose location changed in too many rows since (an eighth of
+ * their partitions, at least 1,000), or whose partitions were renumbered (another definition, a
+ * dynamic key removed), are read whole. Reads of one request are
  * one statement per kind. Bounded by bytes; the least recently used assets go first.
  */
 export class StatusCache {
@@ -80,9 +81,16 @@ export class StatusCache {
     const patched = asks.filter((a) => a.base !== undefined);
     const whole = asks.filter((a) => a.base === undefined);
     const none = Promise.resolve(undefined);
-    const changes = patched.length === 0 ? none : store.statusChangesSince(patched.map((a) => ({ assetKey: a.assetKey, def: a.def, since: (a.base as Entry).snapshot, fromIndex: (a.base as Entry).layout.count, limit: patchLimit(a.layout.count) })), ctx);
+    const changes =
+      patched.length === 0
+        ? none
+        : store.statusChangesSince(
+            patched.map((a) => ({ assetKey: a.assetKey, def: a.def, since: (a.base as Entry).snapshot, fromIndex: (a.base as Entry).layout.count })),
+            ctx,
+            patchLimit(patched.reduce((n, a) => n + a.layout.count, 0)),
+          );
     const wholeRead = whole.length === 0 ? none : store.statusCodesRead(whole, ctx);
-    // Patched assets that changed in too many rows are read whole, together, once that is known.
+    // When the location changed in too many rows, the assets are read whole, together, once that is known.
     const overflow = changes.then((c) => {
       const over = patched.filter((a) => c?.changes.get(a.assetKey) === undefined);
       return over.length === 0 ? undefined : store.statusCodesRead(over, ctx);
