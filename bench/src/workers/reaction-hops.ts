@@ -33,7 +33,8 @@ function activityTypeOf(e: HistoryEvent): string | undefined {
  * Where each reaction's time went, from Temporal's own event times (the server runs on this
  * machine: one clock): push → signal recorded → reconcile task started → plan scheduled → plan
  * started → plan done / batch workflow started → batch activity scheduled → started → the
- * activity's own start. Printed per sample and as medians (a debugging aid: WEFT_DEBUG_TIMING=1).
+ * activity's own start. Printed per sample and as medians (a debugging aid: WEFT_DEBUG_TIMING=1;
+ * WEFT_DEBUG_HISTORY=<file> also writes the loop's events there: time, id, type, activity or marker).
  */
 export async function reactionHops(client: Client, reconcileId: string, samples: readonly ReactionSample[], write: (line: string) => void): Promise<void> {
   // Every run of the loop (it continues as new every few thousand events), oldest first.
@@ -41,6 +42,11 @@ export async function reactionHops(client: Client, reconcileId: string, samples:
   const runs: Array<{ runId: string; start: number }> = [];
   for await (const run of client.workflow.list({ query: `WorkflowId = '${reconcileId}'` })) runs.push({ runId: run.runId, start: run.startTime.getTime() });
   for (const run of runs.sort((a, b) => a.start - b.start)) reconcile.push(...((await client.workflow.getHandle(reconcileId, run.runId).fetchHistory()).events ?? []));
+  const dump = process.env['WEFT_DEBUG_HISTORY'];
+  if (dump) {
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(dump, reconcile.map((e) => `${eventMs(e)} ${String(e.eventId)} ${String(e.eventType)} ${activityTypeOf(e) ?? e.markerRecordedEventAttributes?.markerName ?? ''}`).join('\n'));
+  }
   const batches = new Map<string, HistoryEvent[]>();
   const since = new Date(Math.min(...samples.map((s) => s.clock)) - 1000).toISOString();
   for await (const wf of client.workflow.list({ query: `WorkflowType = 'materialize' AND StartTime >= '${since}'` })) {
