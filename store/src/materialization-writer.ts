@@ -35,15 +35,10 @@ export async function writeMaterializations(ctx: StoreContext, tx: SqlClient, re
   const duplicates = kept ? [...new Set(records.map((r) => r.token))].filter((t) => !kept.has(t)) : [];
   if (committed.length === 0) return { committed: [], duplicates, events: [] };
 
-  // Every record checked (a bad one writes nothing) and formatted, and the latest record of each
-  // partition found (its changed_seq is the seq of the first record of the trailing run with its
-  // data version), before the event lock is taken: every recording waits for that lock, so what is
-  // done while holding it is done by no other recording meanwhile.
-  const bodies: string[] = [];
+  // The latest record of each partition (its changed_seq is the seq of the first record of the
+  // trailing run with its data version).
   const latest = new Map<string, { index: number; changedIndex: number }>();
   for (const [index, r] of committed.entries()) {
-    if (!retry) checkRecord(r);
-    bodies.push(materializationBody(r));
     const key = partitionId(r.assetKey, r.partitionKey);
     const previous = latest.get(key);
     const same = previous !== undefined && committed[previous.index]?.dataVersion === r.dataVersion;
@@ -75,8 +70,15 @@ export async function writeMaterializations(ctx: StoreContext, tx: SqlClient, re
   const lastSeq = Number(block?.e);
   const firstSeq = lastSeq - n + 1;
 
+  // The rows, each record checked just before it is formatted (a bad one aborts the COPY and the
+  // transaction: nothing is written), while the server reads the chunks sent before. (Recordings of
+  // one process do not wait for each other's lock: they are written together, see outcome-groups.ts.)
   function* rows(): Generator<string> {
-    for (let index = 0; index < n; index++) yield materializationLine(firstId + index, bodies[index] as string, firstSeq + index);
+    for (let index = 0; index < n; index++) {
+      const r = committed[index] as MaterializationRecord;
+      if (!retry) checkRecord(r);
+      yield materializationLine(firstId + index, materializationBody(r), firstSeq + index);
+    }
   }
   await tx.copy('weft_materializations', MATERIALIZATION_COLUMNS, rows());
 
