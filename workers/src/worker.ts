@@ -238,9 +238,22 @@ async function createOrUpdateSchedule(
     await client.schedule.create({ scheduleId, spec, action, policies: { overlap: ScheduleOverlapPolicy.SKIP } });
   } catch (error) {
     if ((error as Error).name !== 'ScheduleAlreadyRunning') throw error;
-    await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec, action }));
+    // (The server can fail a describe of a schedule it is still starting, or under load: the update
+    // is tried a few times before the worker gives up.)
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec, action }));
+        return;
+      } catch (failed) {
+        if (attempt >= SCHEDULE_UPDATE_ATTEMPTS || (failed as Error).name !== 'ServiceError') throw failed;
+        await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
+      }
+    }
   }
 }
+
+/** Tries of a schedule update the server fails (a describe under load, a schedule still starting). */
+const SCHEDULE_UPDATE_ATTEMPTS = 5;
 
 /** One Temporal schedule per source with a connector, polling at its interval (created or updated). */
 async function scheduleSources(client: Client, graph: ReturnType<typeof loadDefinitions>, location: string, taskQueue: string): Promise<void> {
