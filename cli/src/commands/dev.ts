@@ -172,12 +172,22 @@ export async function runDev(options: DevOptions): Promise<number> {
     // (The first worker's connection, or the one of the worker that replaced it last; replaced ones are closed.)
     const workerConnection = redeployer?.current.connection ?? nativeConnection;
     await client.workflow.getHandle(`weft/reconcile/${project.location}`).terminate('weft dev stopped').catch(() => {});
+    // A client call still retrying when its connection closes throws from a timer; on the way out
+    // that must not end the process before the dev server and the database are stopped.
+    process.on('uncaughtException', ignoreClosedChannel);
     await connection.close();
     await workerConnection.close();
     await db.close();
     await temporal.stop();
     log('weft dev: stopped');
   }
+}
+
+/** Ignores the error of a Temporal client call retried after its connection closed (at shutdown); rethrows anything else. */
+function ignoreClosedChannel(error: Error): void {
+  if (error.message === 'Channel has been shut down') return;
+  process.off('uncaughtException', ignoreClosedChannel);
+  throw error;
 }
 
 /** Whether the start-up observations have finished and the planner has planned past every event of its location. */
