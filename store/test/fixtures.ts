@@ -4,7 +4,9 @@
  */
 import { createHash } from 'node:crypto';
 import { getTableConfig } from 'drizzle-orm/pg-core';
-import { storageSchema, type InputRecord, type MaterializationRecord, type SqlClient } from '../src/index.js';
+import { PGlite } from '@electric-sql/pglite';
+import { afterAll, beforeAll } from 'vitest';
+import { migrate, pgliteDatabase, storageSchema, type InputRecord, type MaterializationRecord, type SqlClient } from '../src/index.js';
 import { asset, daily, input, loadDefinitions, monthly, rollup, source, type AssetDefinition, type AssetGraph, type Definition, type InputSpecs, type PartitionContext } from '@weft/core';
 
 /** sha256 hex of a string (tokens and data versions in the tests). */
@@ -108,4 +110,25 @@ export function storeGraph(end?: string): AssetGraph {
     previous = next as unknown as AssetDefinition<number, InputSpecs>;
   }
   return loadDefinitions([raw, d, m, e, ...chain]);
+}
+
+/**
+ * One PGlite for the test file (it takes seconds to start), migrated once in `beforeAll` and closed
+ * in `afterAll`; `get()` answers it inside tests.
+ */
+export function useMigratedPGlite(): { get(): PGlite } {
+  let pglite: PGlite | undefined;
+  beforeAll(async () => {
+    pglite = await PGlite.create();
+    await migrate(pgliteDatabase(pglite, { ownsDb: false }));
+  });
+  afterAll(async () => {
+    await pglite?.close();
+  });
+  return {
+    get() {
+      if (!pglite) throw new Error('PGlite did not start');
+      return pglite;
+    },
+  };
 }

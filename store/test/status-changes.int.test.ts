@@ -3,22 +3,14 @@
  * rows written after the read or by a transaction still open when it was taken, however the
  * writers' counters compare; the partitions a definition gained read whole; past a limit, none.
  */
-import { PGlite } from '@electric-sql/pglite';
 import { daily, PARTITION_STATUSES, staticPartitions, type PartitionContext } from '@weft/core';
 import { useTestDatabase } from '@weft/services/harness';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, pgDatabase, pgliteDatabase, ProvenanceStore, type SqlDatabase, type StatusChanges } from '../src/index.js';
-import { contextAt, jan, mat, resetStoreTables, sha, storeGraph } from './fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { pgDatabase, pgliteDatabase, ProvenanceStore, type SqlDatabase, type StatusChanges } from '../src/index.js';
+import { contextAt, jan, mat, resetStoreTables, sha, storeGraph, useMigratedPGlite } from './fixtures.js';
 
 const database = useTestDatabase();
-let pglite: PGlite | undefined;
-beforeAll(async () => {
-  pglite = await PGlite.create();
-  await migrate(pgliteDatabase(pglite, { ownsDb: false }));
-});
-afterAll(async () => {
-  await pglite?.close();
-});
+const pglite = useMigratedPGlite();
 
 const days = daily({ start: '2024-01-01' });
 const JAN_11 = Date.parse('2024-01-11T00:00:00Z');
@@ -33,7 +25,7 @@ const failure = (partitionKey: string, tag: string) => ({ token: sha(`${tag}:${p
 
 const drivers: Array<[string, () => Promise<SqlDatabase>]> = [
   ['PostgreSQL', async () => pgDatabase(database.pool({ max: 4 }))],
-  ['PGlite', async () => pgliteDatabase(pglite as PGlite, { ownsDb: false })],
+  ['PGlite', async () => pgliteDatabase(pglite.get(), { ownsDb: false })],
 ];
 
 for (const [driver, open] of drivers) {
