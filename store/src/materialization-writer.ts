@@ -18,7 +18,7 @@ export const UPSTREAM_IDS_SQL = `SELECT given.n, ps.materialization_id AS id FRO
 /**
  * Writes successful materializations inside `tx` (see `Recorder.recordMaterializations`): one
  * statement for the event lock, the id and seq blocks and the batch's log row; COPY of the rows and
- * of their input edges; one MERGE into the partition state, where only a record planned at or after
+ * of their input edges; one upsert of the partition state, where only a record planned at or after
  * a partition's `planned_seq` becomes current. With `retry`, tokens committed meanwhile are left out.
  */
 export async function writeMaterializations(ctx: StoreContext, tx: SqlClient, records: readonly MaterializationRecord[], batch: readonly MaterializationRecord[], retry: boolean): Promise<RecordResult> {
@@ -113,9 +113,12 @@ export async function writeMaterializations(ctx: StoreContext, tx: SqlClient, re
   // Partition state, one row per partition (changed_seq moves only when the data version
   // changed): existing rows updated, the others inserted.
   const oncePerPartition = latest.size === n;
-  // (MERGE: one pass that probes the key and updates or inserts, without ON CONFLICT's speculative
-  // insertion. Recordings never overlap (the event lock); a deadlock with a plan writing the same
-  // rows in another order is retried above.)
+  // (INSERT … ON CONFLICT rather than MERGE: a MERGE is a join of the records with the state
+  // table, planned from statistics that lag behind a growing table; PostgreSQL then hashed (or
+  // scanned once per record) every state row of the location for each batch: 5.7 ms of 12 ms at
+  // 13,000 rows, growing with the table. ON CONFLICT probes the primary key once per record,
+  // whatever the statistics say. Recordings never overlap (the event lock); a deadlock with a plan
+  // writing the same rows in another order is retried above.)
   const recorded = oncePerPartition
     ? {
         rows: `SELECT id, asset_key, partition_key, token, data_version, code_version, inputs_as_of, event_id, event_id AS changed_seq
@@ -124,29 +127,31 @@ export async function writeMaterializations(ctx: StoreContext, tx: SqlClient, re
       }
     : {
         rows: `SELECT mat.id, mat.asset_key, mat.partition_key, mat.token, mat.data_version, mat.code_version, mat.inputs_as_of, mat.event_id, given.changed_seq
-               FROM unnest($1::bigint[], $2::bigint[]) AS given(id, changed_seq) JOIN weft_materializations mat ON mat.id = given.id`,
+               FROM unnest($1::bigint[], $2::bigint[]) AS given(id, changed_seq) JOIN LATERAL (SELECT * FROM weft_materializations one WHERE one.id = given.id) mat ON true`,
         params: [[...latest.values()].map(({ index }) => firstId + index), [...latest.values()].map(({ changedIndex }) => firstSeq + changedIndex)],
       };
   // Only a success planned at or after the latest plan that wanted the partition becomes current:
   // an older plan's attempt committing late is kept as history, and says so (became_current).
+  // (In the update, `ps` is the row before it and `excluded` the record's row.)
   const merged = await tx.execute(
-    `MERGE INTO weft_partition_state ps
-     USING (${recorded.rows}) rec ON ps.location = $3 AND ps.asset_key = rec.asset_key AND ps.partition_key = rec.partition_key
-     WHEN MATCHED AND rec.inputs_as_of >= ps.planned_seq THEN UPDATE SET
-       status = 'fresh', materialization_id = rec.id, token = rec.token, code_version = rec.code_version, verified_seq = rec.inputs_as_of, updated_event_id = rec.event_id,
-       changed_seq = CASE WHEN ps.data_version IS DISTINCT FROM rec.data_version THEN rec.changed_seq ELSE ps.changed_seq END,
-       check_failure = CASE WHEN ps.data_version IS DISTINCT FROM rec.data_version THEN NULL ELSE ps.check_failure END,
-       data_version = rec.data_version, failure = NULL, failure_fingerprint = NULL, planned_seq = rec.inputs_as_of,
-       running_token = CASE WHEN ps.running_token = rec.token THEN NULL ELSE ps.running_token END,
-       running_since = CASE WHEN ps.running_token = rec.token THEN NULL ELSE ps.running_since END,
-       running_batch = CASE WHEN ps.running_token = rec.token THEN NULL ELSE ps.running_batch END, changed_xid = pg_current_xact_id()
-     WHEN NOT MATCHED THEN INSERT (location, asset_key, partition_key, status, materialization_id, token, data_version, code_version, verified_seq, changed_seq, updated_event_id, planned_seq)
-       VALUES ($3, rec.asset_key, rec.partition_key, 'fresh', rec.id, rec.token, rec.data_version, rec.code_version, rec.inputs_as_of, rec.changed_seq, rec.event_id, rec.inputs_as_of)`,
+    `INSERT INTO weft_partition_state AS ps (location, asset_key, partition_key, status, materialization_id, token, data_version, code_version, verified_seq, changed_seq, updated_event_id, planned_seq)
+     SELECT $3, rec.asset_key, rec.partition_key, 'fresh', rec.id, rec.token, rec.data_version, rec.code_version, rec.inputs_as_of, rec.changed_seq, rec.event_id, rec.inputs_as_of
+     FROM (${recorded.rows}) rec
+     ON CONFLICT (location, asset_key, partition_key) DO UPDATE SET
+       status = 'fresh', materialization_id = excluded.materialization_id, token = excluded.token, code_version = excluded.code_version, verified_seq = excluded.verified_seq,
+       updated_event_id = excluded.updated_event_id,
+       changed_seq = CASE WHEN ps.data_version IS DISTINCT FROM excluded.data_version THEN excluded.changed_seq ELSE ps.changed_seq END,
+       check_failure = CASE WHEN ps.data_version IS DISTINCT FROM excluded.data_version THEN NULL ELSE ps.check_failure END,
+       data_version = excluded.data_version, failure = NULL, failure_fingerprint = NULL, planned_seq = excluded.planned_seq,
+       running_token = CASE WHEN ps.running_token = excluded.token THEN NULL ELSE ps.running_token END,
+       running_since = CASE WHEN ps.running_token = excluded.token THEN NULL ELSE ps.running_since END,
+       running_batch = CASE WHEN ps.running_token = excluded.token THEN NULL ELSE ps.running_batch END, changed_xid = pg_current_xact_id()
+     WHERE excluded.planned_seq >= ps.planned_seq`,
     [...recorded.params, ctx.location],
   );
   const refused = new Set<number>();
   if (merged < latest.size) {
-    // (Rare: the MERGE left some partitions alone. Which ones, and their rows flagged, so the log says so.)
+    // (Rare: the upsert left some partitions alone. Which ones, and their rows flagged, so the log says so.)
     const rows = await tx.query<{ id: string }>(
       `UPDATE weft_materializations mat SET became_current = false FROM weft_partition_state ps
        WHERE mat.id = ANY($1::bigint[]) AND ps.location = $2 AND ps.asset_key = mat.asset_key AND ps.partition_key = mat.partition_key AND ps.materialization_id IS DISTINCT FROM mat.id

@@ -172,6 +172,35 @@ function scansOf(plan: Record<string, unknown>, table: string): Array<{ node: st
   return found;
 }
 
+/**
+ * Empties the store's tables, takes their statistics (empty) and turns autovacuum off, then writes
+ * 20,000 materializations and state rows of asset `grown` (`p000001`…): statistics that lag far
+ * behind the tables, as in a first backfill.
+ */
+async function growUnseen(db: SqlDatabase): Promise<void> {
+  await resetStoreTables(db);
+  for (const table of ['weft_partition_state', 'weft_materializations']) {
+    await db.query(`ALTER TABLE ${table} SET (autovacuum_enabled = false)`);
+    await db.query(`ANALYZE ${table}`);
+  }
+  // 20,000 partitions recorded after the statistics were taken (they still say: empty).
+  await db.query(
+    `INSERT INTO weft_materializations (id, token, asset_key, partition_key, code_version, data_version, storage_uri, inputs_as_of)
+     SELECT i, 'tok-' || i, 'grown', 'p' || lpad(i::text, 6, '0'), 'v1', md5(i::text), 'file:///objects/' || i, 0 FROM generate_series(1, 20000) AS i`,
+  );
+  await db.query("SELECT setval('weft_materializations_id_seq', 20000)");
+  await db.query(
+    `INSERT INTO weft_partition_state (location, asset_key, partition_key, status, materialization_id, token, data_version, code_version)
+     SELECT 'default', 'grown', 'p' || lpad(i::text, 6, '0'), 'fresh', i, 'tok-' || i, md5(i::text), 'v1' FROM generate_series(1, 20000) AS i`,
+  );
+  const [stats] = await db.query<{ reltuples: number }>("SELECT reltuples FROM pg_class WHERE relname = 'weft_partition_state' AND relnamespace = to_regnamespace(current_schema())");
+  expect(Number(stats?.reltuples), 'the statistics still say the table is empty').toBeLessThanOrEqual(0);
+}
+
+async function restoreAutovacuum(db: SqlDatabase): Promise<void> {
+  for (const table of ['weft_partition_state', 'weft_materializations']) await db.query(`ALTER TABLE ${table} RESET (autovacuum_enabled)`);
+}
+
 // PostgreSQL plans a join from the table's statistics, and they lag behind a table that grows fast
 // (a first backfill): once it believed an asset had one state row and read all 20,000 of them
 // for each of the 128 keys of a batch's input read (1 s a read).
@@ -179,22 +208,7 @@ describe('keyed lookups on PostgreSQL while the statistics lag behind the tables
   it('read one state row per key asked, however many rows the asset has', async () => {
     const db = pgDatabase(database.pool({ max: 2 }));
     try {
-      await resetStoreTables(db);
-      for (const table of ['weft_partition_state', 'weft_materializations']) {
-        await db.query(`ALTER TABLE ${table} SET (autovacuum_enabled = false)`);
-        await db.query(`ANALYZE ${table}`);
-      }
-      // 20,000 partitions recorded after the statistics were taken (they still say: empty).
-      await db.query(
-        `INSERT INTO weft_materializations (id, token, asset_key, partition_key, code_version, data_version, storage_uri, inputs_as_of)
-         SELECT i, 'tok-' || i, 'grown', 'p' || lpad(i::text, 6, '0'), 'v1', md5(i::text), 'file:///objects/' || i, 0 FROM generate_series(1, 20000) AS i`,
-      );
-      await db.query(
-        `INSERT INTO weft_partition_state (location, asset_key, partition_key, status, materialization_id, token, data_version, code_version)
-         SELECT 'default', 'grown', 'p' || lpad(i::text, 6, '0'), 'fresh', i, 'tok-' || i, md5(i::text), 'v1' FROM generate_series(1, 20000) AS i`,
-      );
-      const [stats] = await db.query<{ reltuples: number }>("SELECT reltuples FROM pg_class WHERE relname = 'weft_partition_state' AND relnamespace = to_regnamespace(current_schema())");
-      expect(Number(stats?.reltuples), 'the statistics still say the table is empty').toBeLessThanOrEqual(0);
+      await growUnseen(db);
 
       const keys = Array.from({ length: 128 }, (_, k) => `p${String(1 + k * 150).padStart(6, '0')}`);
       const explain = async (sql: string, params: unknown[]): Promise<Record<string, unknown>> => {
@@ -214,7 +228,42 @@ describe('keyed lookups on PostgreSQL while the statistics lag behind the tables
       const found = await store.currentValues('grown', keys);
       expect(found.map((v) => v.storageUri)).toEqual(keys.map((k) => `file:///objects/${Number(k.slice(1))}`));
     } finally {
-      for (const table of ['weft_partition_state', 'weft_materializations']) await db.query(`ALTER TABLE ${table} RESET (autovacuum_enabled)`);
+      await restoreAutovacuum(db);
+      await db.close();
+    }
+  });
+  it('a recorded batch probes the state rows of its own partitions only (it once hashed every state row of the location)', async () => {
+    // One connection: the statistics counters read below are this backend's, flushed on demand.
+    const db = pgDatabase(database.pool({ max: 1 }));
+    try {
+      await growUnseen(db);
+      const store = new ProvenanceStore(db);
+      // 50 second generations of grown partitions (their rows updated) and 50 new partitions.
+      const records = [
+        ...Array.from({ length: 50 }, (_, k) => mat('grown', `p${String(1 + k * 400).padStart(6, '0')}`, { tag: 'second' })),
+        ...Array.from({ length: 50 }, (_, k) => mat('grown', `q${String(k).padStart(6, '0')}`)),
+      ];
+      const counters = async (): Promise<number> => {
+        await db.query('SELECT pg_stat_force_next_flush()');
+        await db.query('SELECT pg_stat_clear_snapshot()');
+        const [row] = await db.query<{ read: string }>("SELECT coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) AS read FROM pg_stat_user_tables WHERE relid = 'weft_partition_state'::regclass");
+        return Number(row?.read);
+      };
+      const before = await counters();
+      const result = await store.recordMaterializations(records);
+      const read = (await counters()) - before;
+      expect(result.committed).toHaveLength(100);
+      // (The old MERGE read all 20,050: a hash of the location's rows built from a bitmap scan.)
+      expect(read, 'state rows read while recording 100 partitions of an asset with 20,000').toBeLessThanOrEqual(200);
+      // And the rows are right: the updated partitions name their new materialization, the new ones exist.
+      const [state] = await db.query<{ updated: string; inserted: string }>(
+        `SELECT count(*) FILTER (WHERE partition_key LIKE 'p%' AND materialization_id > 20000 AND status = 'fresh' AND data_version <> md5(substr(partition_key, 2)::int::text)) AS updated,
+                count(*) FILTER (WHERE partition_key LIKE 'q%' AND status = 'fresh' AND materialization_id IS NOT NULL) AS inserted
+         FROM weft_partition_state WHERE asset_key = 'grown'`,
+      );
+      expect(state).toEqual({ updated: '50', inserted: '50' });
+    } finally {
+      await restoreAutovacuum(db);
       await db.close();
     }
   });
