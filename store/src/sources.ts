@@ -1,5 +1,6 @@
 import type { PartitionKey, WeftEvent } from '@weft/core';
-import { StorePart } from './context.js';
+import { EVENT_LOCK, NOTIFY_CHANNEL, StorePart } from './context.js';
+import { eventFromRow, type EventRow } from './event-rows.js';
 import type { NewEvent } from './types.js';
 import { checkStoredText } from './validate.js';
 
@@ -12,32 +13,52 @@ export class Sources extends StorePart {
     // A partition reported more than once: its last report counts.
     const partitions = [...new Map(observations.map((p) => [p.partitionKey, p])).values()];
     if (partitions.length === 0) return [];
-    return this.db.transaction(async (tx) => {
-      const changed = await tx.query<{ partition_key: string; data_version: string }>(
-        `SELECT given.p AS partition_key, given.d AS data_version FROM unnest($2::text[], $3::text[]) AS given(p, d)
-         LEFT JOIN LATERAL (SELECT observed.data_version FROM weft_source_observations observed WHERE observed.location = $4 AND observed.asset_key = $1 AND observed.partition_key = given.p LIMIT 1) obs ON true
-         WHERE obs.data_version IS DISTINCT FROM given.d`,
-        [assetKey, partitions.map((p) => p.partitionKey), partitions.map((p) => p.dataVersion), this.location],
-      );
-      if (changed.length === 0) return [];
-      const [event] = await this.events.appendEvents([{ kind: 'source.observed', assetKey, partitions: changed.map((c) => ({ partitionKey: c.partition_key, dataVersion: c.data_version })) } as NewEvent], tx);
-      const seq = (event as WeftEvent).seq;
-      const reported = new Map(partitions.map((p) => [p.partitionKey, p.reported ?? null]));
-      await tx.query(
-        `INSERT INTO weft_source_observations AS obs (location, asset_key, partition_key, data_version, reported, event_id)
-         SELECT $6, $1, p, d, r::jsonb, $5 FROM unnest($2::text[], $3::text[], $4::text[]) AS given(p, d, r)
-         ON CONFLICT (location, asset_key, partition_key) DO UPDATE SET data_version = excluded.data_version, reported = excluded.reported, observed_at = now(), event_id = excluded.event_id`,
-        [assetKey, changed.map((c) => c.partition_key), changed.map((c) => c.data_version), changed.map((c) => JSON.stringify(reported.get(c.partition_key) ?? null)), seq, this.location],
-      );
-      await tx.query(
-        `INSERT INTO weft_partition_state AS ps (location, asset_key, partition_key, status, data_version, changed_seq, verified_seq, updated_event_id)
-         SELECT $5, $1, p, 'fresh', d, $4, $4, $4 FROM unnest($2::text[], $3::text[]) AS given(p, d)
+    // One statement, so one round trip (it is on the push call's path: a source change's reaction
+    // waits for it): the partitions whose version changed, the event lock, the one event, the
+    // observations and the partitions' state, and the wake-up (NOTIFY is delivered at commit).
+    // Nothing is written when no version changed. (The event lock is taken before the event's id,
+    // as by every writer of events; see EventLog.)
+    const rows = await this.db.query<EventRow>(
+      `WITH changed AS MATERIALIZED (
+         SELECT given.p, given.d, given.r, given.n FROM unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS given(p, d, r, n)
+         LEFT JOIN LATERAL (SELECT observed.data_version FROM weft_source_observations observed WHERE observed.location = $5 AND observed.asset_key = $1 AND observed.partition_key = given.p LIMIT 1) obs ON true
+         WHERE obs.data_version IS DISTINCT FROM given.d
+       ),
+       summary AS MATERIALIZED (
+         SELECT jsonb_agg(jsonb_build_object('partitionKey', changed.p, 'dataVersion', changed.d) ORDER BY changed.n) AS parts FROM changed
+       ),
+       locked AS MATERIALIZED (
+         SELECT pg_advisory_xact_lock($6) FROM summary WHERE summary.parts IS NOT NULL
+       ),
+       logged AS MATERIALIZED (
+         INSERT INTO weft_events (id, at, kind, location, asset_key, payload)
+         SELECT nextval('weft_events_id_seq'), now(), 'source.observed', $5, $1, jsonb_build_object('assetKey', $1::text, 'partitions', summary.parts)
+         FROM locked CROSS JOIN summary
+         RETURNING id, at, kind, payload
+       ),
+       observations AS (
+         INSERT INTO weft_source_observations AS obs (location, asset_key, partition_key, data_version, reported, event_id)
+         SELECT $5, $1, changed.p, changed.d, changed.r::jsonb, logged.id FROM changed CROSS JOIN logged
+         ON CONFLICT (location, asset_key, partition_key) DO UPDATE SET data_version = excluded.data_version, reported = excluded.reported, observed_at = now(), event_id = excluded.event_id
+       ),
+       state AS (
+         INSERT INTO weft_partition_state AS ps (location, asset_key, partition_key, status, data_version, changed_seq, verified_seq, updated_event_id)
+         SELECT $5, $1, changed.p, 'fresh', changed.d, logged.id, logged.id, logged.id FROM changed CROSS JOIN logged
          ON CONFLICT (location, asset_key, partition_key) DO UPDATE SET status = 'fresh', data_version = excluded.data_version, changed_seq = excluded.changed_seq, updated_event_id = excluded.updated_event_id,
-           changed_xid = pg_current_xact_id()`,
-        [assetKey, changed.map((c) => c.partition_key), changed.map((c) => c.data_version), seq, this.location],
-      );
-      return [event as WeftEvent];
-    });
+           changed_xid = pg_current_xact_id()
+       )
+       SELECT logged.id, logged.at, logged.kind, logged.payload, pg_notify($7, logged.id::text) FROM logged`,
+      [
+        assetKey,
+        partitions.map((p) => p.partitionKey),
+        partitions.map((p) => p.dataVersion),
+        partitions.map((p) => JSON.stringify(p.reported ?? null)),
+        this.location,
+        EVENT_LOCK,
+        NOTIFY_CHANNEL,
+      ],
+    );
+    return rows.map(eventFromRow);
   }
 
   /** Adds keys to a dynamic partitions definition (existing keys are ignored), in order. */
