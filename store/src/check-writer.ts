@@ -44,7 +44,7 @@ export async function writeCheckResults(ctx: StoreContext, tx: SqlClient, result
     `INSERT INTO weft_check_results (asset_key, partition_key, data_version, check_name, passed, blocking, message, metadata, materialization_id)
      SELECT given.a, given.p, given.d, given.c, given.ok, given.b, given.m, given.meta::jsonb, ps.materialization_id
      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::boolean[], $7::bytea[], $8::text[]) WITH ORDINALITY AS given(a, p, d, c, ok, b, m, meta, n)
-     LEFT JOIN weft_partition_state ps ON ps.location = $9 AND ps.asset_key = given.a AND ps.partition_key = given.p AND ps.data_version = given.d
+     LEFT JOIN LATERAL (SELECT state.materialization_id FROM weft_partition_state state WHERE state.location = $9 AND state.asset_key = given.a AND state.partition_key = given.p AND state.data_version = given.d LIMIT 1) ps ON true
      ORDER BY given.n`,
     [
       results.map((r) => r.assetKey),
@@ -65,8 +65,9 @@ export async function writeCheckResults(ctx: StoreContext, tx: SqlClient, result
          status = CASE WHEN given.failure IS NOT NULL THEN 'check_failed' WHEN given.cleared THEN 'fresh'
                        WHEN ps.status = 'check_failed' AND given.passed::jsonb ? (ps.check_failure->>'check') THEN 'fresh' ELSE ps.status END,
          changed_xid = pg_current_xact_id()
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::text[]) AS given(a, p, d, failure, cleared, passed)
-       WHERE ps.location = $7 AND ps.asset_key = given.a AND ps.partition_key = given.p AND ps.data_version = given.d`,
+       FROM (SELECT given.failure, given.cleared, given.passed, target.tid FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::text[]) AS given(a, p, d, failure, cleared, passed)
+             JOIN LATERAL (SELECT state.ctid AS tid FROM weft_partition_state state WHERE state.location = $7 AND state.asset_key = given.a AND state.partition_key = given.p AND state.data_version = given.d LIMIT 1 FOR UPDATE) target ON true) given
+       WHERE ps.ctid = given.tid`,
       [
         updates.map((u) => u.assetKey),
         updates.map((u) => u.partitionKey),

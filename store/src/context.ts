@@ -16,6 +16,11 @@ export const EVENT_LOCK = 7340332;
  * is planned from the table's statistics, and those lag behind a table that grows fast (a first
  * backfill, every benchmark): PostgreSQL then believed an asset had one state row and scanned all of
  * them once per key (1 s for 128 keys at 20,000 rows). A probe per key costs the same at any size.
+ * Writes by key likewise: an upsert is `INSERT … ON CONFLICT` (its arbiter index probes each row;
+ * a MERGE is a join, and hashed every state row of the location per recorded batch), and an
+ * UPDATE of given keys updates the rows a `LATERAL (… LIMIT 1 FOR UPDATE)` probe found, by ctid
+ * (the probe locks the newest version of the row, rechecking its conditions as an UPDATE would,
+ * so the ctid it returns is still the row's when the UPDATE reaches it).
  */
 
 /** The database, the location and the event log a part of the store works on. */

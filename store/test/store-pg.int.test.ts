@@ -262,6 +262,34 @@ describe('keyed lookups on PostgreSQL while the statistics lag behind the tables
          FROM weft_partition_state WHERE asset_key = 'grown'`,
       );
       expect(state).toEqual({ updated: '50', inserted: '50' });
+
+      // Every other writer of state rows by key, likewise: 100 keys of the 20,000.
+      const keys = Array.from({ length: 100 }, (_, k) => `p${String(2 + k * 190).padStart(6, '0')}`);
+      const reads: Record<string, number> = {};
+      const measure = async (name: string, write: () => Promise<unknown>): Promise<void> => {
+        const start = await counters();
+        await write();
+        reads[name] = (await counters()) - start;
+      };
+      await measure('check results', () =>
+        store.recordCheckResults(keys.map((k) => ({ assetKey: 'grown', partitionKey: k, dataVersion: createHash('md5').update(String(Number(k.slice(1)))).digest('hex'), check: 'positive', passed: false, blocking: true, message: 'negative total' }))),
+      );
+      await measure('failures', () =>
+        store.recordFailures(keys.map((k) => ({ token: `failed-${k}`, assetKey: 'grown', partitionKey: k, attempt: 1, failureClass: 'actionable', fingerprint: 'fp-1', message: 'boom', retryAt: null, finishedAt: NOW }))),
+      );
+      const failedRows = async (): Promise<string | undefined> =>
+        (await db.query<{ n: string }>(`SELECT count(*) AS n FROM weft_partition_state WHERE asset_key = 'grown' AND partition_key = ANY($1::text[]) AND failure IS NOT NULL`, [keys]))[0]?.n;
+      expect(await failedRows()).toBe('100');
+      await db.query(`UPDATE weft_partition_state SET status = 'running', running_token = 'running-' || partition_key WHERE asset_key = 'grown' AND partition_key = ANY($1::text[])`, [keys]);
+      await measure('releases', () => store.releasePartitions(keys.map((k) => ({ assetKey: 'grown', partitionKey: k, token: `running-${k}` })), 'cancelled'));
+      await measure('restores', () => store.recordOutcome({ restore: keys.map((k) => ({ assetKey: 'grown', partitionKey: k, token: `tok-${Number(k.slice(1))}`, inputsAsOf: 0 })) }));
+      expect(reads, 'state rows read while writing 100 partitions').toEqual({ 'check results': expect.any(Number), failures: expect.any(Number), releases: expect.any(Number), restores: expect.any(Number) });
+      for (const [name, n] of Object.entries(reads)) expect(n, `state rows read while writing ${name} of 100 partitions: ${JSON.stringify(reads)}`).toBeLessThanOrEqual(400);
+      const [failing] = await db.query<{ checked: string; released: string }>(
+        `SELECT count(*) FILTER (WHERE check_failure IS NOT NULL) AS checked, count(*) FILTER (WHERE running_token IS NULL AND status <> 'running') AS released FROM weft_partition_state WHERE asset_key = 'grown' AND partition_key = ANY($1::text[])`,
+        [keys],
+      );
+      expect(failing).toEqual({ checked: '100', released: '100' });
     } finally {
       await restoreAutovacuum(db);
       await db.close();
