@@ -65,7 +65,8 @@ export async function writeCheckResults(ctx: StoreContext, tx: SqlClient, result
          status = CASE WHEN given.failure IS NOT NULL THEN 'check_failed' WHEN given.cleared THEN 'fresh'
                        WHEN ps.status = 'check_failed' AND given.passed::jsonb ? (ps.check_failure->>'check') THEN 'fresh' ELSE ps.status END,
          changed_xid = pg_current_xact_id()
-       FROM (SELECT given.failure, given.cleared, given.passed, target.tid FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::text[]) AS given(a, p, d, failure, cleared, passed)
+       FROM (SELECT given.failure, given.cleared, given.passed, target.tid
+             FROM (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::text[]) AS keyed(a, p, d, failure, cleared, passed) ORDER BY keyed.a, keyed.p) given
              JOIN LATERAL (SELECT state.ctid AS tid FROM weft_partition_state state WHERE state.location = $7 AND state.asset_key = given.a AND state.partition_key = given.p AND state.data_version = given.d LIMIT 1 FOR UPDATE) target ON true) given
        WHERE ps.ctid = given.tid`,
       [

@@ -126,7 +126,7 @@ export async function writeReleases(ctx: StoreContext, tx: SqlClient, releases: 
   await tx.query(
     `UPDATE weft_partition_state ps SET running_token = NULL, running_since = NULL, running_batch = NULL, updated_event_id = given.e, changed_xid = pg_current_xact_id(),
        status = CASE WHEN ps.status <> 'running' THEN ps.status WHEN ps.materialization_id IS NULL THEN 'missing' ELSE 'stale' END
-     FROM (SELECT given.e, target.tid FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS given(a, p, t, e)
+     FROM (SELECT given.e, target.tid FROM (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS keyed(a, p, t, e) ORDER BY keyed.a, keyed.p) given
            JOIN LATERAL (SELECT state.ctid AS tid FROM weft_partition_state state WHERE state.location = $5 AND state.asset_key = given.a AND state.partition_key = given.p AND state.running_token = given.t LIMIT 1 FOR UPDATE) target ON true) given
      WHERE ps.ctid = given.tid`,
     [releases.map((r) => r.assetKey), releases.map((r) => r.partitionKey), releases.map((r) => r.token), releases.map((r) => seqOf.get(r.assetKey)), ctx.location],
