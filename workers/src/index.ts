@@ -9,4 +9,4 @@ export { deploymentCode, type DeploymentCode } from './code-versions.js';
 export { reconcileWorkflowId, materializeWorkflowId, observeScheduleId, retentionScheduleId, retentionWorkflowId, type WakeReason, ACTIONABLE_FAILURE } from './workflows/ids.js';
 export { WeftClient } from './client.js';
 export type { ReconcileView, ReconcileInput } from './workflows/reconcile.js';
-export { temporalSettings, connectionOptions, connectTemporal, type TemporalConnectionOptions } from './temporal-connection.js';
+export { temporalSettings, connectionOptions, connectTemporal, closeClientConnection, type TemporalConnectionOptions } from './temporal-connection.js';

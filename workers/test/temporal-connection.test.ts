@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { WeftError } from '@weft/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectionOptions, temporalSettings } from '../src/index.js';
@@ -45,4 +47,32 @@ describe('Temporal connection settings', () => {
     expect(error).toBeInstanceOf(WeftError);
     expect(error).toMatchObject({ context: { field: 'temporal.tls.caPath' } });
   });
+});
+
+describe('closing a client connection', () => {
+  const driver = fileURLToPath(new URL('./fixtures/closed-channel-driver.mts', import.meta.url));
+  const run = (env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> =>
+    new Promise((resolve) => {
+      execFile(process.execPath, ['--import', 'tsx', driver], { env: { ...process.env, ...env }, timeout: 60_000 }, (error, stdout, stderr) =>
+        resolve({ code: error ? Number((error as NodeJS.ErrnoException & { code?: unknown }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+
+  it('ends the process when a retried call fires after a plain close (what closeClientConnection guards against)', async () => {
+    const plain = await run({ GUARD: '0' });
+    expect(plain.stdout).not.toContain('alive');
+    expect(plain.code).not.toBe(0);
+    expect(plain.stderr).toContain('Channel has been shut down');
+  }, 70_000);
+
+  it('keeps the process alive through the closed channel, and still ends it for any other uncaught error', async () => {
+    const guarded = await run({ GUARD: '1' });
+    expect(guarded.stderr).not.toContain('Channel has been shut down');
+    expect(guarded.stdout).toContain('alive');
+    expect(guarded.code).toBe(0);
+    const other = await run({ GUARD: '1', THROW: '1' });
+    expect(other.stdout).not.toContain('alive');
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain('something else broke');
+  }, 70_000);
 });

@@ -11,7 +11,7 @@ import { describeProvides } from './plugins.js';
 import { migrate, pgliteDatabase, ProvenanceStore, type SqlDatabase } from '@weft/store';
 import { fsStorage } from '@weft/plugin-fs';
 import { startTemporal } from '@weft/services';
-import { bundleWorkflows, connectionOptions, connectTemporal, temporalSettings, WeftClient } from '@weft/workers';
+import { bundleWorkflows, closeClientConnection, connectionOptions, connectTemporal, temporalSettings, WeftClient } from '@weft/workers';
 import { startDevWorker, type DevShared } from '../dev/dev-worker.js';
 import { Redeployer } from '../dev/redeployer.js';
 import { watchProject, type ProjectWatch } from '../dev/watch-project.js';
@@ -172,22 +172,14 @@ export async function runDev(options: DevOptions): Promise<number> {
     // (The first worker's connection, or the one of the worker that replaced it last; replaced ones are closed.)
     const workerConnection = redeployer?.current.connection ?? nativeConnection;
     await client.workflow.getHandle(`weft/reconcile/${project.location}`).terminate('weft dev stopped').catch(() => {});
-    // A client call still retrying when its connection closes throws from a timer; on the way out
-    // that must not end the process before the dev server and the database are stopped.
-    process.on('uncaughtException', ignoreClosedChannel);
-    await connection.close();
+    // (A client call still retrying when its connection closes must not end the process before the
+    // dev server and the database are stopped: see closeClientConnection.)
+    await closeClientConnection(connection);
     await workerConnection.close();
     await db.close();
     await temporal.stop();
     log('weft dev: stopped');
   }
-}
-
-/** Ignores the error of a Temporal client call retried after its connection closed (at shutdown); rethrows anything else. */
-function ignoreClosedChannel(error: Error): void {
-  if (error.message === 'Channel has been shut down') return;
-  process.off('uncaughtException', ignoreClosedChannel);
-  throw error;
 }
 
 /** Whether the start-up observations have finished and the planner has planned past every event of its location. */

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { startApiServer, type ApiServer } from '@weft/graphql';
-import { connectionOptions, temporalSettings } from '@weft/workers';
+import { closeClientConnection, connectionOptions, temporalSettings } from '@weft/workers';
 import pg from 'pg';
 import { pgDatabase } from '@weft/store';
 import { builtUi } from '../ui.js';
@@ -117,7 +117,7 @@ export async function runServer(options: ServerOptions, out: Output): Promise<nu
     process.off('SIGTERM', onSignal);
     options.signal?.removeEventListener('abort', onAbort);
     await server?.close();
-    await connection?.close();
+    if (connection) await closeClientConnection(connection);
     await db.close();
     out.log('weft server: stopped');
   }
