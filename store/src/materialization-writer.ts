@@ -7,13 +7,17 @@ import type { MaterializationRecord, RecordResult } from './types.js';
 import { checkStoredText } from './validate.js';
 
 /**
- * The current materialization of each input read (`$1` assets, `$2` partitions, `$3` data versions; `$4`
- * the location), where its data version is the one read: one key lookup per input, whatever the
- * statistics say (see KEYED_LOOKUP in context.ts).
+ * The current materialization of each input read (parameters from `$first`: assets, partitions,
+ * data versions, the location), where its data version is the one read: one key lookup per input,
+ * whatever the statistics say (see KEYED_LOOKUP in context.ts).
  */
-export const UPSTREAM_IDS_SQL = `SELECT given.n, ps.materialization_id AS id FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS given(a, p, d, n)
-       JOIN LATERAL (SELECT state.materialization_id, state.data_version FROM weft_partition_state state WHERE state.location = $4 AND state.asset_key = given.a AND state.partition_key = given.p LIMIT 1) ps ON true
+export function upstreamIdsSql(first: number): string {
+  const [a, p, d, location] = [first, first + 1, first + 2, first + 3];
+  return `SELECT given.n, ps.materialization_id AS id FROM unnest($${a}::text[], $${p}::text[], $${d}::text[]) WITH ORDINALITY AS given(a, p, d, n)
+       JOIN LATERAL (SELECT state.materialization_id, state.data_version FROM weft_partition_state state WHERE state.location = $${location} AND state.asset_key = given.a AND state.partition_key = given.p LIMIT 1) ps ON true
        WHERE ps.data_version = given.d AND ps.materialization_id IS NOT NULL`;
+}
+export const UPSTREAM_IDS_SQL = upstreamIdsSql(1);
 
 /**
  * Writes successful materializations inside `tx` (see `Recorder.recordMaterializations`): one
@@ -45,15 +49,35 @@ export async function writeMaterializations(ctx: StoreContext, tx: SqlClient, re
     latest.set(key, { index, changedIndex: same ? previous.changedIndex : index });
   }
 
+  // Single inputs name the upstream materialization they read: one recorded in this call (its
+  // latest record of that partition), else the current one in the partition state (looked up by
+  // the first statement; the upstream value was committed before its reader ran).
+  const lookups: Array<{ asset: string; partition: string; dataVersion: string }> = [];
+  const lookupIndex = new Map<string, number>();
+  // (A record whose inputs are looked up is checked before they are sent, so that a bad one is
+  // named as it is by the COPY below.)
+  const checkedFirst = new Set<number>();
+  for (const [index, r] of committed.entries()) {
+    for (const input of r.inputs) {
+      if (!('partitionKey' in input) || latest.has(partitionId(input.upstreamAsset, input.partitionKey))) continue;
+      if (!retry && !checkedFirst.has(index)) {
+        checkRecord(r);
+        checkedFirst.add(index);
+      }
+      const key = `${partitionId(input.upstreamAsset, input.partitionKey)}\u0000${input.dataVersion}`;
+      if (!lookupIndex.has(key)) lookupIndex.set(key, lookups.push({ asset: input.upstreamAsset, partition: input.partitionKey, dataVersion: input.dataVersion }) - 1);
+    }
+  }
+
   // One round trip: the event lock, a block of n materialization ids and n event seqs (every
   // writer of materializations and events holds the lock, so a block taken with setval is
   // contiguous and commits in order), the log row standing for the n events (its id the last
-  // seq), and the wake-up (NOTIFY is delivered at commit).
+  // seq), the wake-up (NOTIFY is delivered at commit) and the lookups above.
   const n = committed.length;
   const assets = new Set(committed.map((r) => r.assetKey));
   const assetKey = assets.size === 1 ? (committed[0] as MaterializationRecord).assetKey : null;
   if (assetKey !== null) checkStoredText(assetKey, 'asset key'); // (a parameter before its rows are checked)
-  const [block] = await tx.query<{ m: string; e: string }>(
+  const [block] = await tx.query<{ m: string; e: string; upstream?: Array<[number | string, number | string]> | null }>(
     `WITH block AS MATERIALIZED (
        SELECT setval('weft_materializations_id_seq', nextval('weft_materializations_id_seq') + $1::int - 1) AS m,
               setval('weft_events_id_seq', nextval('weft_events_id_seq') + $1::int - 1) AS e
@@ -63,9 +87,11 @@ export async function writeMaterializations(ctx: StoreContext, tx: SqlClient, re
        INSERT INTO weft_events (id, kind, location, asset_key, payload)
        SELECT e, 'materializations.recorded', $2, $3, jsonb_build_object('first', m - $1::int + 1, 'count', $1::int) FROM block
      )
-     SELECT m, e, pg_notify($5, e::text) FROM block`,
-    [n, ctx.location, assetKey, EVENT_LOCK, NOTIFY_CHANNEL],
+     SELECT m, e, pg_notify($5, e::text)${lookups.length > 0 ? `, (SELECT json_agg(json_build_array(found.n, found.id)) FROM (${upstreamIdsSql(6)}) found) AS upstream` : ''} FROM block`,
+    [n, ctx.location, assetKey, EVENT_LOCK, NOTIFY_CHANNEL, ...(lookups.length > 0 ? [lookups.map((l) => l.asset), lookups.map((l) => l.partition), lookups.map((l) => l.dataVersion), ctx.location] : [])],
   );
+  const upstreamIds = new Map<number, number>();
+  for (const [index, id] of block?.upstream ?? []) upstreamIds.set(Number(index) - 1, Number(id));
   const firstId = Number(block?.m) - n + 1;
   const lastSeq = Number(block?.e);
   const firstSeq = lastSeq - n + 1;
@@ -76,31 +102,12 @@ export async function writeMaterializations(ctx: StoreContext, tx: SqlClient, re
   function* rows(): Generator<string> {
     for (let index = 0; index < n; index++) {
       const r = committed[index] as MaterializationRecord;
-      if (!retry) checkRecord(r);
+      if (!retry && !checkedFirst.has(index)) checkRecord(r);
       yield materializationLine(firstId + index, materializationBody(r), firstSeq + index);
     }
   }
   await tx.copy('weft_materializations', MATERIALIZATION_COLUMNS, rows());
 
-  // Single inputs name the upstream materialization they read: one recorded in this call (its
-  // latest record of that partition), else the current one in the partition state.
-  const lookups: Array<{ asset: string; partition: string; dataVersion: string }> = [];
-  const lookupIndex = new Map<string, number>();
-  for (const r of committed) {
-    for (const input of r.inputs) {
-      if (!('partitionKey' in input) || latest.has(partitionId(input.upstreamAsset, input.partitionKey))) continue;
-      const key = `${partitionId(input.upstreamAsset, input.partitionKey)}\u0000${input.dataVersion}`;
-      if (!lookupIndex.has(key)) lookupIndex.set(key, lookups.push({ asset: input.upstreamAsset, partition: input.partitionKey, dataVersion: input.dataVersion }) - 1);
-    }
-  }
-  const upstreamIds = new Map<number, number>();
-  if (lookups.length > 0) {
-    const found = await tx.query<{ n: string; id: string }>(
-      UPSTREAM_IDS_SQL,
-      [lookups.map((l) => l.asset), lookups.map((l) => l.partition), lookups.map((l) => l.dataVersion), ctx.location],
-    );
-    for (const row of found) upstreamIds.set(Number(row.n) - 1, Number(row.id));
-  }
   const upstreamOf = (asset: string, partition: string, dataVersion: string): number | null => {
     const own = latest.get(partitionId(asset, partition));
     if (own) return committed[own.index]?.dataVersion === dataVersion ? firstId + own.index : null;
