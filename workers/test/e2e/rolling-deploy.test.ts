@@ -52,8 +52,10 @@ describe('a rolling deploy: two deployments of a location side by side', () => {
       const connection = await NativeConnection.connect({ address: temporal.address });
       connections.push(connection);
       return startWeftWorker({
-        // (The old code is slow: it still has batches waiting on its queue when it goes.)
-        definitions: [rolled(version, version === 'v1' ? 1000 : 200)],
+        // (The old code is slow: it still has batches waiting on its queue when it goes, even when the
+        // new worker takes seconds to start on a busy machine: at 1 s a partition, the old one had
+        // once finished all 8 before it went, and nothing was left to release.)
+        definitions: [rolled(version, version === 'v1' ? 2500 : 200)],
         location: 'rolling',
         store,
         storage,
