@@ -12,7 +12,8 @@ import { useTestDatabase } from '@weft/services/harness';
 import { migrate, pgDatabase, pgliteDatabase, ProvenanceStore, type SqlClient, type SqlDatabase } from '@weft/store';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StatusCache } from '../src/api/status-cache.js';
+import { entryBytes, StatusCache } from '../src/api/status-cache.js';
+import { statusLayout } from '../src/api/status-layout.js';
 
 const database = useTestDatabase();
 let pglite: PGlite | undefined;
@@ -275,8 +276,9 @@ for (const [driver, open] of drivers) {
         expect(many.filter((c) => c === STALE)).toHaveLength(1439);
         expect(many[53]).toBe(FAILED);
 
-        // A budget of 1,442 bytes holds the 1,440 hours or the 3 letters, not both: the least recently used goes.
-        const small = new StatusCache(1442);
+        // A budget that holds the 1,440 hours or the 3 letters, not both: the least recently used goes.
+        const sizeOf = (a: { def: PartitionsDefinition }): number => entryBytes({ codes: new Uint8Array(a.def.count(ctx)), layout: statusLayout(a.def, ctx) });
+        const small = new StatusCache(sizeOf(two[0] as (typeof two)[0]) + sizeOf(two[1] as (typeof two)[1]) - 1);
         const before = { ...counts };
         await small.codesOf(cached, v3, [two[0] as (typeof two)[0]], ctx);
         await small.codesOf(cached, v3, [two[1] as (typeof two)[0]], ctx);
@@ -284,6 +286,10 @@ for (const [driver, open] of drivers) {
         expect(counts.whole - before.whole).toBe(2);
         await small.codesOf(cached, v3, [two[0] as (typeof two)[0]], ctx);
         expect(counts.whole - before.whole).toBe(3);
+        // A dynamic definition's keys count too (an entry keeps the key list it was read with).
+        const keys = Array.from({ length: 10_000 }, (_, k) => `customer-${k}`);
+        const withKeys = entryBytes({ codes: new Uint8Array(keys.length), layout: statusLayout(customers, { ...ctx, dynamicKeys: () => keys }) });
+        expect(withKeys).toBeGreaterThan(keys.length + keys.reduce((n, k) => n + 2 * k.length, 0));
       } finally {
         await db.close();
       }

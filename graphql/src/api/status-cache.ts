@@ -39,7 +39,8 @@ export function patchLimit(count: number): number {
  * dynamic definition gained. Assets whose location changed in too many rows since (an eighth of
  * their partitions, at least 1,000), or whose partitions were renumbered (another definition, a
  * dynamic key removed), are read whole. Reads of one request are
- * one statement per kind. Bounded by bytes; the least recently used assets go first.
+ * one statement per kind. Bounded by bytes (codes, and the layout's dynamic keys); the least
+ * recently used assets go first.
  */
 export class StatusCache {
   private readonly entries = new Map<string, Entry>();
@@ -118,18 +119,27 @@ export class StatusCache {
   private put(key: string, entry: Entry): void {
     const old = this.entries.get(key);
     if (old) {
-      this.bytes -= old.codes.byteLength;
+      this.bytes -= entryBytes(old);
       this.entries.delete(key);
     }
-    if (entry.codes.byteLength > this.maxBytes) return;
+    const size = entryBytes(entry);
+    if (size > this.maxBytes) return;
     this.entries.set(key, entry);
-    this.bytes += entry.codes.byteLength;
+    this.bytes += size;
     for (const [k, e] of this.entries) {
       if (this.bytes <= this.maxBytes) break;
       this.entries.delete(k);
-      this.bytes -= e.codes.byteLength;
+      this.bytes -= entryBytes(e);
     }
   }
+}
+
+/**
+ * What an entry holds in memory, about: its codes and its layout's dynamic keys (an entry keeps the
+ * key lists of the context it was read in, even after the definition gained keys).
+ */
+export function entryBytes(entry: { readonly codes: Uint8Array; readonly layout: StatusLayout }): number {
+  return entry.codes.byteLength + entry.layout.keyBytes;
 }
 
 /**

@@ -17,6 +17,8 @@ export interface StatusLayout {
   readonly leadCount: number;
   /** The leading dimension's keys when it is dynamic (the only kind that may renumber at its start). */
   readonly leadKeys: readonly string[] | undefined;
+  /** About what its dynamic keys take in memory (the leading list, the trailing ones' text). */
+  readonly keyBytes: number;
 }
 
 const specs = new WeakMap<PartitionsDefinition, string>();
@@ -28,7 +30,11 @@ export function statusLayout(def: PartitionsDefinition, ctx: PartitionContext): 
   const dims: Array<SingleDimensionPartitions | PartitionsDefinition> = def.kind === 'multi' ? def.digitOrder.map((d) => d.definition) : [def];
   const [lead, ...rest] = dims as [PartitionsDefinition, ...PartitionsDefinition[]];
   const trailing = rest.map((d) => (d.kind === 'dynamic' ? JSON.stringify(ctx.dynamicKeys(d.name)) : String(d.count(ctx))));
-  return { count: def.count(ctx), fixed: `${spec}\u0000${trailing.join('\u0000')}`, leadCount: lead.count(ctx), leadKeys: lead.kind === 'dynamic' ? ctx.dynamicKeys(lead.name) : undefined };
+  const leadKeys = lead.kind === 'dynamic' ? ctx.dynamicKeys(lead.name) : undefined;
+  let keyBytes = 0;
+  for (const k of leadKeys ?? []) keyBytes += 2 * k.length + 16;
+  for (const [i, d] of rest.entries()) if (d.kind === 'dynamic') keyBytes += 2 * (trailing[i] as string).length;
+  return { count: def.count(ctx), fixed: `${spec}\u0000${trailing.join('\u0000')}`, leadCount: lead.count(ctx), leadKeys, keyBytes };
 }
 
 /**
