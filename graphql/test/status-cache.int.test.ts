@@ -6,24 +6,17 @@
  * concurrent requests share reads; it stays within its byte budget.
  */
 import { createHash } from 'node:crypto';
-import { PGlite } from '@electric-sql/pglite';
 import { asset, daily, dynamicPartitions, hourly, loadDefinitions, multiPartitions, PARTITION_STATUSES, staticPartitions, type AssetGraph, type PartitionContext, type PartitionsDefinition, type PlanResult } from '@weft/core';
 import { useTestDatabase } from '@weft/services/harness';
-import { migrate, pgDatabase, pgliteDatabase, ProvenanceStore, type SqlClient, type SqlDatabase } from '@weft/store';
+import { pgDatabase, pgliteDatabase, ProvenanceStore, type SqlClient, type SqlDatabase } from '@weft/store';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useMigratedPGlite } from '../../store/test/fixtures.js';
 import { entryBytes, StatusCache } from '../src/api/status-cache.js';
 import { statusLayout } from '../src/api/status-layout.js';
 
 const database = useTestDatabase();
-let pglite: PGlite | undefined;
-beforeAll(async () => {
-  pglite = await PGlite.create();
-  await migrate(pgliteDatabase(pglite, { ownsDb: false }));
-});
-afterAll(async () => {
-  await pglite?.close();
-});
+const pglite = useMigratedPGlite();
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -207,7 +200,7 @@ async function history(db: SqlDatabase, ops: readonly Op[], maxBytes: number, co
 
 const drivers: Array<[string, () => SqlDatabase]> = [
   ['PostgreSQL', () => pgDatabase(database.pool({ max: 4 }))],
-  ['PGlite', () => pgliteDatabase(pglite as PGlite, { ownsDb: false })],
+  ['PGlite', () => pgliteDatabase(pglite.get(), { ownsDb: false })],
 ];
 
 for (const [driver, open] of drivers) {
