@@ -10,7 +10,7 @@
  * within realistic dates: two years per site, about 3,670 materializations.
  */
 import { randomUUID } from 'node:crypto';
-import { edgeLines, materializationLines, type MaterializationRecord } from '@weft/store';
+import { copyLine, edgeLines, materializationLines, type MaterializationRecord } from '@weft/store';
 import type { HexPool } from './copy.js';
 
 const DAY = 86_400_000;
@@ -150,6 +150,12 @@ export function take<T>(iterator: Iterator<T>, n: number): T[] {
 export { EDGE_COLUMNS, MATERIALIZATION_COLUMNS } from '@weft/store';
 
 /**
+ * weft_partition_state columns a recording writes (the others keep their defaults), in COPY order:
+ * the values `store.recordMaterializations` leaves in a partition's row.
+ */
+export const STATE_COLUMNS = ['location', 'asset_key', 'partition_key', 'status', 'materialization_id', 'token', 'data_version', 'code_version', 'verified_seq', 'changed_seq', 'updated_event_id', 'planned_seq'] as const;
+
+/**
  * The rows the store would write for `records` into weft_materializations and weft_input_edges,
  * as COPY text (formatted by the store's own line functions), with ids and event seqs assigned
  * from `firstId` on the client and single inputs naming no upstream materialization.
@@ -160,4 +166,22 @@ export function copyRows(records: readonly MaterializationRecord[], firstId: num
   let edges = '';
   for (const line of edgeLines(records, firstId, () => null)) edges += line;
   return { materializations, edges };
+}
+
+/**
+ * The weft_partition_state rows the store would write for `records` (ids and seqs from `firstId`,
+ * as in {@link copyRows}), as COPY text in {@link STATE_COLUMNS} order: one per partition of the
+ * batch, its latest record, with the values the store's upsert leaves in the row (changed_seq
+ * the record's seq, as when its data version changed).
+ */
+export function stateRows(records: readonly MaterializationRecord[], firstId: number, location = 'default'): string {
+  const latest = new Map<string, number>();
+  for (const [i, r] of records.entries()) latest.set(`${r.assetKey}\u0000${r.partitionKey}`, i);
+  let states = '';
+  for (const i of latest.values()) {
+    const r = records[i] as MaterializationRecord;
+    const id = firstId + i;
+    states += copyLine([location, r.assetKey, r.partitionKey, 'fresh', id, r.token, r.dataVersion, r.codeVersion, r.inputsAsOf, id, id, r.inputsAsOf]);
+  }
+  return states;
 }
