@@ -40,8 +40,11 @@ export class AssetIndex {
   readonly failures = new Map<number, FailureRecord>();
   readonly running = new Map<number, Running>();
   readonly checkFailures = new Map<number, { check: string; message: string }>();
-  /** Tokens of the partitions ready to run (status MISSING or STALE). */
-  readonly ready = new Map<number, TokenHex>();
+  /**
+   * Tokens of the partitions ready to run (status MISSING or STALE); `null` for a partition never
+   * materialized nor failed, whose token is computed when it is picked (see `readyToken`).
+   */
+  readonly ready = new Map<number, TokenHex | null>();
   /** Failures a user asked to retry (cleared when the partition runs). */
   readonly retryRequested = new Set<number>();
 

@@ -1,5 +1,5 @@
 import type { ResolvedInput } from '../definitions/graph.js';
-import { computeToken } from '../hashing/token.js';
+import { computeToken, type TokenInput } from '../hashing/token.js';
 import type { MappingContext } from '../partitions/mappings/types.js';
 import type { RangeSet } from '../partitions/sets/range-set.js';
 import type { PartitionContext } from '../partitions/types.js';
@@ -53,14 +53,30 @@ export interface InputRead {
 
 /** The token of partition `i` of `index` given what its inputs read (current code version). */
 export function tokenOf(index: AssetIndex, i: number, reads: readonly InputRead[], env: EvaluationEnv): string {
+  return tokenOfInputs(index, i, tokenInputsOf(reads, env), env);
+}
+
+/** The token inputs of what a partition's inputs read (in the order of `reads`). */
+export function tokenInputsOf(reads: readonly InputRead[], env: Pick<EvaluationEnv, 'ctx' | 'trees'>): TokenInput[] {
+  return reads.map(({ input, up, existing }) => tokenInput(input, up, existing, env.ctx, env.trees));
+}
+
+/** The token of partition `i` of `index` from its token inputs (see {@link tokenInputsOf}; current code version). */
+export function tokenOfInputs(index: AssetIndex, i: number, inputs: readonly TokenInput[], env: Pick<EvaluationEnv, 'ctx' | 'stats'>): string {
   const def = index.definition;
   env.stats.tokens++;
-  return computeToken({
-    assetKey: index.node.key,
-    codeVersion: index.currentCodeVersion,
-    partitionKey: def.kind === 'unpartitioned' ? null : def.keyAt(i, env.ctx),
-    inputs: reads.map(({ input, up, existing }) => tokenInput(input, up, existing, env.ctx, env.trees)),
-  });
+  return computeToken({ assetKey: index.node.key, codeVersion: index.currentCodeVersion, partitionKey: def.kind === 'unpartitioned' ? null : def.keyAt(i, env.ctx), inputs });
+}
+
+/**
+ * The token of ready partition `i`: the one evaluation recorded, or, for a partition recorded
+ * without one (see {@link evaluatePartition}), computed now from what its inputs read.
+ */
+export function readyToken(index: AssetIndex, i: number, env: EvaluationEnv): string | undefined {
+  const token = index.ready.get(i);
+  if (token !== null) return token;
+  const reads = readsOf(index, i, env);
+  return reads === undefined ? undefined : tokenOf(index, i, reads, env);
 }
 
 /** What partition `i` reads, or undefined when a required upstream partition is missing. */
@@ -76,7 +92,9 @@ export function readsOf(index: AssetIndex, i: number, env: EvaluationEnv): Input
 /**
  * The status of partition `i` of a (non-source) asset, computing its token only when its inputs
  * or code may have changed since it was last verified. Ready partitions get their token recorded
- * in `index.ready`.
+ * in `index.ready`; a partition never materialized and never failed gets `null` there instead (no
+ * token to compare its own with: it is computed once, when the partition is picked, together with
+ * the input hashes its batch carries; a first backfill of a million partitions hashes each once).
  */
 export function evaluatePartition(index: AssetIndex, i: number, env: EvaluationEnv): StatusCode {
   if (index.running.size > 0 && index.running.has(i)) return S.RUNNING;
@@ -101,6 +119,12 @@ export function evaluatePartition(index: AssetIndex, i: number, env: EvaluationE
   if (waiting) return S.WAITING;
   const checkFailed = index.checkFailures.size > 0 && index.checkFailures.has(i);
   if (!candidate) return checkFailed ? S.CHECK_FAILED : S.FRESH;
+  if (index.materialized[i] !== 1 && !index.failures.has(i)) {
+    // (Settled statuses hold until an upstream changes, and a change re-evaluates the partition:
+    // the token computed when it is picked is the one computed now.)
+    index.ready.set(i, null);
+    return S.MISSING;
+  }
 
   const reads = readsOf(index, i, env) as InputRead[];
   const token = tokenOf(index, i, reads, env);

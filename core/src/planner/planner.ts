@@ -5,7 +5,7 @@ import type { MappingContext } from '../partitions/mappings/types.js';
 import { RangeSet, RangeSetBuilder } from '../partitions/sets/range-set.js';
 import type { PartitionContext, PartitionKey, PartitionsDefinition } from '../partitions/types.js';
 import { AssetIndex } from './asset-index.js';
-import { evaluatePartition, readsOf, tokenOf, type EvaluationEnv, type PlannerStats } from './evaluate.js';
+import { evaluatePartition, readsOf, readyToken, tokenOf, type EvaluationEnv, type PlannerStats } from './evaluate.js';
 import { InputReader } from './input-reader.js';
 import { explainPartition } from './explain.js';
 import { selectBatches } from './select.js';
@@ -477,8 +477,10 @@ export class Planner {
     // A partition released because its inputs had changed since its plan, and wanted again with the
     // very token it was released with: what this planner holds of its inputs differs from the store
     // (the truth). Start nothing for it; rebuild from the store instead.
-    for (const { index, i, token } of this.released.splice(0)) {
-      if (index.ready.get(i) === token) {
+    const released = this.released.splice(0);
+    const evalEnv = this.env();
+    for (const { index, i, token } of released) {
+      if (index.ready.has(i) && readyToken(index, i, evalEnv) === token) {
         index.ready.delete(i);
         this.reloadRequired = true;
       }
@@ -490,9 +492,7 @@ export class Planner {
       limits: this.options.limits ?? {},
       defaultBatchSize: this.options.defaultBatchSize ?? 1,
       automatic: this.options.automatic ?? true,
-      mappingContext: (input, down) => this.mappingContext(input, down),
-      index: (key) => this.index(key),
-      trees: this.trees,
+      evaluation: evalEnv,
       onStart: (index, i) => this.recordChange(index, i, S.RUNNING),
     });
     return {

@@ -1,11 +1,11 @@
-import type { ResolvedInput } from '../definitions/graph.js';
+import { WeftError } from '../errors.js';
 import { hashCanonical } from '../hashing/canonical-encoding.js';
-import type { MappingContext } from '../partitions/mappings/types.js';
-import { RangeSet } from '../partitions/sets/range-set.js';
+import type { TokenInput } from '../hashing/token.js';
+import type { RangeSet } from '../partitions/sets/range-set.js';
 import type { PartitionContext } from '../partitions/types.js';
 import type { AssetIndex } from './asset-index.js';
+import { readsOf, tokenInputsOf, tokenOfInputs, type EvaluationEnv } from './evaluate.js';
 import { S } from './status-codes.js';
-import { tokenInput, type RangeTrees } from './token-inputs.js';
 import type { ConcurrencyLimits, PlannedBatch, PlannedPartition, PlannerRequest, Seq } from './types.js';
 
 /** What selection needs from the planner. */
@@ -17,9 +17,8 @@ export interface SelectionEnv {
   readonly defaultBatchSize: number;
   /** Pick partitions no request needs, too. */
   readonly automatic: boolean;
-  mappingContext(input: ResolvedInput, downstream: AssetIndex): MappingContext;
-  index(key: string): AssetIndex;
-  readonly trees: RangeTrees;
+  /** What the planner evaluates with: what a picked partition reads, and its token when it has none yet. */
+  readonly evaluation: EvaluationEnv;
   onStart(index: AssetIndex, i: number): void;
 }
 
@@ -148,19 +147,21 @@ function toBatches(picks: readonly Pick[], env: SelectionEnv): PlannedBatch[] {
       const chunk = list.slice(start, start + size);
       const started: Array<{ i: number; token: string }> = [];
       const partitions: PlannedPartition[] = chunk.map(({ i }) => {
-        const token = index.ready.get(i) as string;
+        // What it reads, hashed once: for the batch's expected inputs and, when evaluation left it
+        // none, for its token.
+        const reads = readsOf(index, i, env.evaluation);
+        if (reads === undefined) throw new WeftError('internal', `ready partition ${index.definition.keyAt(i, env.ctx)} of ${index.node.key} lost an upstream partition before it was picked`, { assetKey: index.node.key });
+        const read = tokenInputsOf(reads, env.evaluation);
+        const token = index.ready.get(i) ?? tokenOfInputs(index, i, read, env.evaluation);
         index.ready.delete(i);
         index.status[i] = S.RUNNING;
         started.push({ i, token });
         env.onStart(index, i);
-        const single = RangeSet.range(i, i + 1);
         return {
           partitionKey: index.definition.keyAt(i, env.ctx),
           token,
-          inputs: index.node.inputs.map((input) => {
-            const up = env.index(input.upstreamKey);
-            const existing = input.mapping.upstreamFor(single, env.mappingContext(input, index)).existing;
-            const read = tokenInput(input, up, existing, env.ctx, env.trees);
+          inputs: reads.map(({ input, up, existing }, k) => {
+            const one = read[k] as TokenInput;
             const ranges = existing.toJSON();
             return {
               name: input.name,
@@ -168,7 +169,7 @@ function toBatches(picks: readonly Pick[], env: SelectionEnv): PlannedBatch[] {
               cardinality: input.cardinality,
               ranges,
               rangeKeys: ranges.map(([a, b]) => [up.definition.keyAt(a, env.ctx), up.definition.keyAt(b - 1, env.ctx)] as const),
-              expected: 'combinedHash' in read ? read.combinedHash : read.dataVersion,
+              expected: 'combinedHash' in one ? one.combinedHash : one.dataVersion,
             };
           }),
         };
