@@ -70,11 +70,12 @@ export function checkRecord(r: MaterializationRecord): void {
   if (r.startedAt != null) checkInteger(r.startedAt, 'startedAt', where, 0, MAX_TIMESTAMP_MS);
   if (r.bytes != null) checkInteger(r.bytes, 'bytes', where);
   if (r.attempt !== undefined) checkInteger(r.attempt, 'attempt', where, 1, MAX_INT4);
-  const names = new Set<string>();
+  // (No set for the usual single input.)
+  const names = r.inputs.length > 1 ? new Set<string>() : undefined;
   for (const input of r.inputs) {
     checkStoredText(input.name, 'input name', where);
-    if (names.has(input.name)) throw new WeftError('storage.bad_value', `input name ${JSON.stringify(input.name)} appears twice`, { ...where, field: 'input name' });
-    names.add(input.name);
+    if (names?.has(input.name)) throw new WeftError('storage.bad_value', `input name ${JSON.stringify(input.name)} appears twice`, { ...where, field: 'input name' });
+    names?.add(input.name);
     checkStoredText(input.upstreamAsset, 'upstream asset key', where);
     if ('partitionKey' in input) {
       checkStoredText(input.partitionKey, 'upstream partition key', where);

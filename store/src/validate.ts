@@ -5,8 +5,9 @@ import { redactSecrets, WeftError } from '@weft/core';
  * partition key share one in several indexes), whether or not the text compresses.
  */
 const MAX_KEY_BYTES = 1024;
-/** Any UTF-16 surrogate (paired ones are fine, and checked on the slow path). */
-const SURROGATE = /[\uD800-\uDFFF]/;
+/** A NUL or a UTF-16 surrogate (paired or not): one scan finds both (a surrogate is then looked at closer). */
+// eslint-disable-next-line no-control-regex -- NUL is what it looks for
+const NUL_OR_SURROGATE = /[\u0000\uD800-\uDFFF]/;
 
 /**
  * Rejects text the store cannot keep exactly in a text column: NUL bytes, lone surrogates, or
@@ -19,7 +20,7 @@ export function checkStoredText(value: string, field: string, context: { assetKe
 /** Rejects text a text column cannot keep exactly (NUL bytes, lone surrogates), or longer than `maxBytes`. */
 export function checkText(value: string, field: string, context: { assetKey?: string; partitionKey?: string } = {}, maxBytes = Infinity): void {
   // Fast path (almost every value): text without NUL or surrogates, short enough in any encoding.
-  if (typeof value === 'string' && !value.includes('\u0000') && !SURROGATE.test(value) && value.length * 3 <= maxBytes) return;
+  if (typeof value === 'string' && !NUL_OR_SURROGATE.test(value) && value.length * 3 <= maxBytes) return;
   let problem: string | undefined;
   if (typeof value !== 'string') problem = `is ${value === null ? 'null' : typeof value}, not text`;
   else if (value.includes('\u0000')) problem = 'contains a NUL byte';
