@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { loadDefinitions, Planner, sourceDataVersion, type PartitionKey, type PlanResult, type WeftEvent } from '@weft/core';
-import { VS_NOW, type VsWorkload } from './workload.js';
+import { VS_NOW, WEFT_BATCH_SIZE, type VsWorkload } from './workload.js';
 
 /** Count, hash of the sorted keys (joined by newlines) and ends of a set of partitions: as the Python side answers. */
 export interface KeySummary {
@@ -42,7 +42,8 @@ export class WeftPlannerRun {
   private seq = 0;
 
   constructor(private readonly workload: VsWorkload) {
-    const graph = loadDefinitions(workload.definitions(() => ({ name: 'none', observe: async () => [], read: async () => new Uint8Array() })));
+    // (The same definitions as the workers' run: batches of WEFT_BATCH_SIZE.)
+    const graph = loadDefinitions(workload.definitions(() => ({ name: 'none', observe: async () => [], read: async () => new Uint8Array() }), { batchSize: WEFT_BATCH_SIZE }));
     this.planner = new Planner(graph, { codeVersions: Object.fromEntries(graph.order.filter((k) => graph.node(k).definition.kind === 'asset').map((k) => [k, 'v1'])) });
     this.planner.load({ cursor: 0, dynamicKeys: {}, assets: [], requests: [] }, VS_NOW);
   }

@@ -5,9 +5,8 @@ import { intCodec } from '../support.js';
 import { checkExactSet, type ExactSetCheck } from '../workers/exact-set.js';
 import { startWorkersBench, type WorkersBench } from '../workers/environment.js';
 import { summarize, type KeySummary } from './weft-planner.js';
-import { VS_NOW, type VsWorkload } from './workload.js';
+import { VS_NOW, WEFT_BATCH_SIZE, type VsWorkload } from './workload.js';
 
-const BATCH = 500;
 /** A run that commits nothing new for this long is stuck. */
 const STALL_MS = 120_000;
 /** A change whose partitions are not all fresh again after this long is a failure. */
@@ -40,7 +39,7 @@ export class WeftWorkersRun {
       observe: async () => workload.dayKeys.map((partitionKey, d) => ({ partitionKey, version: { checksum: String(values[c]?.[d]) } })),
       read: async (partitionKey) => intCodec.encode(values[c]?.[index.get(partitionKey) ?? -1] ?? 0),
     });
-    const definitions = workload.definitions(connector, { batchSize: BATCH });
+    const definitions = workload.definitions(connector, { batchSize: WEFT_BATCH_SIZE });
     const env = await startWorkersBench(definitions, { location: 'vs-dagster', now: () => VS_NOW, maxConcurrentActivityTaskExecutions: 8, startReconciler: false });
     return new WeftWorkersRun(workload, env, definitions, values);
   }

@@ -7,6 +7,8 @@ const DAY = 86_400_000;
 export const VS_NOW = Date.parse('2025-01-01T00:00:00Z');
 /** Chains in the workload. */
 export const CHAINS = 10;
+/** Partitions per batch on Weft's side: the workers' run and the planner's decisions alike. */
+export const WEFT_BATCH_SIZE = 500;
 
 /** One chain's asset keys; the same names on both sides. */
 export interface ChainKeys {
