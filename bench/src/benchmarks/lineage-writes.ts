@@ -54,8 +54,10 @@ const edgeCount = (batch: readonly MaterializationRecord[]): number => batch.red
  * `ratioToLineageCopy`, which leaves out the state rows only the store writes). All rates count
  * materialization rows + edge rows, and all start from the same records: COPY formats them (with
  * the store's own line functions) and then sends them; the store checks and formats them while
- * the server reads the chunks before. `ratio` includes COPY's formatting; `ratioToCopyServer`
- * leaves it out (the limit of a write path that formats while the server reads). The records
+ * the server reads the chunks before. `ratio` (the target's figure) includes COPY's formatting, as
+ * an application's raw COPY formats its rows; `ratioToCopyServer` leaves it out (stricter: the
+ * limit of a write path that formats while the server reads). A young-generation collection ends
+ * each method's timed turn (see `collectYoung`). The records
  * (bench/src/lineage/e2e-records.ts) include second generations of partitions that have a
  * materialization (their state rows updated: `updates`) and single-partition inputs (the
  * upstream materialization looked up: `singleInputs`); after the run, every state row must name
@@ -245,7 +247,7 @@ export const lineageWritesBench: Benchmark = {
       log(`bytes per materialization: store ${per(['weft_materializations', 'weft_input_edges', 'weft_events', 'weft_attempts', 'weft_partition_state'])} (${[...size].filter(([t]) => t.startsWith('weft')).map(([t, b]) => `${t} ${Math.round(b / records.length)}`).join(', ')}); COPY ${per(['copy_m', 'copy_e', 'copy_s'])}`);
       await copyClient.end();
       await db.close();
-      log(`headline: ratio to COPY's server side ${round(rowsPerSecond / copyServerRowsPerSecond, 3)} (store ${Math.round(rowsPerSecond)} rows/s, COPY without its formatting ${Math.round(copyServerRowsPerSecond)} rows/s)`);
+      log(`target (DESIGN §6, >= 0.8): ratio ${round(rowsPerSecond / copyRowsPerSecond, 3)} (store ${Math.round(rowsPerSecond)} rows/s, a raw COPY of the same rows ${Math.round(copyRowsPerSecond)} rows/s); stricter, to COPY's server side (its formatting left out): ${round(rowsPerSecond / copyServerRowsPerSecond, 3)} (${Math.round(copyServerRowsPerSecond)} rows/s)`);
       Object.assign(result, {
         ratioToCopyServer: round(rowsPerSecond / copyServerRowsPerSecond, 3),
         rowsPerSecond: Math.round(rowsPerSecond),
@@ -290,7 +292,7 @@ export const lineageWritesBench: Benchmark = {
     await lite.close();
     const pgliteRowsPerSecond = Math.round((liteRows * 1000) / liteMs);
     log(`PGlite: ${pgliteRowsPerSecond} rows/s`);
-    const { ratioToCopyServer, rowsPerSecond, copyServerRowsPerSecond, ratio, copyRowsPerSecond, ...rest } = result;
-    return checked({ ratioToCopyServer, rowsPerSecond, copyServerRowsPerSecond, ratio, copyRowsPerSecond, pgliteRowsPerSecond, ...rest, pgliteMaterializations: pgliteCount }, problems);
+    const { ratio, rowsPerSecond, copyRowsPerSecond, ratioToCopyServer, copyServerRowsPerSecond, ...rest } = result;
+    return checked({ ratio, rowsPerSecond, copyRowsPerSecond, ratioToCopyServer, copyServerRowsPerSecond, pgliteRowsPerSecond, ...rest, pgliteMaterializations: pgliteCount }, problems);
   },
 };
