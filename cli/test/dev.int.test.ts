@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,24 @@ const weft = new URL('../bin/weft.js', import.meta.url).pathname;
 const example = new URL('../../examples/readings', import.meta.url).pathname;
 const state = mkdtempSync(join(tmpdir(), 'weft-dev-test-'));
 afterAll(() => rmSync(state, { recursive: true, force: true }));
+
+/**
+ * Reads what `weft dev` writes to stderr (kept for failure messages): a pipe nobody reads fills at
+ * 64 KiB, and a process writing to a full pipe stops until it is read (its server with it).
+ */
+function drain(dev: ChildProcess): () => string {
+  let text = '';
+  dev.stderr?.on('data', (chunk: Buffer) => (text = (text + chunk.toString()).slice(-20_000)));
+  return () => text;
+}
+
+/** SIGINT, then its exit (at once when it has already exited). */
+async function interrupt(dev: ChildProcess): Promise<void> {
+  if (dev.exitCode !== null || dev.signalCode !== null) return;
+  const exited = new Promise((r) => dev.once('exit', r));
+  dev.kill('SIGINT');
+  await exited;
+}
 
 describe('weft dev (the README main command) on the example project', () => {
   it('makes every asset of the example fresh on the embedded default, and keeps its state', async () => {
@@ -51,6 +69,7 @@ describe('weft dev (the README main command) on the example project', () => {
     const dev = spawn(process.execPath, [weft, 'dev', '--dir', example, '--state', state], { stdio: ['ignore', 'pipe', 'pipe'] });
     let printed = '';
     dev.stdout.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+    drain(dev);
     try {
       const deadline = Date.now() + 120_000;
       while (!existsSync(join(state, 'dev.json')) && Date.now() < deadline) await sleep(200);
@@ -66,8 +85,7 @@ describe('weft dev (the README main command) on the example project', () => {
       const graphiql = await fetch(info.graphql, { headers: { accept: 'text/html' } });
       expect(await graphiql.text()).toMatch(/graphiql/i);
     } finally {
-      dev.kill('SIGINT');
-      await new Promise((r) => dev.once('exit', r));
+      await interrupt(dev);
     }
     const gone = (await exec(process.execPath, [weft, 'status', '--state', state]).catch((e: unknown) => e)) as { code: number; stderr: string };
     expect(gone.code).toBe(1);
@@ -80,16 +98,15 @@ describe('weft dev (the README main command) on the example project', () => {
       const dev = spawn(process.execPath, [weft, 'dev', '--dir', example, '--state', state, '--auth'], { stdio: ['ignore', 'pipe', 'pipe'] });
       let printed = '';
       dev.stdout.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+      const errors = drain(dev);
       const deadline = Date.now() + 120_000;
       while (!existsSync(join(state, 'dev.json')) && Date.now() < deadline) await sleep(200);
-      while (!printed.includes('admin token') && Date.now() < deadline) await sleep(100);
+      while (!printed.includes('admin token') && dev.exitCode === null && Date.now() < deadline) await sleep(100);
+      if (!existsSync(join(state, 'dev.json'))) throw new Error(`weft dev --auth did not start (exit code ${dev.exitCode}):\n${printed}\n${errors()}`);
       return {
-        printed: () => printed,
+        printed: () => `${printed}\n(stderr:)\n${errors()}`,
         info: JSON.parse(readFileSync(join(state, 'dev.json'), 'utf8')) as { url: string; graphql: string },
-        stop: async () => {
-          dev.kill('SIGINT');
-          await new Promise((r) => dev.once('exit', r));
-        },
+        stop: () => interrupt(dev),
       };
     };
     const ask = async (graphql: string, token?: string) =>
