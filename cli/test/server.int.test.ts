@@ -40,8 +40,10 @@ async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: C
 }
 
 async function stop(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.kill('SIGINT');
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  return exited;
 }
 
 const query = async (url: string, q: string, token?: string): Promise<Record<string, unknown>> =>
