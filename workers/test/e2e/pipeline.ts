@@ -8,7 +8,11 @@ export interface PipelineOptions {
   readonly cleanVersion?: string;
   /** Called whenever a compute runs (assetKey, partitionKey). */
   readonly onCompute?: (assetKey: string, partitionKey: string) => void;
-  /** Makes each daily compute take this long (the crash test kills a worker mid-batch). */
+  /**
+   * Makes each daily compute take this long times its day of the month (the 1st: `slowMs`, the
+   * 12th: 12 × `slowMs`): the crash test kills a worker mid-batch, and the days, computed side by
+   * side, must commit one after another (the same delay for all made them commit within one poll).
+   */
   readonly slowMs?: number;
 }
 
@@ -40,7 +44,7 @@ export function pipeline(options: PipelineOptions): Definition[] {
     checks: [check<number>({ name: 'non_negative', blocking: true, fn: (v) => ({ passed: v >= 0, message: `total ${v}` }) })],
     compute: async ({ hours }, ctx) => {
       seen('daily_cleaned', ctx.partitionKey);
-      if (options.slowMs) await new Promise((r) => setTimeout(r, options.slowMs));
+      if (options.slowMs) await new Promise((r) => setTimeout(r, options.slowMs! * Number(ctx.partitionKey.slice(8, 10))));
       let total = 0;
       for (const bytes of hours.values()) for (const v of parseReadings(bytes)) total += v;
       // Rounded to tens: small changes stop here (early cutoff). Version 2 of the code counts in thousands more.
