@@ -30,6 +30,7 @@
  * but the result is still printed with every figure measured.
  */
 import { cpus, loadavg } from 'node:os';
+import { getHeapStatistics } from 'node:v8';
 import { checked, type Benchmark } from '../benchmark.js';
 import { dagsterReaction, type DagsterTick } from '../vs-dagster/dagster-react.js';
 import { DagsterSession, DagsterTimeout, type DagsterAnswer } from '../vs-dagster/dagster-session.js';
@@ -219,7 +220,7 @@ export const vsDagsterBench: Benchmark = {
       }
       loads['changes'] = load();
       const pick = (key: string): number[] => samples.map((s) => s[key]).filter((v): v is number => typeof v === 'number');
-      Object.assign(weft, { replanMs: median(pick('weftReplanMs')), reactMs: median(pick('weftReactMs')), recomputed: median(pick('weftRecomputed')), maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) });
+      Object.assign(weft, { replanMs: median(pick('weftReplanMs')), reactMs: median(pick('weftReactMs')), recomputed: median(pick('weftRecomputed')), maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024), heapLimitMb: Math.round(getHeapStatistics().heap_size_limit / 2 ** 20) });
       Object.assign(dagster, { replanMs: median(pick('dagsterReplanMs')), reactMs: median(pick('dagsterReactMs')), reactBestMs: median(pick('dagsterReactBestMs')), recomputed: median(pick('dagsterRecomputed')) });
       sampler.sample();
       Object.assign(dagster, { maxRssMb: dagsterRss, memory: sampler.peak('dagster') });

@@ -36,7 +36,8 @@ export function printTable(result: { days: number; weft: Record<string, unknown>
   const { weft, dagster, ratios } = result;
   const mem = (side: Record<string, unknown>): string => {
     const m = side['memory'] as { pssMb: number; rssMb: number } | undefined;
-    return `${cell(side['maxRssMb'])} MB main process; all processes PSS ${cell(m?.pssMb)} MB`;
+    const heap = typeof side['heapLimitMb'] === 'number' ? ` (V8 heap limit ${cell(side['heapLimitMb'])} MB)` : '';
+    return `${cell(side['maxRssMb'])} MB main process${heap}; all processes PSS ${cell(m?.pssMb)} MB`;
   };
   const timed = (side: Record<string, unknown>, key: string, step: string): unknown => side[key] ?? side[step];
   /** A ratio, or its lower bound (`…AtLeast`) where Dagster timed out. */
