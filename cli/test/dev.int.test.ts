@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,30 +7,12 @@ import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import { useServices } from '@weft/services/harness';
 import { afterAll, describe, expect, it } from 'vitest';
+import { start, WEFT as weft } from './helpers.js';
 
 const exec = promisify(execFile);
-const weft = new URL('../bin/weft.js', import.meta.url).pathname;
 const example = new URL('../../examples/readings', import.meta.url).pathname;
 const state = mkdtempSync(join(tmpdir(), 'weft-dev-test-'));
 afterAll(() => rmSync(state, { recursive: true, force: true }));
-
-/**
- * Reads what `weft dev` writes to stderr (kept for failure messages): a pipe nobody reads fills at
- * 64 KiB, and a process writing to a full pipe stops until it is read (its server with it).
- */
-function drain(dev: ChildProcess): () => string {
-  let text = '';
-  dev.stderr?.on('data', (chunk: Buffer) => (text = (text + chunk.toString()).slice(-20_000)));
-  return () => text;
-}
-
-/** SIGINT, then its exit (at once when it has already exited). */
-async function interrupt(dev: ChildProcess): Promise<void> {
-  if (dev.exitCode !== null || dev.signalCode !== null) return;
-  const exited = new Promise((r) => dev.once('exit', r));
-  dev.kill('SIGINT');
-  await exited;
-}
 
 describe('weft dev (the README main command) on the example project', () => {
   it('makes every asset of the example fresh on the embedded default, and keeps its state', async () => {
@@ -66,10 +48,7 @@ describe('weft dev (the README main command) on the example project', () => {
   }, 320_000);
 
   it('weft status asks the running weft dev', async () => {
-    const dev = spawn(process.execPath, [weft, 'dev', '--dir', example, '--state', state], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let printed = '';
-    dev.stdout.on('data', (chunk: Buffer) => (printed += chunk.toString()));
-    drain(dev);
+    const dev = start(['dev', '--dir', example, '--state', state], process.env);
     try {
       const deadline = Date.now() + 120_000;
       while (!existsSync(join(state, 'dev.json')) && Date.now() < deadline) await sleep(200);
@@ -78,14 +57,14 @@ describe('weft dev (the README main command) on the example project', () => {
       expect(stdout).toMatch(/^daily_total\s+asset\s+3 daily from 2024-01-01 until 2024-01-04 \(UTC\)\s+3\s+0\s+0\s+0\s+0\s+0\s+0$/m);
       // The same port serves the GraphQL API, auth off (and it says so).
       const info = JSON.parse(readFileSync(join(state, 'dev.json'), 'utf8')) as { graphql: string };
-      expect(printed).toContain(`GraphQL: ${info.graphql}`);
-      expect(printed).toContain('API auth off');
+      expect(dev.output()).toContain(`GraphQL: ${info.graphql}`);
+      expect(dev.output()).toContain('API auth off');
       const res = await fetch(info.graphql, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ viewer { authenticated } asset(key: "daily_total") { ... on Asset { statusCounts { fresh } } } }' }) });
       expect(await res.json()).toEqual({ data: { viewer: { authenticated: false }, asset: { statusCounts: { fresh: 3 } } } });
       const graphiql = await fetch(info.graphql, { headers: { accept: 'text/html' } });
       expect(await graphiql.text()).toMatch(/graphiql/i);
     } finally {
-      await interrupt(dev);
+      await dev.stop('SIGINT');
     }
     const gone = (await exec(process.execPath, [weft, 'status', '--state', state]).catch((e: unknown) => e)) as { code: number; stderr: string };
     expect(gone.code).toBe(1);
@@ -93,25 +72,20 @@ describe('weft dev (the README main command) on the example project', () => {
   }, 200_000);
 
   it('weft dev --auth makes a first admin token once, serves the UI, and refuses requests without a token', async () => {
-    const start = async (): Promise<{ printed: () => string; stop: () => Promise<void>; info: { url: string; graphql: string } }> => {
+    const startDev = async (): Promise<{ printed: () => string; stop: () => Promise<unknown>; info: { url: string; graphql: string } }> => {
       rmSync(join(state, 'dev.json'), { force: true });
-      const dev = spawn(process.execPath, [weft, 'dev', '--dir', example, '--state', state, '--auth'], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let printed = '';
-      dev.stdout.on('data', (chunk: Buffer) => (printed += chunk.toString()));
-      const errors = drain(dev);
-      const deadline = Date.now() + 120_000;
-      while (!existsSync(join(state, 'dev.json')) && Date.now() < deadline) await sleep(200);
-      while (!printed.includes('admin token') && dev.exitCode === null && Date.now() < deadline) await sleep(100);
-      if (!existsSync(join(state, 'dev.json'))) throw new Error(`weft dev --auth did not start (exit code ${dev.exitCode}):\n${printed}\n${errors()}`);
+      const dev = start(['dev', '--dir', example, '--state', state, '--auth'], process.env);
+      // (It prints its tokens' line once dev.json is written.)
+      await dev.waitFor(/admin token/, 120_000);
       return {
-        printed: () => `${printed}\n(stderr:)\n${errors()}`,
+        printed: () => dev.output(),
         info: JSON.parse(readFileSync(join(state, 'dev.json'), 'utf8')) as { url: string; graphql: string },
-        stop: () => interrupt(dev),
+        stop: () => dev.stop('SIGINT'),
       };
     };
     const ask = async (graphql: string, token?: string) =>
       (await fetch(graphql, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify({ query: '{ viewer { authenticated roles } }' }) })).json();
-    const first = await start();
+    const first = await startDev();
     try {
       const secret = /admin token dev-admin \(shown once[^\n]*\n\s+(\S+)/.exec(first.printed())?.[1];
       expect(secret, first.printed()).toBeTruthy();
@@ -125,7 +99,7 @@ describe('weft dev (the README main command) on the example project', () => {
     } finally {
       await first.stop();
     }
-    const second = await start();
+    const second = await startDev();
     try {
       expect(second.printed()).toContain('admin tokens exist (dev-admin)');
       expect(second.printed()).not.toMatch(/shown once/);

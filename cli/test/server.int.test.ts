@@ -1,49 +1,18 @@
 /** `weft server` and `weft token` on real PostgreSQL (DATABASE_URL) and the Temporal dev server. */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { useServices, useTestDatabase } from '@weft/services/harness';
 import { describe, expect, it } from 'vitest';
+import { freePort, start, WEFT as weft, type Running } from './helpers.js';
 
 const exec = promisify(execFile);
-const weft = new URL('../bin/weft.js', import.meta.url).pathname;
 const database = useTestDatabase();
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 /** Starts `weft server` and resolves once it prints its GraphQL address. */
-async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, [weft, 'server', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`weft server did not start within 60 s:\n${output}`)), 60_000);
-    const read = (chunk: Buffer): void => {
-      output += chunk.toString();
-      const m = /GraphQL: (http:\/\/\S+)\/graphql/.exec(output);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    };
-    child.stdout!.on('data', read);
-    child.stderr!.on('data', read);
-    child.once('exit', (code) => reject(new Error(`weft server exited (${code}):\n${output}`)));
-  });
-  return { child, url, output: () => output };
-}
-
-async function stop(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  child.kill('SIGINT');
-  return exited;
+async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<Running & { url: string }> {
+  const server = start(['server', ...args], env);
+  const [, url] = await server.waitFor(/GraphQL: (http:\/\/\S+)\/graphql/, 60_000);
+  return { ...server, url: url as string };
 }
 
 const query = async (url: string, q: string, token?: string): Promise<Record<string, unknown>> =>
@@ -75,7 +44,7 @@ describe('weft server', () => {
       expect(bad.code).toBe(2);
       expect(bad.stderr).toContain('must be one of viewer, operator, admin');
     } finally {
-      expect(await stop(server.child)).toBe(0);
+      expect(await server.stop('SIGINT')).toBe(0);
     }
   }, 120_000);
 
@@ -87,7 +56,7 @@ describe('weft server', () => {
       expect(server.output()).toContain('serving without Temporal');
       expect(await query(server.url, '{ viewer { authenticated roles } }')).toEqual({ data: { viewer: { authenticated: false, roles: { '*': 'admin' } } } });
     } finally {
-      await stop(server.child);
+      await server.stop('SIGINT');
     }
   }, 120_000);
 
