@@ -71,6 +71,22 @@ describe('weft dev (the README main command) on the example project', () => {
     expect(gone.stderr).toContain('no running `weft dev` found');
   }, 200_000);
 
+  it('stops on Ctrl-C during start-up too (Temporal\'s runtime catches SIGINT: weft dev must still end)', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'weft-dev-sigint-'));
+    const dev = start(['dev', '--dir', example, '--state', other], process.env);
+    try {
+      // The worker is up; the API, the observations and the file watch are still to come.
+      await dev.waitFor(/worker on task queue/, 120_000);
+      const exited = dev.stop('SIGINT');
+      const ended = await Promise.race([exited.then(() => true), sleep(60_000).then(() => false)]);
+      expect(ended, dev.output()).toBe(true);
+      expect(dev.output()).toContain('weft dev: stopped');
+    } finally {
+      if (dev.child.exitCode === null) dev.child.kill('SIGKILL');
+      rmSync(other, { recursive: true, force: true });
+    }
+  }, 200_000);
+
   it('weft dev --auth makes a first admin token once, serves the UI, and refuses requests without a token', async () => {
     const startDev = async (): Promise<{ printed: () => string; stop: () => Promise<unknown>; info: { url: string; graphql: string } }> => {
       rmSync(join(state, 'dev.json'), { force: true });

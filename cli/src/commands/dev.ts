@@ -89,6 +89,12 @@ export async function runDev(options: DevOptions): Promise<number> {
   let api: ApiServer | undefined;
   let redeployer: Redeployer | undefined;
   let watch: ProjectWatch | undefined;
+  // Ctrl-C from the start: a signal during start-up (Temporal's runtime catches SIGINT too, so the
+  // process would not end by itself) stops weft dev once start-up is through.
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     const shared: DevShared = { location: project.location, store, storage, compute, listeners, client, taskQueue, workflowBundle: await bundleWorkflows(), connect: () => NativeConnection.connect(connectionOptions(temporalAt)) };
     // Observe every source now rather than at its first interval (and each source a reload adds).
@@ -139,39 +145,32 @@ export async function runDev(options: DevOptions): Promise<number> {
       await watch.ready;
       log(`  watching ${project.root} for changes (a save redeploys; --no-watch turns this off)`);
     }
-    const stop = new AbortController();
-    const onSignal = (): void => stop.abort();
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    try {
-      let last = '';
-      let quietSince = 0;
-      for (;;) {
-        const report = await statusCounts(store, keys());
-        const text = formatStatus(report);
-        if (text !== last) {
-          log(text);
-          last = text;
-        }
-        const busy = report.assets.some((a) => a.counts.running + a.counts.stale + a.counts.missing > 0 && a.kind === 'asset');
-        // Settled means more than "nothing to do now": the first observations have landed and the
-        // planner has taken every event of the location into account (before that, nothing looks busy).
-        quietSince = busy || !(await caughtUp(store, observations)) ? 0 : quietSince || Date.now();
-        if (options.once && quietSince && Date.now() - quietSince > 1500) {
-          const view = await weft.view().catch(() => undefined);
-          log(`weft dev: settled after ${view?.ticks ?? '?'} planning passes`);
-          break;
-        }
-        if (stop.signal.aborted) break;
-        // (The timer's own listener on the stop signal goes with it: nothing piles up over a long session.)
-        await sleep(500, undefined, { signal: stop.signal }).catch(() => {});
+    let last = '';
+    let quietSince = 0;
+    for (;;) {
+      const report = await statusCounts(store, keys());
+      const text = formatStatus(report);
+      if (text !== last) {
+        log(text);
+        last = text;
       }
-    } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      const busy = report.assets.some((a) => a.counts.running + a.counts.stale + a.counts.missing > 0 && a.kind === 'asset');
+      // Settled means more than "nothing to do now": the first observations have landed and the
+      // planner has taken every event of the location into account (before that, nothing looks busy).
+      quietSince = busy || !(await caughtUp(store, observations)) ? 0 : quietSince || Date.now();
+      if (options.once && quietSince && Date.now() - quietSince > 1500) {
+        const view = await weft.view().catch(() => undefined);
+        log(`weft dev: settled after ${view?.ticks ?? '?'} planning passes`);
+        break;
+      }
+      if (stop.signal.aborted) break;
+      // (The timer's own listener on the stop signal goes with it: nothing piles up over a long session.)
+      await sleep(500, undefined, { signal: stop.signal }).catch(() => {});
     }
     return 0;
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     await watch?.close();
     await api?.close();
     rmSync(join(stateDir, 'dev.json'), { force: true });
